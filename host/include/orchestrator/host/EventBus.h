@@ -1,0 +1,53 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace orch::host {
+
+/// In-process publish/subscribe. Publishing only queues the event; one
+/// dispatcher thread delivers events in publish order, so a slow subscriber
+/// never blocks a publisher (an HTTP worker, a step).
+class EventBus {
+public:
+  using Handler = std::function<void(const std::string& topic, const std::string& payloadJson)>;
+
+  EventBus();
+  ~EventBus();
+
+  /// `pattern` is a topic, a prefix ending in `*` ("execution_*"), or "*".
+  std::uint64_t subscribe(const std::string& pattern, const std::string& owner, Handler handler);
+  void unsubscribe(std::uint64_t id);
+  /// Drops every subscription of `owner`.
+  void unsubscribeOwner(const std::string& owner);
+  void publish(std::string topic, std::string payloadJson);
+  /// Waits until every event published so far has been delivered.
+  void drain();
+  /// Delivers what is queued, then stops the dispatcher.
+  void stop();
+
+  static bool matches(const std::string& pattern, const std::string& topic);
+
+private:
+  void run();
+
+  struct Subscription {
+    std::string pattern, owner;
+    Handler handler;
+  };
+  std::mutex mutex_;
+  std::condition_variable wake_, idle_;
+  std::map<std::uint64_t, Subscription> subscriptions_;
+  std::deque<std::pair<std::string, std::string>> queue_;
+  std::uint64_t nextId_ = 1;
+  bool delivering_ = false, stopping_ = false;
+  std::thread dispatcher_;
+};
+
+} // namespace orch::host

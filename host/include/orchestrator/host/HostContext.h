@@ -1,0 +1,59 @@
+#pragma once
+
+#include "orchestrator/host/Config.h"
+#include "orchestrator/host/EventBus.h"
+#include "orchestrator/host/NamedRegistry.h"
+#include "orchestrator/host/Scheduler.h"
+#include "orchestrator/host/Storage.h"
+
+#include <orchestrator/abi.h>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace orch::host {
+
+/// A workflow step type a plugin registered.
+struct StepType {
+  std::string description;
+  nlohmann::json configSchema;
+  orch_on_execute_step_fn onExecute = nullptr;
+  void* userData = nullptr;
+};
+
+/// An agent-framework adapter a plugin registered.
+struct FrameworkAdapter {
+  orch_framework_adapter_descriptor descriptor{};
+};
+
+/// A named service a plugin exposes to the others.
+struct Service {
+  orch_on_service_call_fn onCall = nullptr;
+  void* userData = nullptr;
+};
+
+/// The authenticator a plugin installed (at most one per host).
+struct Authenticator {
+  std::string owner;
+  orch_on_authenticate_fn onAuthenticate = nullptr;
+  void* userData = nullptr;
+};
+
+/// What the host shares with every plugin through the C function table.
+struct HostContext {
+  explicit HostContext(Config& config, unsigned jobWorkers) : config(config), scheduler(jobWorkers) {}
+
+  Config& config;
+  std::unique_ptr<Storage> storage;
+  EventBus events;
+  Scheduler scheduler;
+  NamedRegistry<StepType> stepTypes;
+  NamedRegistry<FrameworkAdapter> frameworkAdapters;
+  NamedRegistry<Service> services;
+  std::optional<Authenticator> authenticator;
+};
+
+} // namespace orch::host

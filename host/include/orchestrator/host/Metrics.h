@@ -1,0 +1,44 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace orch::host {
+
+/// Request counters and latency histograms, rendered in the Prometheus text
+/// format. Labels are the route *template* (never the raw path), so the number
+/// of series stays bounded.
+class Metrics {
+public:
+  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                       0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+
+  Metrics();
+  void record(const std::string& method, const std::string& route, int status, std::chrono::nanoseconds elapsed);
+  /// Everything so far; `pluginsLoaded` and the process figures are added as gauges.
+  std::string prometheus(std::size_t pluginsLoaded, const std::string& version) const;
+  std::uint64_t totalRequests() const { return total_.load(std::memory_order_relaxed); }
+
+private:
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::atomic<std::uint64_t> total_{0};
+  std::chrono::system_clock::time_point started_;
+};
+
+/// Resident memory of this process in bytes (from /proc/self/statm).
+std::uint64_t residentMemoryBytes();
+
+} // namespace orch::host

@@ -1,0 +1,350 @@
+// The C function table handed to plugins. Every function here is a boundary:
+// nothing may throw out of it, and every view is copied before it is kept.
+#include "orchestrator/host/PluginManager.h"
+#include "orchestrator/host/Router.h"
+
+#include <orchestrator/plugin.hpp>
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServerRequest.h>
+
+#include <memory>
+
+namespace orch::host {
+namespace {
+
+using orch::detail::view;
+using orch::detail::write;
+
+std::string text(orch_str s) { return std::string(view(s)); }
+
+template <typename Descriptor>
+Descriptor copyDescriptor(const Descriptor* given) {
+  // Older plugins hand shorter descriptors: missing fields read as zero.
+  Descriptor copy{};
+  std::memcpy(&copy, given, std::min(given->struct_size, sizeof(Descriptor)));
+  return copy;
+}
+
+Poco::Logger& pluginLogger(const orch_host* host) { return Poco::Logger::get("plugin." + host->plugin->name); }
+
+void sinkWrite(orch_sink* sink, const char* ptr, size_t len) {
+  if (sink && len) sink->write(sink, ptr, len);
+}
+
+void log(orch_host* host, int32_t level, orch_str message) {
+  auto& logger = pluginLogger(host);
+  auto line = text(message);
+  switch (level) {
+  case ORCH_LOG_ERROR: logger.error(line); break;
+  case ORCH_LOG_WARNING: logger.warning(line); break;
+  case ORCH_LOG_DEBUG: logger.debug(line); break;
+  default: logger.information(line);
+  }
+}
+
+orch_status configGet(orch_host* host, orch_str key, orch_sink* value) {
+  auto found = host->context->config.find(text(key));
+  if (!found) return ORCH_NOT_FOUND;
+  write(value, *found);
+  return ORCH_OK;
+}
+
+orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  auto d = copyDescriptor(given);
+  if (!d.on_request) return ORCH_INVALID;
+  auto route = std::make_shared<Route>();
+  route->method = text(d.method);
+  route->pathTemplate = text(d.path_template);
+  route->permission = text(d.permission);
+  route->category = d.category.len ? text(d.category) : "default";
+  route->summary = text(d.summary);
+  route->flags = d.flags;
+  route->owner = host->plugin->name;
+  try {
+    Router::validate(route->method, route->pathTemplate);
+  } catch (const RouteError& e) {
+    pluginLogger(host).error("route refused: %s", std::string(e.what()));
+    return ORCH_INVALID;
+  }
+  if (d.openapi_json.len) {
+    route->openapi = nlohmann::json::parse(view(d.openapi_json), nullptr, false);
+    if (route->openapi.is_discarded() || !route->openapi.is_object()) return ORCH_INVALID;
+  }
+  if (host->manager->routeClaimed(route->method, route->pathTemplate)) {
+    host->plugin->reason = "route " + route->method + " " + route->pathTemplate + " is already registered";
+    return ORCH_CONFLICT;
+  }
+  auto onRequest = d.on_request;
+  auto userData = d.user_data;
+  route->handler = [onRequest, userData](const orch_request& request, HostResponse& response, std::string& error) {
+    orch::detail::StringSink message;
+    auto status = onRequest(userData, &request, &response, message.get());
+    if (status != ORCH_OK) error = message.text;
+    return status;
+  };
+  host->plugin->routes.push_back(std::move(route));
+  return ORCH_OK;
+}
+
+orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* given) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  auto d = copyDescriptor(given);
+  if (!d.on_execute || d.name.len == 0) return ORCH_INVALID;
+  StepType stepType{text(d.description), nlohmann::json::object(), d.on_execute, d.user_data};
+  if (d.config_schema_json.len) {
+    stepType.configSchema = nlohmann::json::parse(view(d.config_schema_json), nullptr, false);
+    if (stepType.configSchema.is_discarded()) return ORCH_INVALID;
+  }
+  auto name = text(d.name);
+  if (!host->context->stepTypes.add(name, host->plugin->name, std::move(stepType))) {
+    host->plugin->reason = "step type '" + name + "' is already registered";
+    return ORCH_CONFLICT;
+  }
+  return ORCH_OK;
+}
+
+orch_status registerFrameworkAdapter(orch_host* host, const orch_framework_adapter_descriptor* given) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  auto d = copyDescriptor(given);
+  if (!d.on_validate || !d.on_compile || d.framework.len == 0) return ORCH_INVALID;
+  auto name = text(d.framework);
+  // Views die with the call: keep only the function pointers.
+  d.framework = {};
+  if (!host->context->frameworkAdapters.add(name, host->plugin->name, FrameworkAdapter{d})) {
+    host->plugin->reason = "framework adapter '" + name + "' is already registered";
+    return ORCH_CONFLICT;
+  }
+  return ORCH_OK;
+}
+
+orch_status setAuthenticator(orch_host* host, const orch_authenticator_descriptor* given) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  auto d = copyDescriptor(given);
+  if (!d.on_authenticate) return ORCH_INVALID;
+  auto& current = host->context->authenticator;
+  if (current && current->owner != host->plugin->name) {
+    host->plugin->reason = "an authenticator is already installed by plugin '" + current->owner + "'";
+    return ORCH_CONFLICT;
+  }
+  current = Authenticator{host->plugin->name, d.on_authenticate, d.user_data};
+  return ORCH_OK;
+}
+
+orch_status registerMigration(orch_host* host, const orch_migration_descriptor* given) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  auto d = copyDescriptor(given);
+  if (d.version <= 0 || d.sql.len == 0) return ORCH_INVALID;
+  for (const auto& existing : host->plugin->migrations)
+    if (existing.version == d.version) return ORCH_CONFLICT;
+  host->plugin->migrations.push_back(
+      Migration{host->plugin->name, d.version, text(d.description), text(d.sql), text(d.sql_postgresql)});
+  return ORCH_OK;
+}
+
+/// Runs a storage call, turning exceptions into a status and a message.
+template <typename Work>
+orch_status withStorage(orch_host* host, orch_sink* error, Work&& work) {
+  if (!host->context->storage) {
+    write(error, "storage is not open yet");
+    return ORCH_WRONG_PHASE;
+  }
+  try {
+    work(*host->context->storage);
+    return ORCH_OK;
+  } catch (const nlohmann::json::exception& e) {
+    write(error, std::string("invalid parameters: ") + e.what());
+    return ORCH_INVALID;
+  } catch (const std::exception& e) {
+    write(error, e.what());
+    return ORCH_ERROR;
+  }
+}
+
+nlohmann::json parseParams(orch_str params) {
+  return params.len ? nlohmann::json::parse(view(params)) : nlohmann::json::array();
+}
+
+StorageTransaction* transactionOf(orch_txn* txn);
+
+orch_status sqlQuery(orch_host* host, orch_txn* txn, orch_str sql, orch_str params, orch_sink* rows, orch_sink* error) {
+  return withStorage(host, error, [&](Storage& storage) {
+    write(rows, storage.query(text(sql), parseParams(params), transactionOf(txn)).dump());
+  });
+}
+
+orch_status sqlExecute(orch_host* host, orch_txn* txn, orch_str sql, orch_str params, orch_sink* result,
+                       orch_sink* error) {
+  return withStorage(host, error, [&](Storage& storage) {
+    auto affected = storage.execute(text(sql), parseParams(params), transactionOf(txn));
+    write(result, nlohmann::json{{"affected_rows", affected}}.dump());
+  });
+}
+
+} // namespace
+} // namespace orch::host
+
+/// The host's side of an open transaction handle.
+struct orch_txn {
+  std::unique_ptr<orch::host::StorageTransaction> transaction;
+};
+
+namespace orch::host {
+namespace {
+
+StorageTransaction* transactionOf(orch_txn* txn) { return txn ? txn->transaction.get() : nullptr; }
+
+orch_status sqlBegin(orch_host* host, orch_txn** txn, orch_sink* error) {
+  if (!txn) return ORCH_INVALID;
+  return withStorage(host, error, [&](Storage& storage) { *txn = new orch_txn{storage.begin()}; });
+}
+
+orch_status sqlCommit(orch_host* host, orch_txn* txn, orch_sink* error) {
+  std::unique_ptr<orch_txn> owned(txn);
+  if (!owned) return ORCH_INVALID;
+  return withStorage(host, error, [&](Storage&) { owned->transaction->commit(); });
+}
+
+orch_status sqlRollback(orch_host* host, orch_txn* txn) {
+  std::unique_ptr<orch_txn> owned(txn);
+  if (!owned) return ORCH_INVALID;
+  return withStorage(host, nullptr, [&](Storage&) { owned->transaction->rollback(); });
+}
+
+void sqlBackend(orch_host* host, orch_sink* name) {
+  if (host->context->storage) write(name, host->context->storage->backendName());
+}
+
+void eventPublish(orch_host* host, orch_str topic, orch_str payload) {
+  host->context->events.publish(text(topic), text(payload));
+}
+
+uint64_t eventSubscribe(orch_host* host, orch_str pattern, orch_on_event_fn onEvent, void* userData) {
+  if (!onEvent || pattern.len == 0) return 0;
+  return host->context->events.subscribe(text(pattern), host->plugin->name,
+                                         [onEvent, userData](const std::string& topic, const std::string& payload) {
+                                           onEvent(userData, view(topic), view(payload));
+                                         });
+}
+
+void eventUnsubscribe(orch_host* host, uint64_t id) { host->context->events.unsubscribe(id); }
+
+orch_status registerService(orch_host* host, const orch_service_descriptor* given) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  auto d = copyDescriptor(given);
+  if (!d.on_call || d.name.len == 0) return ORCH_INVALID;
+  auto name = text(d.name);
+  if (!host->context->services.add(name, host->plugin->name, Service{d.on_call, d.user_data})) {
+    host->plugin->reason = "service '" + name + "' is already registered";
+    return ORCH_CONFLICT;
+  }
+  return ORCH_OK;
+}
+
+orch_status serviceCall(orch_host* host, orch_str name, orch_str method, orch_str request, orch_sink* result,
+                        orch_sink* error) {
+  auto service = host->context->services.find(text(name));
+  if (!service) {
+    write(error, "no plugin serves '" + text(name) + "'");
+    return ORCH_NOT_FOUND;
+  }
+  return service->onCall(service->userData, method, request, result, error);
+}
+
+orch_status jobSubmit(orch_host* host, orch_on_job_fn onJob, void* userData) {
+  if (!onJob) return ORCH_INVALID;
+  host->context->scheduler.submit(host->plugin->name, [onJob, userData] { onJob(userData); });
+  return ORCH_OK;
+}
+
+uint64_t timerStart(orch_host* host, uint64_t delayMs, uint64_t intervalMs, orch_on_job_fn onJob, void* userData) {
+  if (!onJob) return 0;
+  return host->context->scheduler.startTimer(host->plugin->name, std::chrono::milliseconds(delayMs),
+                                             std::chrono::milliseconds(intervalMs),
+                                             [onJob, userData] { onJob(userData); });
+}
+
+void timerCancel(orch_host* host, uint64_t id) { host->context->scheduler.cancelTimer(id); }
+
+orch_status requestHeader(const void* source, orch_str name, orch_sink* value) {
+  const auto* request = static_cast<const Poco::Net::HTTPServerRequest*>(source);
+  if (!request) return ORCH_NOT_FOUND;
+  auto it = request->find(text(name));
+  if (it == request->end()) return ORCH_NOT_FOUND;
+  write(value, it->second);
+  return ORCH_OK;
+}
+
+void responseSetStatus(orch_response* response, int32_t status) {
+  if (status >= 100 && status <= 599) response->status = status;
+}
+
+void responseSetHeader(orch_response* response, orch_str name, orch_str value) {
+  auto key = text(name), val = text(value);
+  // Header injection: a name or value with CR or LF is dropped.
+  if (key.find_first_of("\r\n:") != std::string::npos || val.find_first_of("\r\n") != std::string::npos) return;
+  if (Poco::icompare(key, "Content-Type") == 0) {
+    response->contentType = val;
+    return;
+  }
+  response->headers.emplace_back(std::move(key), std::move(val));
+}
+
+void responseWrite(orch_response* response, const char* ptr, size_t len) {
+  if (len) response->body.append(ptr, len);
+}
+
+void responseError(orch_response* response, int32_t status, orch_str code, orch_str message, orch_str details) {
+  response->setError(status >= 400 && status <= 599 ? status : 500, view(code), view(message), view(details));
+}
+
+} // namespace
+
+const orch_host_api& hostApi() {
+  static const orch_host_api api = {
+      sizeof(orch_host_api),
+      ORCH_ABI_MAJOR,
+      ORCH_ABI_MINOR,
+      &sinkWrite,
+      &log,
+      &configGet,
+      &registerRoute,
+      &registerStepType,
+      &registerFrameworkAdapter,
+      &setAuthenticator,
+      &registerMigration,
+      &sqlQuery,
+      &sqlExecute,
+      &sqlBegin,
+      &sqlCommit,
+      &sqlRollback,
+      &sqlBackend,
+      &eventPublish,
+      &eventSubscribe,
+      &eventUnsubscribe,
+      &registerService,
+      &serviceCall,
+      &jobSubmit,
+      &timerStart,
+      &timerCancel,
+      &requestHeader,
+      &responseSetStatus,
+      &responseSetHeader,
+      &responseWrite,
+      &responseError,
+  };
+  return api;
+}
+
+std::unique_ptr<orch_host> makeHostHandle(PluginRecord& record, HostContext& context, PluginManager& manager) {
+  return std::make_unique<orch_host>(orch_host{&record, &context, &manager});
+}
+
+} // namespace orch::host

@@ -1,0 +1,83 @@
+#include "orchestrator/host/Metrics.h"
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace orch::host {
+namespace {
+
+std::string escapeLabel(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+Metrics::Metrics() : started_(std::chrono::system_clock::now()) {}
+
+void Metrics::record(const std::string& method, const std::string& route, int status,
+                     std::chrono::nanoseconds elapsed) {
+  double seconds = std::chrono::duration<double>(elapsed).count();
+  total_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(mutex_);
+  ++requests_[{method, route, status}];
+  auto& histogram = latency_[route];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i)
+    if (seconds <= kBuckets[i]) ++histogram.buckets[i];
+  ++histogram.count;
+  histogram.sum += seconds;
+}
+
+std::string Metrics::prometheus(std::size_t pluginsLoaded, const std::string& version) const {
+  std::ostringstream out;
+  out << "# HELP orch_http_requests_total HTTP requests by method, route template and status.\n"
+      << "# TYPE orch_http_requests_total counter\n";
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, count] : requests_) {
+    const auto& [method, route, status] = key;
+    out << "orch_http_requests_total{method=\"" << escapeLabel(method) << "\",route=\"" << escapeLabel(route)
+        << "\",status=\"" << status << "\"} " << count << '\n';
+  }
+  out << "# HELP orch_http_request_duration_seconds Time from request to response, by route template.\n"
+      << "# TYPE orch_http_request_duration_seconds histogram\n";
+  for (const auto& [route, histogram] : latency_) {
+    auto label = escapeLabel(route);
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      out << "orch_http_request_duration_seconds_bucket{route=\"" << label << "\",le=\"" << kBuckets[i] << "\"} "
+          << histogram.buckets[i] << '\n';
+    out << "orch_http_request_duration_seconds_bucket{route=\"" << label << "\",le=\"+Inf\"} " << histogram.count
+        << '\n'
+        << "orch_http_request_duration_seconds_sum{route=\"" << label << "\"} " << histogram.sum << '\n'
+        << "orch_http_request_duration_seconds_count{route=\"" << label << "\"} " << histogram.count << '\n';
+  }
+  out << "# HELP orch_plugins_loaded Plugins loaded and serving.\n# TYPE orch_plugins_loaded gauge\n"
+      << "orch_plugins_loaded " << pluginsLoaded << '\n'
+      << "# HELP orch_build_info Build information.\n# TYPE orch_build_info gauge\n"
+      << "orch_build_info{version=\"" << escapeLabel(version) << "\"} 1\n"
+      << "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+      << "# TYPE process_resident_memory_bytes gauge\n"
+      << "process_resident_memory_bytes " << residentMemoryBytes() << '\n'
+      << "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
+      << "# TYPE process_start_time_seconds gauge\n"
+      << "process_start_time_seconds "
+      << std::chrono::duration_cast<std::chrono::seconds>(started_.time_since_epoch()).count() << '\n';
+  return out.str();
+}
+
+std::uint64_t residentMemoryBytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+} // namespace orch::host

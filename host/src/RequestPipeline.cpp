@@ -1,0 +1,371 @@
+#include "orchestrator/host/RequestPipeline.h"
+
+#include "orchestrator/host/ErrorEnvelope.h"
+
+#include <orchestrator/plugin.hpp>
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/String.h>
+
+#include <chrono>
+
+namespace orch::host {
+namespace {
+
+using orch::detail::view;
+
+Poco::Logger& accessLogger() {
+  static Poco::Logger& logger = Poco::Logger::get("access");
+  return logger;
+}
+Poco::Logger& httpLogger() {
+  static Poco::Logger& logger = Poco::Logger::get("http");
+  return logger;
+}
+
+/// A client-chosen request id is echoed only when it is short and printable,
+/// so it cannot inject anything into headers or logs.
+bool acceptableRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+std::string mediaType(const std::string& contentType) {
+  auto semicolon = contentType.find(';');
+  return Poco::toLower(Poco::trim(contentType.substr(0, semicolon)));
+}
+
+bool isJsonMediaType(const std::string& type) {
+  return type == "application/json" || (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
+}
+
+std::string queryParameter(std::string_view query, std::string_view name) {
+  auto decoded = orch::detail::parseUrlEncoded(query);
+  auto it = decoded.find(std::string(name));
+  return it == decoded.end() ? std::string() : it->get<std::string>();
+}
+
+std::string paramsJson(const std::vector<std::pair<std::string, std::string>>& params) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, value] : params) object[name] = value;
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+bool grants(const std::vector<std::string>& permissions, const std::string& permission) {
+  auto colon = permission.find(':');
+  auto resourceWildcard = permission.substr(0, colon) + ":*";
+  for (const auto& held : permissions)
+    if (held == permission || held == "*" || held == "admin:*" || held == resourceWildcard) return true;
+  return false;
+}
+
+/// One request on its way through the pipeline.
+struct RequestPipeline::Exchange {
+  Poco::Net::HTTPServerRequest& request;
+  Poco::Net::HTTPServerResponse& response;
+  HostResponse out;
+  std::string requestId, correlationId, clientIp, origin;
+  std::string_view path, query;
+  std::string_view routedPath; ///< after the API prefix
+  const Route* route = nullptr;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string principalJson, principalId;
+  std::vector<std::string> permissions;
+  bool admin = false;
+  std::string body, contentType;
+  Cors::Headers extraHeaders;
+};
+
+RequestPipeline::RequestPipeline(HostContext& context, RateLimiter& limiter, Metrics& metrics,
+                                 PipelineSettings settings)
+    : context_(context), limiter_(limiter), metrics_(metrics), settings_(std::move(settings)),
+      cors_(settings_.corsOrigins, settings_.corsCredentials) {}
+
+void RequestPipeline::setRouter(const Router* router, bool ready) {
+  router_.store(router, std::memory_order_release);
+  ready_.store(ready, std::memory_order_release);
+}
+
+Poco::Net::HTTPRequestHandler* RequestPipeline::Factory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
+  struct Handler : Poco::Net::HTTPRequestHandler {
+    explicit Handler(RequestPipeline& pipeline) : pipeline(pipeline) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+      pipeline.handle(request, response);
+    }
+    RequestPipeline& pipeline;
+  };
+  return new Handler(pipeline_);
+}
+
+void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  auto started = std::chrono::steady_clock::now();
+  Exchange exchange{request, response};
+  auto givenId = request.get("X-Request-ID", "");
+  exchange.requestId = acceptableRequestId(givenId) ? givenId : randomUuid();
+  auto givenCorrelation = request.get("X-Correlation-ID", "");
+  exchange.correlationId = acceptableRequestId(givenCorrelation) ? givenCorrelation : exchange.requestId;
+  exchange.out.requestId = exchange.requestId;
+  exchange.out.correlationId = exchange.correlationId;
+  exchange.clientIp = request.clientAddress().host().toString();
+  exchange.origin = request.get("Origin", "");
+  const auto& uri = request.getURI();
+  auto questionMark = uri.find('?');
+  exchange.path = std::string_view(uri).substr(0, questionMark);
+  if (questionMark != std::string::npos) exchange.query = std::string_view(uri).substr(questionMark + 1);
+
+  try {
+    process(exchange);
+  } catch (const std::exception& e) {
+    httpLogger().error("request %s failed: %s", exchange.requestId, std::string(e.what()));
+    exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
+  }
+  try {
+    send(exchange);
+  } catch (const std::exception& e) {
+    httpLogger().warning("request %s: cannot send the response: %s", exchange.requestId, std::string(e.what()));
+  }
+
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  const auto& label = exchange.route ? exchange.route->pathTemplate : std::string("unmatched");
+  metrics_.record(request.getMethod(), label, exchange.out.status, elapsed);
+  if (settings_.accessLog && accessLogger().information()) {
+    accessLogger().information("%s %s %s %d %z %.3fms %s", exchange.clientIp, request.getMethod(), std::string(exchange.path),
+                               exchange.out.status, exchange.out.body.size(),
+                               std::chrono::duration<double, std::milli>(elapsed).count(), exchange.requestId);
+  }
+}
+
+void RequestPipeline::process(Exchange& exchange) {
+  auto& request = exchange.request;
+  const auto& method = request.getMethod();
+  bool corsAllowed = cors_.allows(exchange.origin);
+
+  if (method == "OPTIONS" && request.has("Access-Control-Request-Method")) {
+    exchange.out.status = 204;
+    if (corsAllowed)
+      cors_.addPreflightHeaders(exchange.origin, request.get("Access-Control-Request-Headers", ""),
+                                exchange.extraHeaders);
+    return;
+  }
+  if (corsAllowed) cors_.addHeaders(exchange.origin, exchange.extraHeaders);
+
+  const Router* router = router_.load(std::memory_order_acquire);
+  auto stripped = Router::stripApiPrefix(exchange.path);
+  exchange.routedPath = stripped.value_or(exchange.path);
+  auto match = router->match(method == "OPTIONS" ? "GET" : method, exchange.routedPath, stripped.has_value());
+  if (match.kind == Router::Match::Kind::NotFound) {
+    if (!ready())
+      return exchange.out.setError(503, "SERVICE_UNAVAILABLE", "The server is starting");
+    return exchange.out.setError(404, "NOT_FOUND", "No route for " + method + " " + std::string(exchange.path));
+  }
+  if (method == "OPTIONS") {
+    exchange.out.status = 204;
+    exchange.extraHeaders.emplace_back("Allow", match.route ? match.route->method : "GET");
+    return;
+  }
+  if (match.kind == Router::Match::Kind::MethodNotAllowed) {
+    std::string allow;
+    for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+    exchange.out.setError(405, "METHOD_NOT_ALLOWED", "Method " + method + " is not allowed here",
+                          nlohmann::json{{"allowed", match.allowed}}.dump());
+    exchange.extraHeaders.emplace_back("Allow", allow);
+    return;
+  }
+  exchange.route = match.route;
+  exchange.params = std::move(match.params);
+
+  if (!authenticate(exchange) || !limitRate(exchange) || !authorize(exchange) || !readBody(exchange)) return;
+  invoke(exchange);
+}
+
+bool RequestPipeline::authenticate(Exchange& exchange) {
+  auto& request = exchange.request;
+  std::string authorization = request.get("Authorization", ""); // copies: get() may return its default temporary
+  std::string apiKey = request.get("X-API-KEY", "");
+  auto token = exchange.query.empty() ? std::string() : queryParameter(exchange.query, "token");
+  bool isPublic = exchange.route->isPublic();
+  const auto& authenticator = context_.authenticator;
+
+  orch_status status = ORCH_AUTH_NONE;
+  orch::detail::StringSink principal, message;
+  if (authenticator && !(authorization.empty() && apiKey.empty() && token.empty())) {
+    orch_auth_request auth{};
+    auth.struct_size = sizeof auth;
+    auth.authorization = view(authorization);
+    auth.api_key = view(apiKey);
+    auth.query_token = view(token);
+    auth.client_ip = view(exchange.clientIp);
+    auth.path = view(exchange.routedPath);
+    status = authenticator->onAuthenticate(authenticator->userData, &auth, principal.get(), message.get());
+  }
+  if (status == ORCH_OK) {
+    auto parsed = nlohmann::json::parse(principal.text, nullptr, false);
+    if (parsed.is_object()) {
+      exchange.principalJson = std::move(principal.text);
+      exchange.principalId = parsed.value("id", std::string());
+      for (const auto& p : parsed.value("permissions", nlohmann::json::array()))
+        if (p.is_string()) exchange.permissions.push_back(p.get<std::string>());
+      for (const auto& r : parsed.value("roles", nlohmann::json::array()))
+        if (r == "admin") exchange.admin = true;
+      return true;
+    }
+    httpLogger().error("the authenticator returned a principal that is not a JSON object");
+    status = ORCH_ERROR;
+  }
+  // A public route serves anonymous callers, even with bad credentials.
+  if (isPublic) return true;
+  if (status == ORCH_AUTH_NONE) {
+    exchange.out.setError(401, "UNAUTHORIZED", "Authentication required");
+  } else {
+    exchange.out.setError(401, "UNAUTHORIZED", message.text.empty() ? "Invalid credentials" : message.text);
+  }
+  exchange.extraHeaders.emplace_back("WWW-Authenticate", "Bearer");
+  return false;
+}
+
+bool RequestPipeline::limitRate(Exchange& exchange) {
+  if (!limiter_.enabled()) return true;
+  const auto& category = exchange.route->category;
+  bool perIp = category == "auth" || exchange.principalId.empty();
+  auto key = perIp ? "ip:" + exchange.clientIp : "principal:" + exchange.principalId;
+  auto decision = limiter_.check(category, key, exchange.admin);
+  auto& headers = exchange.extraHeaders;
+  headers.emplace_back("X-RateLimit-Limit", std::to_string(decision.limit));
+  headers.emplace_back("X-RateLimit-Remaining", std::to_string(decision.remaining));
+  headers.emplace_back("X-RateLimit-Reset", std::to_string(decision.resetEpochSeconds));
+  headers.emplace_back("X-RateLimit-Window", std::to_string(RateLimiter::kWindowSeconds));
+  if (decision.allowed) return true;
+  exchange.out.setError(429, "RATE_LIMITED", "Too many requests; retry in " + std::to_string(decision.retryAfterSeconds) + " s",
+                        nlohmann::json{{"retry_after", decision.retryAfterSeconds}, {"limit", decision.limit},
+                                       {"category", category}}.dump());
+  headers.emplace_back("Retry-After", std::to_string(decision.retryAfterSeconds));
+  return false;
+}
+
+bool RequestPipeline::authorize(Exchange& exchange) {
+  const auto& permission = exchange.route->permission;
+  if (exchange.route->isPublic() || permission.empty() || grants(exchange.permissions, permission)) return true;
+  exchange.out.setError(403, "FORBIDDEN", "Permission '" + permission + "' is required",
+                        nlohmann::json{{"required_permission", permission}}.dump());
+  return false;
+}
+
+namespace {
+
+/// A body this much over the limit is read and dropped before answering 413,
+/// so the client finishes sending and sees the answer instead of a reset
+/// connection; anything larger is answered at once and the connection closed.
+constexpr std::uint64_t kMaxDrainBytes = 16u << 20;
+
+void drain(std::istream& stream, std::uint64_t upTo) {
+  char buffer[16384];
+  std::uint64_t total = 0;
+  while (total < upTo && (stream.read(buffer, sizeof buffer) || stream.gcount() > 0))
+    total += static_cast<std::uint64_t>(stream.gcount());
+}
+
+} // namespace
+
+bool RequestPipeline::readBody(Exchange& exchange) {
+  auto& request = exchange.request;
+  auto tooLarge = [&](bool drained) {
+    if (!drained) exchange.response.setKeepAlive(false); // unread bytes would corrupt the connection
+    exchange.out.setError(413, "PAYLOAD_TOO_LARGE",
+                          "Request body exceeds " + std::to_string(settings_.bodyLimit) + " bytes",
+                          nlohmann::json{{"limit", settings_.bodyLimit}}.dump());
+    return false;
+  };
+  auto declared = request.getContentLength64();
+  bool known = declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH;
+  if (known && static_cast<std::uint64_t>(declared) > settings_.bodyLimit) {
+    bool drainable = static_cast<std::uint64_t>(declared) <= kMaxDrainBytes;
+    if (drainable) drain(request.stream(), kMaxDrainBytes);
+    return tooLarge(drainable);
+  }
+  if (declared != 0) {
+    auto& stream = request.stream();
+    char buffer[8192];
+    while (stream.read(buffer, sizeof buffer) || stream.gcount() > 0) {
+      exchange.body.append(buffer, static_cast<std::size_t>(stream.gcount()));
+      if (exchange.body.size() > settings_.bodyLimit) {
+        drain(stream, kMaxDrainBytes);
+        return tooLarge(stream.eof());
+      }
+    }
+  }
+  exchange.contentType = mediaType(request.getContentType());
+  if (exchange.body.empty() || (exchange.route->flags & ORCH_ROUTE_RAW_BODY)) return true;
+
+  bool isForm = exchange.contentType == "application/x-www-form-urlencoded";
+  if (isForm && (exchange.route->flags & ORCH_ROUTE_ACCEPTS_FORM)) return true;
+  // A body without a declared type is taken as JSON when it parses as JSON.
+  if (!isJsonMediaType(exchange.contentType) && !exchange.contentType.empty()) {
+    exchange.out.setError(415, "BAD_REQUEST", "Unsupported content type '" + exchange.contentType + "'; send application/json",
+                          nlohmann::json{{"content_type", exchange.contentType}}.dump());
+    return false;
+  }
+  if (!nlohmann::json::accept(exchange.body)) {
+    exchange.out.setError(400, "BAD_REQUEST", "Malformed JSON body");
+    return false;
+  }
+  if (exchange.contentType.empty()) exchange.contentType = "application/json";
+  return true;
+}
+
+void RequestPipeline::invoke(Exchange& exchange) {
+  const auto& route = *exchange.route;
+  auto params = paramsJson(exchange.params);
+  orch_request request{};
+  request.struct_size = sizeof request;
+  request.method = view(route.method);
+  request.path = view(exchange.routedPath);
+  request.route_template = view(route.pathTemplate);
+  request.query = view(exchange.query);
+  request.params_json = view(params);
+  request.body = view(exchange.body);
+  request.content_type = view(exchange.contentType);
+  request.principal_json = view(exchange.principalJson);
+  request.request_id = view(exchange.requestId);
+  request.client_ip = view(exchange.clientIp);
+  request.header_source = &exchange.request;
+
+  std::string error;
+  orch_status status = ORCH_ERROR;
+  try {
+    status = route.handler(request, exchange.out, error);
+  } catch (const std::exception& e) {
+    error = std::string("exception escaped the handler: ") + e.what();
+  } catch (...) {
+    error = "unknown exception escaped the handler";
+  }
+  if (status != ORCH_OK) {
+    httpLogger().error("%s %s (plugin %s) failed, request %s: %s", route.method, route.pathTemplate, route.owner,
+                       exchange.requestId, error.empty() ? std::string("no message") : error);
+    exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
+  }
+}
+
+void RequestPipeline::send(Exchange& exchange) {
+  auto& response = exchange.response;
+  auto& out = exchange.out;
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
+  response.set("X-Request-ID", exchange.requestId);
+  for (const auto& [name, value] : exchange.extraHeaders) response.add(name, value);
+  for (const auto& [name, value] : out.headers) response.add(name, value);
+  bool noBody = out.status == 204 || out.status == 304 || exchange.request.getMethod() == "HEAD";
+  if (noBody) {
+    response.setContentLength(0);
+    response.send();
+    return;
+  }
+  response.setContentType(out.contentType);
+  response.sendBuffer(out.body.data(), out.body.size());
+}
+
+} // namespace orch::host

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test with CTest. CTest starts
+# the services the tests need itself (PostgreSQL on a free port, as a non-root
+# user, in a temporary directory) and stops them at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/lib/deps.sh
+scripts/lib/build.sh
+ctest --test-dir build --output-on-failure --timeout 300 --parallel "${ORCH_TEST_JOBS:-2}" "$@"

@@ -1,0 +1,440 @@
+/*
+ * Orchestrator plugin ABI, version 1.
+ *
+ * This file is the single source of truth for the contract between the
+ * `orchestrator` host and its plugins. It is plain C99 so that a plugin can be
+ * written with any compiler and any C++ standard library.
+ *
+ * Evolution (after SQLite's sqlite3ext.h and OBS's obs-module.h):
+ *  - The major version changes only when something is removed or changes
+ *    meaning; the host refuses a plugin whose major differs from its own.
+ *  - The minor version grows when something is appended: a function at the end
+ *    of orch_host_api, or a field at the end of a descriptor. The host refuses a
+ *    plugin built against a newer minor than its own, because such a plugin
+ *    may call functions the host does not have.
+ *  - Every struct that crosses the boundary starts with `struct_size`. The
+ *    receiver copies min(struct_size, sizeof) into a zeroed struct of its own,
+ *    so a field an older peer does not know reads as 0 (never a meaningful
+ *    value: 0 always means "absent" or "default").
+ *
+ * Memory (after Envoy's dynamic-modules abi.h):
+ *  - Text crosses as UTF-8 in orch_str views {ptr, len}; ptr need not be NUL
+ *    terminated. JSON is passed as text.
+ *  - Inputs are borrowed: a view the host passes to a plugin hook is valid only
+ *    for the duration of that call, and vice versa, unless documented otherwise.
+ *  - Outputs are written into sinks (orch_sink) owned by the receiver of the
+ *    data: the callee calls sink->write, which runs the owner's code with the
+ *    owner's allocator, so no allocator ever crosses the boundary.
+ *  - Exceptions, C++ types and longjmp never cross the boundary: every hook
+ *    returns an orch_status.
+ *
+ * Naming: plugin hooks are `on_*`; host callbacks are named by what they do.
+ *
+ * Threading: unless documented otherwise, host functions are thread-safe and
+ * plugin hooks may be called from several host threads at once.
+ */
+#ifndef ORCHESTRATOR_ABI_H
+#define ORCHESTRATOR_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ORCH_ABI_MAJOR 1
+#define ORCH_ABI_MINOR 0
+
+/* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
+#define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
+
+#if defined(_WIN32)
+#define ORCH_EXPORT __declspec(dllexport)
+#else
+#define ORCH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ---------------------------------------------------------------- basics */
+
+/** Result of every hook and of host functions that can fail. */
+typedef int32_t orch_status;
+#define ORCH_OK 0
+/** Generic failure; a message is usually written to an error sink. */
+#define ORCH_ERROR 1
+/** The thing asked for does not exist (config key, service, row, timer). */
+#define ORCH_NOT_FOUND 2
+/** Arguments were invalid (bad JSON, bad path template, ...). */
+#define ORCH_INVALID 3
+/** Something with that name is already registered by another plugin. */
+#define ORCH_CONFLICT 4
+/** The authenticator found no credentials in the request. */
+#define ORCH_AUTH_NONE 5
+/** The authenticator found credentials and rejected them (401). */
+#define ORCH_AUTH_DENIED 6
+/** The call was made at a time it is not allowed (e.g. registering a route
+ *  after on_init returned). */
+#define ORCH_WRONG_PHASE 7
+
+/** A borrowed UTF-8 view. ptr may be NULL when len is 0. */
+typedef struct orch_str {
+  const char* ptr;
+  size_t len;
+} orch_str;
+
+/** An output buffer owned by whoever receives the data. The owner embeds it
+ *  as the first member of its own buffer type and sets `write`; the writer
+ *  calls sink->write (or orch_host_api.sink_write) any number of times, each
+ *  appending. Valid for the duration of the call it was passed to; never keep
+ *  it. */
+typedef struct orch_sink {
+  void (*write)(struct orch_sink* self, const char* ptr, size_t len);
+} orch_sink;
+
+/** The host's per-plugin handle. Passed to on_init; valid until on_shutdown
+ *  returns. Every host function takes it so the host knows who is calling. */
+typedef struct orch_host orch_host;
+
+/** An in-flight HTTP response. Opaque; valid only during on_request. */
+typedef struct orch_response orch_response;
+
+/** An open database transaction. Opaque; see sql_begin. */
+typedef struct orch_txn orch_txn;
+
+/* Log levels, as syslog orders them. */
+#define ORCH_LOG_ERROR 3
+#define ORCH_LOG_WARNING 4
+#define ORCH_LOG_INFO 6
+#define ORCH_LOG_DEBUG 7
+
+/* ---------------------------------------------------------------- routes */
+
+/** Route flags (bit set). */
+/** No authentication: anyone may call it (login, health). */
+#define ORCH_ROUTE_PUBLIC 0x1u
+/** Also accepts application/x-www-form-urlencoded bodies (passed raw). */
+#define ORCH_ROUTE_ACCEPTS_FORM 0x2u
+/** Any content type; the host neither checks nor parses the body. */
+#define ORCH_ROUTE_RAW_BODY 0x4u
+
+/** One HTTP request as the host hands it to a route handler. Every view is
+ *  borrowed for the duration of on_request. */
+typedef struct orch_request {
+  size_t struct_size;
+  orch_str method;         /**< "GET", "POST", ... */
+  orch_str path;           /**< path after the API prefix, e.g. "/workflows/42" */
+  orch_str route_template; /**< as registered, e.g. "/workflows/{id}" */
+  orch_str query;          /**< raw query string without '?', percent-encoded */
+  orch_str params_json;    /**< path parameters: {"id":"42"} */
+  orch_str body;           /**< raw body; valid JSON unless the route is
+                                RAW_BODY or the body is a form */
+  orch_str content_type;   /**< media type without parameters, lower case */
+  orch_str principal_json; /**< the authenticated principal as the
+                                authenticator returned it, or empty */
+  orch_str request_id;     /**< X-Request-ID of this request */
+  orch_str client_ip;      /**< peer address */
+  /** Opaque handle for orch_host_api.request_header. */
+  const void* header_source;
+} orch_request;
+
+/** A route handler. Write the answer with the response_* host functions.
+ *  Return ORCH_OK when a response was produced (including an error answer made
+ *  with response_error). Any other status is an unexpected failure: the host
+ *  logs `error_message` (if written) and answers 500 INTERNAL_ERROR without
+ *  leaking it. Called concurrently from HTTP worker threads. */
+typedef orch_status (*orch_on_request_fn)(void* user_data, const orch_request* request,
+                                          orch_response* response, orch_sink* error_message);
+
+/** What a plugin registers for one route. Borrowed during register_route;
+ *  the host copies what it keeps. */
+typedef struct orch_route_descriptor {
+  size_t struct_size;
+  orch_str method;        /**< "GET", "POST", "PUT", "PATCH", "DELETE" */
+  orch_str path_template; /**< "/workflows/{id}", without any API prefix */
+  orch_str permission;    /**< e.g. "workflow:read"; empty: any authenticated
+                               principal (ignored when PUBLIC) */
+  orch_str category;      /**< rate-limit category; empty means "default" */
+  orch_str summary;       /**< one line for /openapi.json */
+  orch_str openapi_json;  /**< optional OpenAPI operation object fragment,
+                               merged into the generated operation */
+  uint32_t flags;         /**< ORCH_ROUTE_* */
+  orch_on_request_fn on_request;
+  void* user_data;        /**< passed back to on_request; owned by the plugin,
+                               must live until on_shutdown */
+} orch_route_descriptor;
+
+/* ------------------------------------------------------------ step types */
+
+/** Context for one run of a step. Views borrowed for the call. */
+typedef struct orch_step_context {
+  size_t struct_size;
+  orch_str config_json;    /**< the step's config, templates already filled */
+  orch_str input_json;     /**< the step's input (outputs of predecessors) */
+  orch_str execution_id;
+  orch_str step_id;
+  orch_str principal_json; /**< who started the execution */
+} orch_step_context;
+
+/** Runs a step: write the output JSON to `output`; on failure return
+ *  ORCH_ERROR and write a message to `error_message`. Called from worker
+ *  threads, possibly concurrently. */
+typedef orch_status (*orch_on_execute_step_fn)(void* user_data, const orch_step_context* context,
+                                               orch_sink* output, orch_sink* error_message);
+
+/** A workflow step type. Borrowed during register_step_type. */
+typedef struct orch_step_type_descriptor {
+  size_t struct_size;
+  orch_str name;               /**< unique across plugins, e.g. "ai_prompt" */
+  orch_str description;
+  orch_str config_schema_json; /**< JSON Schema (draft 7) of the step config */
+  orch_on_execute_step_fn on_execute;
+  void* user_data;
+} orch_step_type_descriptor;
+
+/* ----------------------------------------------- agent-framework adapters */
+
+/** Checks a framework definition. Return ORCH_OK, or ORCH_INVALID with a
+ *  JSON object {"field","issue"} written to `problem_json`. */
+typedef orch_status (*orch_on_validate_definition_fn)(void* user_data, orch_str definition_json,
+                                                      orch_sink* problem_json);
+/** Turns a framework definition into a workflow graph {"nodes","edges"}. */
+typedef orch_status (*orch_on_compile_definition_fn)(void* user_data, orch_str definition_json,
+                                                     orch_sink* graph_json, orch_sink* error_message);
+/** Turns a workflow graph back into the framework's own format. */
+typedef orch_status (*orch_on_export_definition_fn)(void* user_data, orch_str graph_json,
+                                                    orch_sink* definition_json, orch_sink* error_message);
+
+/** An agent-framework adapter (langgraph, crewai, n8n, agno, ...). */
+typedef struct orch_framework_adapter_descriptor {
+  size_t struct_size;
+  orch_str framework; /**< unique across plugins */
+  orch_on_validate_definition_fn on_validate;
+  orch_on_compile_definition_fn on_compile;
+  orch_on_export_definition_fn on_export; /**< may be NULL */
+  void* user_data;
+} orch_framework_adapter_descriptor;
+
+/* --------------------------------------------------------- authenticator */
+
+/** What the authenticator sees of a request. Views borrowed for the call. */
+typedef struct orch_auth_request {
+  size_t struct_size;
+  orch_str authorization; /**< Authorization header, or empty */
+  orch_str api_key;       /**< X-API-KEY header, or empty */
+  orch_str query_token;   /**< ?token= query parameter (WebSockets), or empty */
+  orch_str client_ip;
+  orch_str path;
+} orch_auth_request;
+
+/** Turns credentials into a principal. On success write a JSON object to
+ *  `principal_json` with at least "id" (string) and "permissions" (array of
+ *  strings; "admin:*" or "*" grant everything, "workflow:*" grants every
+ *  workflow permission) and optionally "roles" (array) and "organization_ids".
+ *  Return ORCH_AUTH_NONE when the request carries no credentials, and
+ *  ORCH_AUTH_DENIED with a message in `error_message` when they are invalid.
+ *  Called concurrently on every non-public request: keep it fast. */
+typedef orch_status (*orch_on_authenticate_fn)(void* user_data, const orch_auth_request* request,
+                                               orch_sink* principal_json, orch_sink* error_message);
+
+typedef struct orch_authenticator_descriptor {
+  size_t struct_size;
+  orch_on_authenticate_fn on_authenticate;
+  void* user_data;
+} orch_authenticator_descriptor;
+
+/* ------------------------------------------------------------ migrations */
+
+/** One schema migration of the calling plugin. Migrations of a plugin are
+ *  applied in ascending `version` order, each once, in a transaction, after
+ *  every plugin's on_init and before the server accepts requests. */
+typedef struct orch_migration_descriptor {
+  size_t struct_size;
+  int64_t version;     /**< > 0, unique within the plugin */
+  orch_str description;
+  orch_str sql;        /**< portable SQL; several statements separated by ';' */
+  orch_str sql_postgresql; /**< optional: replaces `sql` on PostgreSQL */
+} orch_migration_descriptor;
+
+/* ------------------------------------------------- events, services, jobs */
+
+/** Receives an event. `topic` and `payload_json` are borrowed for the call.
+ *  Called from the host's event thread, one event at a time, in publish
+ *  order. */
+typedef void (*orch_on_event_fn)(void* user_data, orch_str topic, orch_str payload_json);
+
+/** Serves a call to a named service. Write the result JSON to `result_json`,
+ *  or return non-OK with a message in `error_message`. Called on the caller's
+ *  thread, possibly concurrently. */
+typedef orch_status (*orch_on_service_call_fn)(void* user_data, orch_str method, orch_str request_json,
+                                               orch_sink* result_json, orch_sink* error_message);
+
+typedef struct orch_service_descriptor {
+  size_t struct_size;
+  orch_str name; /**< unique across plugins, e.g. "ai.router" */
+  orch_on_service_call_fn on_call;
+  void* user_data;
+} orch_service_descriptor;
+
+/** A job or timer callback, run on a host worker thread. */
+typedef void (*orch_on_job_fn)(void* user_data);
+
+/* ------------------------------------------------------- host functions */
+
+/** The table of host functions, handed to the plugin's on_init. Valid until
+ *  on_shutdown returns. Entries are only ever appended; check struct_size (or
+ *  abi_minor) before calling an entry added after the minor you built with. */
+typedef struct orch_host_api {
+  size_t struct_size;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+
+  /** Appends bytes to a sink: the same as sink->write(sink, ptr, len). */
+  void (*sink_write)(orch_sink* sink, const char* ptr, size_t len);
+
+  /** Writes one log line, prefixed with the plugin's name. */
+  void (*log)(orch_host* host, int32_t level, orch_str message);
+
+  /** Looks up a configuration value by its full key (e.g. "smtp.host"),
+   *  after environment and command-line overrides. Writes the value to
+   *  `value` and returns ORCH_OK, or returns ORCH_NOT_FOUND. */
+  orch_status (*config_get)(orch_host* host, orch_str key, orch_sink* value);
+
+  /** Registers a route. Only during on_init. ORCH_CONFLICT when another plugin
+   *  already registered the same method and template (the plugin is then
+   *  refused); ORCH_INVALID for a malformed template or method. */
+  orch_status (*register_route)(orch_host* host, const orch_route_descriptor* route);
+
+  /** Registers a workflow step type. Only during on_init. ORCH_CONFLICT when
+   *  the name is taken; ORCH_INVALID when the schema is not JSON. */
+  orch_status (*register_step_type)(orch_host* host, const orch_step_type_descriptor* step_type);
+
+  /** Registers an agent-framework adapter. Only during on_init. */
+  orch_status (*register_framework_adapter)(orch_host* host,
+                                            const orch_framework_adapter_descriptor* adapter);
+
+  /** Installs the authenticator. Only during on_init; one per host
+   *  (ORCH_CONFLICT otherwise). */
+  orch_status (*set_authenticator)(orch_host* host, const orch_authenticator_descriptor* authenticator);
+
+  /** Registers a migration of the calling plugin. Only during on_init. */
+  orch_status (*register_migration)(orch_host* host, const orch_migration_descriptor* migration);
+
+  /** Runs one SQL statement with `?` placeholders. `params_json` is a JSON
+   *  array of values (string, number, boolean, null; objects and arrays are
+   *  bound as their JSON text). Rows are written to `rows_json` as a JSON
+   *  array of objects keyed by column name. `txn` is NULL for autocommit, or a
+   *  transaction from sql_begin used by this thread. Returns ORCH_ERROR with a
+   *  message on a database error. Not before migrations have run (i.e. not in
+   *  on_init). */
+  orch_status (*sql_query)(orch_host* host, orch_txn* txn, orch_str sql, orch_str params_json,
+                           orch_sink* rows_json, orch_sink* error_message);
+
+  /** Runs one statement that returns no rows; writes {"affected_rows":N}. */
+  orch_status (*sql_execute)(orch_host* host, orch_txn* txn, orch_str sql, orch_str params_json,
+                             orch_sink* result_json, orch_sink* error_message);
+
+  /** Starts a transaction on a pooled connection. The handle belongs to the
+   *  plugin until it passes it to sql_commit or sql_rollback, which always
+   *  release it (also when they fail). Use it from one thread at a time. */
+  orch_status (*sql_begin)(orch_host* host, orch_txn** txn, orch_sink* error_message);
+  orch_status (*sql_commit)(orch_host* host, orch_txn* txn, orch_sink* error_message);
+  orch_status (*sql_rollback)(orch_host* host, orch_txn* txn);
+
+  /** Writes "sqlite" or "postgresql". */
+  void (*sql_backend)(orch_host* host, orch_sink* name);
+
+  /** Publishes an event to every subscriber of the topic. Asynchronous: the
+   *  call returns before subscribers run. */
+  void (*event_publish)(orch_host* host, orch_str topic, orch_str payload_json);
+
+  /** Subscribes to a topic ("execution_completed") or a prefix pattern
+   *  ("execution_*", "*"). `user_data` must live until on_shutdown. Returns a
+   *  subscription id > 0, or 0 on failure. */
+  uint64_t (*event_subscribe)(orch_host* host, orch_str topic_pattern, orch_on_event_fn on_event,
+                              void* user_data);
+  void (*event_unsubscribe)(orch_host* host, uint64_t subscription_id);
+
+  /** Exposes a named service to other plugins. Only during on_init. */
+  orch_status (*register_service)(orch_host* host, const orch_service_descriptor* service);
+
+  /** Calls a named service of any plugin, synchronously. ORCH_NOT_FOUND when
+   *  no plugin serves that name. */
+  orch_status (*service_call)(orch_host* host, orch_str name, orch_str method, orch_str request_json,
+                              orch_sink* result_json, orch_sink* error_message);
+
+  /** Runs `on_job(user_data)` once, soon, on a host worker thread. */
+  orch_status (*job_submit)(orch_host* host, orch_on_job_fn on_job, void* user_data);
+
+  /** Runs `on_job(user_data)` after `delay_ms`, then every `interval_ms` when
+   *  interval_ms > 0. Returns a timer id > 0. Timers stop before on_shutdown
+   *  is called. */
+  uint64_t (*timer_start)(orch_host* host, uint64_t delay_ms, uint64_t interval_ms, orch_on_job_fn on_job,
+                          void* user_data);
+  /** Stops a timer; a run already under way finishes. */
+  void (*timer_cancel)(orch_host* host, uint64_t timer_id);
+
+  /* --- HTTP responses (valid only inside on_request) --- */
+
+  /** Reads one request header (case-insensitive name). ORCH_NOT_FOUND when
+   *  absent. `header_source` is orch_request.header_source. */
+  orch_status (*request_header)(const void* header_source, orch_str name, orch_sink* value);
+  void (*response_set_status)(orch_response* response, int32_t status);
+  /** Sets a header; Content-Type defaults to application/json. */
+  void (*response_set_header)(orch_response* response, orch_str name, orch_str value);
+  /** Appends to the response body. */
+  void (*response_write)(orch_response* response, const char* ptr, size_t len);
+  /** Replaces the response with the standard error envelope:
+   *  {"error":{"code","message","details","timestamp","request_id",...},
+   *   "detail": message}. `details_json` may be empty. */
+  void (*response_error)(orch_response* response, int32_t status, orch_str code, orch_str message,
+                         orch_str details_json);
+} orch_host_api;
+
+/* ------------------------------------------------------ the entry point */
+
+/** Called once after every plugin's migrations have run, before the server
+ *  accepts requests: the place to start timers or read the database. */
+typedef orch_status (*orch_on_start_fn)(void* plugin_state, orch_sink* error_message);
+
+/** Called once at shutdown, after the server stopped accepting requests and
+ *  the plugin's timers stopped. Release everything. */
+typedef void (*orch_on_shutdown_fn)(void* plugin_state);
+
+/** Registers what the plugin offers. `host` and `api` live until on_shutdown
+ *  returns. Set *plugin_state to anything the plugin needs back later. Return
+ *  non-OK with a message to be refused; the host then drops everything this
+ *  plugin registered and never calls it again. */
+typedef orch_status (*orch_on_init_fn)(orch_host* host, const orch_host_api* api, void** plugin_state,
+                                       orch_sink* error_message);
+
+/** What a plugin is. Static storage in the plugin; must live as long as the
+ *  library is loaded. */
+typedef struct orch_plugin_descriptor {
+  size_t struct_size;
+  const char* name;        /**< NUL-terminated; the file's stem, e.g. "auth" */
+  const char* version;     /**< the plugin's own semantic version */
+  const char* description;
+  orch_on_init_fn on_init;
+  orch_on_start_fn on_start;       /**< may be NULL */
+  orch_on_shutdown_fn on_shutdown; /**< may be NULL */
+} orch_plugin_descriptor;
+
+/** Version negotiation, one in/out struct (after the Vulkan loader). */
+typedef struct orch_negotiation {
+  size_t struct_size;
+  uint32_t host_abi_major;   /**< in */
+  uint32_t host_abi_minor;   /**< in */
+  uint32_t plugin_abi_major; /**< out: the ABI the plugin was built against */
+  uint32_t plugin_abi_minor; /**< out */
+  const orch_plugin_descriptor* descriptor; /**< out; static in the plugin */
+} orch_negotiation;
+
+/** The exported entry point, named ORCH_PLUGIN_ENTRY_SYMBOL. Fills the out
+ *  fields of `negotiation` and returns ORCH_OK. Must not call the host. */
+typedef orch_status (*orch_plugin_entry_fn)(orch_negotiation* negotiation);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ORCHESTRATOR_ABI_H */

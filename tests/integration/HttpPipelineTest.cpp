@@ -1,0 +1,208 @@
+// The request path: prefixes, request ids, errors, auth, CORS, limits.
+#include "HostProcess.h"
+#include "HttpClient.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using orch::test::HostProcess;
+using orch::test::HttpClient;
+using orch::test::HttpResult;
+using orch::test::testToken;
+
+namespace {
+
+class HttpPipeline : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    host_ = new HostProcess({.config = "cors.origins = https://app.example.com\n"
+                                       "ratelimit.kit_limited.per_minute = 3\n"
+                                       "server.body_limit = 4096\n"});
+  }
+  static void TearDownTestSuite() {
+    delete host_;
+    host_ = nullptr;
+  }
+  static HostProcess* host_;
+  HttpClient client{host_->port()};
+};
+HostProcess* HttpPipeline::host_ = nullptr;
+
+void expectEnvelope(const HttpResult& response, int status, const std::string& code) {
+  EXPECT_EQ(response.status, status) << response.body;
+  auto body = response.json();
+  ASSERT_TRUE(body.contains("error")) << response.body;
+  EXPECT_EQ(body["error"]["code"], code) << response.body;
+  EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+  EXPECT_EQ(body["detail"], body["error"]["message"]);
+  EXPECT_EQ(body["error"]["request_id"], response.header("X-Request-ID"));
+  EXPECT_TRUE(body["error"].contains("timestamp"));
+}
+
+} // namespace
+
+TEST_F(HttpPipeline, EveryPrefixReachesTheSameHandler) {
+  for (const char* prefix : {"/api/v1", "/api", "/v1"}) {
+    auto response = client.get(std::string(prefix) + "/hello/Grace");
+    EXPECT_EQ(response.status, 200) << prefix;
+    EXPECT_EQ(response.json()["message"], "Hello, Grace!") << prefix;
+  }
+  expectEnvelope(client.get("/hello/Grace"), 404, "NOT_FOUND");
+}
+
+TEST_F(HttpPipeline, PathParametersAreDecodedAndQueryAndHeadersReachThePlugin) {
+  auto response = client.get("/api/v1/kit/echo/a%2Fb%20c?x=1%2B1", {{"X-Test", "hi"}, {"Authorization", "Bearer test|u1|kit:read|"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto body = response.json();
+  EXPECT_EQ(body["id"], "a/b c");
+  EXPECT_EQ(body["query_x"], "1+1");
+  EXPECT_EQ(body["header"], "hi");
+  EXPECT_EQ(body["template"], "/kit/echo/{id}");
+  EXPECT_EQ(body["path"], "/kit/echo/a%2Fb%20c");
+  EXPECT_EQ(body["principal"]["id"], "u1");
+}
+
+TEST_F(HttpPipeline, RequestIdsAreEchoedOrGenerated) {
+  auto echoed = client.get("/api/v1/hello/x", {{"X-Request-ID", "my-trace-42"}});
+  EXPECT_EQ(echoed.header("X-Request-ID"), "my-trace-42");
+  auto generated = client.get("/api/v1/hello/x");
+  EXPECT_TRUE(std::regex_match(generated.header("X-Request-ID"), std::regex("[0-9a-f-]{36}")));
+  auto hostile = client.get("/api/v1/hello/x", {{"X-Request-ID", std::string(300, 'a')}});
+  EXPECT_EQ(hostile.header("X-Request-ID").size(), 36u) << "an oversized id is replaced";
+}
+
+TEST_F(HttpPipeline, UnknownRouteAndWrongMethod) {
+  expectEnvelope(client.get("/api/v1/nope"), 404, "NOT_FOUND");
+  auto wrong = client.request("DELETE", "/api/v1/hello/x");
+  expectEnvelope(wrong, 405, "METHOD_NOT_ALLOWED");
+  EXPECT_EQ(wrong.header("Allow"), "GET");
+}
+
+TEST_F(HttpPipeline, MalformedJsonWrongContentTypeAndOversizedBodies) {
+  auto auth = testToken("u1");
+  expectEnvelope(client.request("POST", "/api/v1/kit/echo", "{\"a\": ", auth), 400, "BAD_REQUEST");
+  auto unsupported = client.request("POST", "/api/v1/kit/echo", "<a/>", auth, "application/xml");
+  EXPECT_EQ(unsupported.status, 415) << unsupported.body;
+  expectEnvelope(client.request("POST", "/api/v1/kit/echo", "a=1", auth, "application/x-www-form-urlencoded"), 415,
+                 "BAD_REQUEST");
+
+  HttpClient fresh(host_->port());
+  auto large = fresh.request("POST", "/api/v1/kit/echo", "\"" + std::string(5000, 'x') + "\"", auth);
+  expectEnvelope(large, 413, "PAYLOAD_TOO_LARGE");
+
+  HttpClient again(host_->port());
+  auto fits = again.post("/api/v1/kit/echo", {{"text", std::string(3000, 'y')}}, auth);
+  EXPECT_EQ(fits.status, 201) << "just under server.body_limit";
+  EXPECT_EQ(fits.header("X-Kit"), "yes");
+  EXPECT_EQ(fits.json()["body"]["text"].get<std::string>().size(), 3000u);
+}
+
+TEST_F(HttpPipeline, FormsOnlyWhereTheRouteAcceptsThemAndRawBodiesUntouched) {
+  auto form = client.request("POST", "/api/v1/kit/form", "username=ada%40example.com&password=p+w", {},
+                             "application/x-www-form-urlencoded");
+  ASSERT_EQ(form.status, 200) << form.body;
+  EXPECT_EQ(form.json()["username"], "ada@example.com");
+  EXPECT_EQ(form.json()["password"], "p w");
+  auto raw = client.request("POST", "/api/v1/kit/raw", "\x01\x02 not json", {}, "application/octet-stream");
+  ASSERT_EQ(raw.status, 200) << raw.body;
+  EXPECT_EQ(raw.json()["bytes"], 11);
+}
+
+TEST_F(HttpPipeline, AThrowingHandlerAnswers500WithoutInternalsAndTheHostKeepsServing) {
+  auto response = client.get("/api/v1/kit/throw", {{"X-Request-ID", "boom-1"}});
+  expectEnvelope(response, 500, "INTERNAL_ERROR");
+  EXPECT_EQ(response.body.find("hunter2"), std::string::npos);
+  EXPECT_EQ(response.body.find("secret"), std::string::npos);
+  EXPECT_EQ(client.get("/api/v1/hello/still-here").status, 200);
+  // The details go to the log, with the request id, for the operator.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (host_->logs().find("boom-1") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto logs = host_->logs();
+  auto line = logs.find("GET /kit/throw (plugin test_kit) failed, request boom-1: secret internals");
+  EXPECT_NE(line, std::string::npos) << logs;
+}
+
+TEST_F(HttpPipeline, HttpErrorsFromPluginsUseTheEnvelope) {
+  expectEnvelope(client.get("/api/v1/kit/conflict"), 409, "CONFLICT");
+}
+
+TEST_F(HttpPipeline, AuthenticationAndPermissions) {
+  auto missing = client.get("/api/v1/kit/echo/1");
+  expectEnvelope(missing, 401, "UNAUTHORIZED");
+  EXPECT_EQ(missing.header("WWW-Authenticate"), "Bearer");
+  auto bad = client.get("/api/v1/kit/echo/1", {{"Authorization", "Bearer forged"}});
+  expectEnvelope(bad, 401, "UNAUTHORIZED");
+  EXPECT_EQ(bad.json()["error"]["message"], "Invalid or expired token");
+  auto forbidden = client.get("/api/v1/kit/echo/1", testToken("u1", "workflow:read"));
+  expectEnvelope(forbidden, 403, "FORBIDDEN");
+  EXPECT_EQ(forbidden.json()["error"]["details"]["required_permission"], "kit:read");
+  EXPECT_EQ(client.get("/api/v1/kit/echo/1", testToken("u1", "kit:*")).status, 200);
+  EXPECT_EQ(client.get("/api/v1/kit/echo/1", testToken("root", "admin:*")).status, 200);
+  EXPECT_EQ(client.get("/api/v1/kit/echo/1", {{"X-API-KEY", "key-svc"}}).status, 403) << "an API key without scopes";
+  EXPECT_EQ(client.get("/api/v1/hello/x", {{"Authorization", "Bearer forged"}}).status, 200)
+      << "a public route ignores bad credentials";
+}
+
+TEST_F(HttpPipeline, CorsForConfiguredOriginsOnly) {
+  auto allowed = client.get("/api/v1/hello/x", {{"Origin", "https://app.example.com"}});
+  EXPECT_EQ(allowed.header("Access-Control-Allow-Origin"), "https://app.example.com");
+  auto other = client.get("/api/v1/hello/x", {{"Origin", "https://evil.example.com"}});
+  EXPECT_EQ(other.header("Access-Control-Allow-Origin"), "");
+  auto preflight = client.request("OPTIONS", "/api/v1/kit/echo", "",
+                                  {{"Origin", "https://app.example.com"},
+                                   {"Access-Control-Request-Method", "POST"},
+                                   {"Access-Control-Request-Headers", "authorization, content-type"}},
+                                  "");
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "https://app.example.com");
+  EXPECT_EQ(preflight.header("Access-Control-Allow-Headers"), "authorization, content-type");
+  EXPECT_NE(preflight.header("Access-Control-Allow-Methods").find("POST"), std::string::npos);
+}
+
+TEST_F(HttpPipeline, RateLimitsByCategoryWithHeadersAndRetryAfter) {
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.get("/api/v1/kit/limited");
+    ASSERT_EQ(response.status, 200);
+    EXPECT_EQ(response.header("X-RateLimit-Limit"), "3");
+    EXPECT_EQ(response.header("X-RateLimit-Remaining"), std::to_string(2 - i));
+    EXPECT_EQ(response.header("X-RateLimit-Window"), "60");
+    EXPECT_FALSE(response.header("X-RateLimit-Reset").empty());
+  }
+  auto limited = client.get("/api/v1/kit/limited");
+  expectEnvelope(limited, 429, "RATE_LIMITED");
+  auto retryAfter = std::stoi(limited.header("Retry-After"));
+  EXPECT_GE(retryAfter, 1);
+  EXPECT_LE(retryAfter, 60);
+  EXPECT_EQ(limited.json()["error"]["details"]["retry_after"], retryAfter);
+  EXPECT_EQ(client.get("/api/v1/hello/x").header("X-RateLimit-Limit"), "1000") << "the default category";
+}
+
+TEST(RateLimitConfig, CanBeTurnedOff) {
+  HostProcess host({.config = "ratelimit.kit_limited.per_minute = 1\nratelimit.enabled = false\n"});
+  HttpClient client(host.port());
+  for (int i = 0; i < 5; ++i) {
+    auto response = client.get("/api/v1/kit/limited");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.header("X-RateLimit-Limit"), "");
+  }
+}
+
+TEST(ServerConfig, ABadValueStopsTheStartNamingTheKey) {
+  HostProcess host({.env = {{"ORCH_SERVER__THREADS", "lots"}}, .waitUntilReady = false});
+  EXPECT_EQ(host.waitForExit(), 78);
+  EXPECT_NE(host.logs().find("server.threads"), std::string::npos) << host.logs();
+  EXPECT_NE(host.logs().find("ORCH_SERVER__THREADS"), std::string::npos) << host.logs();
+}
+
+TEST(ServerConfig, TheDefaultBodyLimitIsOneMebibyte) {
+  HostProcess host;
+  HttpClient client(host.port());
+  auto auth = testToken("u1");
+  auto justUnder = client.request("POST", "/api/v1/kit/echo", "\"" + std::string((1 << 20) - 2, 'x') + "\"", auth);
+  EXPECT_EQ(justUnder.status, 201);
+  HttpClient fresh(host.port());
+  auto over = fresh.request("POST", "/api/v1/kit/echo", "\"" + std::string(1 << 20, 'x') + "\"", auth);
+  EXPECT_EQ(over.status, 413);
+}

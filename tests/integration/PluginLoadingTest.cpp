@@ -1,0 +1,121 @@
+// Loading, negotiation and refusal of plugins, through the real binary.
+#include "HostProcess.h"
+#include "HttpClient.h"
+
+#include <gtest/gtest.h>
+
+using orch::test::HostProcess;
+using orch::test::HttpClient;
+using orch::test::testToken;
+
+namespace {
+
+nlohmann::json pluginNamed(const nlohmann::json& list, const std::string& name) {
+  for (const auto& plugin : list["plugins"])
+    if (plugin["name"] == name) return plugin;
+  ADD_FAILURE() << "no plugin " << name << " in " << list.dump();
+  return nlohmann::json::object();
+}
+
+class PluginLoading : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() { host_ = new HostProcess(); }
+  static void TearDownTestSuite() {
+    delete host_;
+    host_ = nullptr;
+  }
+  static HostProcess* host_;
+};
+HostProcess* PluginLoading::host_ = nullptr;
+
+} // namespace
+
+TEST_F(PluginLoading, RefusesEachBrokenPluginWithOneLogLineNamingFileAndReason) {
+  auto logs = host_->logs();
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"no_entry.so", "no entry point"},
+      {"wrong_major.so", "ABI major version mismatch: plugin 2.0, host 1.0"},
+      {"newer_minor.so", "plugin needs ABI 1.1, newer than the host's 1.0"},
+      {"init_fails.so", "init failed: database credentials missing"},
+      {"route_conflict.so", "route GET /hello/{who} is already registered"},
+      {"step_conflict.so", "step type 'greet' is already registered"},
+  };
+  for (const auto& [file, reason] : expected) {
+    auto line = "plugin refused: " ORCH_FIXTURE_PLUGIN_DIR "/" + file + ": " + reason;
+    EXPECT_NE(logs.find(line), std::string::npos) << "missing log line: " << line << "\nlogs:\n" << logs;
+  }
+}
+
+TEST_F(PluginLoading, ServesTheRestAndListsEveryPluginWithItsState) {
+  HttpClient client(host_->port());
+  auto hello = client.get("/api/v1/hello/Ada");
+  ASSERT_EQ(hello.status, 200) << hello.body;
+  EXPECT_EQ(hello.json()["message"], "Hello, Ada!");
+
+  auto response = client.get("/api/v1/plugins", testToken("ops", "system:read"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto list = response.json();
+  EXPECT_EQ(list["abi_version"], "1.0");
+
+  auto example = pluginNamed(list, "hello_steps");
+  EXPECT_EQ(example["state"], "loaded");
+  EXPECT_EQ(example["version"], "1.0.0");
+  EXPECT_EQ(example["abi_version"], "1.0");
+  EXPECT_EQ(example["registered"]["routes"], nlohmann::json::array({"GET /hello/{name}"}));
+  EXPECT_EQ(example["registered"]["step_types"], nlohmann::json::array({"greet"}));
+
+  auto kit = pluginNamed(list, "test_kit");
+  EXPECT_EQ(kit["state"], "loaded");
+  EXPECT_EQ(kit["registered"]["authenticator"], true);
+  EXPECT_EQ(kit["registered"]["services"], nlohmann::json::array({"kit.math"}));
+  EXPECT_EQ(kit["registered"]["migrations"], nlohmann::json::array({1, 2}));
+
+  for (const char* refused : {"no_entry", "wrong_major", "newer_minor", "init_fails", "route_conflict", "step_conflict"}) {
+    auto plugin = pluginNamed(list, refused);
+    EXPECT_EQ(plugin["state"], "refused") << refused;
+    EXPECT_FALSE(plugin["reason"].get<std::string>().empty()) << refused;
+    EXPECT_TRUE(plugin["registered"]["routes"].empty()) << refused;
+    EXPECT_TRUE(plugin["registered"]["step_types"].empty()) << refused;
+  }
+}
+
+TEST_F(PluginLoading, ARefusedPluginLeavesNothingBehind) {
+  HttpClient client(host_->port());
+  EXPECT_EQ(client.get("/api/v1/init-fails/ghost").status, 404) << "routes of a plugin whose init failed";
+  EXPECT_EQ(client.get("/api/v1/step-conflict/ok").status, 404) << "routes of a plugin refused for a step type";
+  auto list = client.get("/api/v1/plugins", testToken("ops", "system:read")).json();
+  EXPECT_EQ(pluginNamed(list, "hello_steps")["registered"]["step_types"], nlohmann::json::array({"greet"}));
+}
+
+TEST_F(PluginLoading, PluginsListNeedsAPermission) {
+  HttpClient client(host_->port());
+  EXPECT_EQ(client.get("/api/v1/plugins").status, 401);
+  EXPECT_EQ(client.get("/api/v1/plugins", testToken("user", "workflow:read")).status, 403);
+}
+
+TEST(PluginConfig, DisabledPluginsAreNotLoaded) {
+  HostProcess host({.config = "plugins.enabled = hello_steps, test_kit\n",
+                    .env = {{"ORCH_PLUGINS__HELLO_STEPS__ENABLED", "false"}}});
+  HttpClient client(host.port());
+  EXPECT_EQ(client.get("/api/v1/hello/Ada").status, 404);
+  auto list = client.get("/api/v1/plugins", testToken("ops", "system:read")).json();
+  auto example = pluginNamed(list, "hello_steps");
+  EXPECT_EQ(example["state"], "disabled");
+  EXPECT_EQ(example["reason"], "plugins.hello_steps.enabled = false");
+  EXPECT_EQ(pluginNamed(list, "no_entry")["state"], "disabled");
+  EXPECT_EQ(pluginNamed(list, "no_entry")["reason"], "not listed in plugins.enabled");
+  EXPECT_EQ(host.logs().find("plugin refused"), std::string::npos) << "disabled plugins are never opened";
+}
+
+TEST(PluginConfig, ARequiredPluginThatIsRefusedStopsTheStart) {
+  HostProcess host({.config = "plugins.required = test_kit, wrong_major\n", .waitUntilReady = false});
+  EXPECT_NE(host.waitForExit(), 0);
+  EXPECT_NE(host.logs().find("required plugin 'wrong_major' is refused: ABI major version mismatch"), std::string::npos)
+      << host.logs();
+}
+
+TEST(PluginConfig, ARequiredPluginThatIsMissingStopsTheStart) {
+  HostProcess host({.config = "plugins.required = auth\n", .waitUntilReady = false});
+  EXPECT_NE(host.waitForExit(), 0);
+  EXPECT_NE(host.logs().find("required plugin 'auth' was not found"), std::string::npos) << host.logs();
+}

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace orch::test {
+
+/// The real `orchestrator` binary, started on a free loopback port with a
+/// fresh data directory, its output kept in a log file for assertions.
+class HostProcess {
+public:
+  struct Options {
+    std::string pluginsDir = ORCH_FIXTURE_PLUGIN_DIR;
+    std::string config;                          ///< properties text, written to a file
+    std::map<std::string, std::string> env;      ///< extra environment
+    std::vector<std::string> args;               ///< extra arguments
+    std::string dataDir;                         ///< empty: a fresh temporary one
+    bool waitUntilReady = true;
+  };
+
+  explicit HostProcess(Options options);
+  HostProcess() : HostProcess(Options{}) {}
+  ~HostProcess();
+  HostProcess(const HostProcess&) = delete;
+  HostProcess& operator=(const HostProcess&) = delete;
+
+  int port() const { return port_; }
+  const std::string& dataDir() const { return dataDir_; }
+  /// Everything the process printed so far.
+  std::string logs() const;
+  /// Sends `signal` and waits for the exit; returns the exit status (or
+  /// 128 + signal when killed by a signal).
+  int stop(int signal = 15, std::chrono::seconds timeout = std::chrono::seconds(20));
+  /// Waits for the process to exit on its own (e.g. a refused start).
+  int waitForExit(std::chrono::seconds timeout = std::chrono::seconds(20));
+  bool running() const { return pid_ > 0; }
+
+private:
+  void waitForPort();
+  void waitForReady();
+
+  Options options_;
+  std::string dataDir_, logFile_;
+  bool ownsDataDir_ = false;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
+} // namespace orch::test
