@@ -26,6 +26,23 @@ Descriptor copyDescriptor(const Descriptor* given) {
   return copy;
 }
 
+/// Checks the phase and copies a descriptor; nullopt, with `status` set, when refused.
+template <typename Descriptor>
+std::optional<Descriptor> acceptRegistration(orch_host* host, const Descriptor* given, orch_status& status) {
+  status = !host->plugin->initializing ? ORCH_WRONG_PHASE : (!given || given->struct_size == 0) ? ORCH_INVALID : ORCH_OK;
+  if (status != ORCH_OK) return std::nullopt;
+  return copyDescriptor(given);
+}
+
+/// Adds a named entry for the calling plugin; a taken name refuses the plugin.
+template <typename Entry>
+orch_status addNamed(orch_host* host, NamedRegistry<Entry>& registry, const char* kind, const std::string& name,
+                     Entry entry) {
+  if (registry.add(name, host->plugin->name, std::move(entry))) return ORCH_OK;
+  host->plugin->reason = std::string(kind) + " '" + name + "' is already registered";
+  return ORCH_CONFLICT;
+}
+
 Poco::Logger& pluginLogger(const orch_host* host) { return Poco::Logger::get("plugin." + host->plugin->name); }
 
 void sinkWrite(orch_sink* sink, const char* ptr, size_t len) {
@@ -51,9 +68,10 @@ orch_status configGet(orch_host* host, orch_str key, orch_sink* value) {
 }
 
 orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
-  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
-  if (!given || given->struct_size == 0) return ORCH_INVALID;
-  auto d = copyDescriptor(given);
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
   if (!d.on_request) return ORCH_INVALID;
   auto route = std::make_shared<Route>();
   route->method = text(d.method);
@@ -90,42 +108,36 @@ orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
 }
 
 orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* given) {
-  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
-  if (!given || given->struct_size == 0) return ORCH_INVALID;
-  auto d = copyDescriptor(given);
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
   if (!d.on_execute || d.name.len == 0) return ORCH_INVALID;
   StepType stepType{text(d.description), nlohmann::json::object(), d.on_execute, d.user_data};
   if (d.config_schema_json.len) {
     stepType.configSchema = nlohmann::json::parse(view(d.config_schema_json), nullptr, false);
     if (stepType.configSchema.is_discarded()) return ORCH_INVALID;
   }
-  auto name = text(d.name);
-  if (!host->context->stepTypes.add(name, host->plugin->name, std::move(stepType))) {
-    host->plugin->reason = "step type '" + name + "' is already registered";
-    return ORCH_CONFLICT;
-  }
-  return ORCH_OK;
+  return addNamed(host, host->context->stepTypes, "step type", text(d.name), std::move(stepType));
 }
 
 orch_status registerFrameworkAdapter(orch_host* host, const orch_framework_adapter_descriptor* given) {
-  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
-  if (!given || given->struct_size == 0) return ORCH_INVALID;
-  auto d = copyDescriptor(given);
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
   if (!d.on_validate || !d.on_compile || d.framework.len == 0) return ORCH_INVALID;
   auto name = text(d.framework);
   // Views die with the call: keep only the function pointers.
   d.framework = {};
-  if (!host->context->frameworkAdapters.add(name, host->plugin->name, FrameworkAdapter{d})) {
-    host->plugin->reason = "framework adapter '" + name + "' is already registered";
-    return ORCH_CONFLICT;
-  }
-  return ORCH_OK;
+  return addNamed(host, host->context->frameworkAdapters, "framework adapter", name, FrameworkAdapter{d});
 }
 
 orch_status setAuthenticator(orch_host* host, const orch_authenticator_descriptor* given) {
-  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
-  if (!given || given->struct_size == 0) return ORCH_INVALID;
-  auto d = copyDescriptor(given);
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
   if (!d.on_authenticate) return ORCH_INVALID;
   auto& current = host->context->authenticator;
   if (current && current->owner != host->plugin->name) {
@@ -137,9 +149,10 @@ orch_status setAuthenticator(orch_host* host, const orch_authenticator_descripto
 }
 
 orch_status registerMigration(orch_host* host, const orch_migration_descriptor* given) {
-  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
-  if (!given || given->struct_size == 0) return ORCH_INVALID;
-  auto d = copyDescriptor(given);
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
   if (d.version <= 0 || d.sql.len == 0) return ORCH_INVALID;
   for (const auto& existing : host->plugin->migrations)
     if (existing.version == d.version) return ORCH_CONFLICT;
@@ -236,16 +249,12 @@ uint64_t eventSubscribe(orch_host* host, orch_str pattern, orch_on_event_fn onEv
 void eventUnsubscribe(orch_host* host, uint64_t id) { host->context->events.unsubscribe(id); }
 
 orch_status registerService(orch_host* host, const orch_service_descriptor* given) {
-  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
-  if (!given || given->struct_size == 0) return ORCH_INVALID;
-  auto d = copyDescriptor(given);
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
   if (!d.on_call || d.name.len == 0) return ORCH_INVALID;
-  auto name = text(d.name);
-  if (!host->context->services.add(name, host->plugin->name, Service{d.on_call, d.user_data})) {
-    host->plugin->reason = "service '" + name + "' is already registered";
-    return ORCH_CONFLICT;
-  }
-  return ORCH_OK;
+  return addNamed(host, host->context->services, "service", text(d.name), Service{d.on_call, d.user_data});
 }
 
 orch_status serviceCall(orch_host* host, orch_str name, orch_str method, orch_str request, orch_sink* result,

@@ -9,17 +9,15 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 namespace orch::host {
 namespace {
 
 using orch::detail::view;
 
-Poco::Logger& accessLogger() {
-  static Poco::Logger& logger = Poco::Logger::get("access");
-  return logger;
-}
 Poco::Logger& httpLogger() {
   static Poco::Logger& logger = Poco::Logger::get("http");
   return logger;
@@ -85,7 +83,8 @@ struct RequestPipeline::Exchange {
 RequestPipeline::RequestPipeline(HostContext& context, RateLimiter& limiter, Metrics& metrics,
                                  PipelineSettings settings)
     : context_(context), limiter_(limiter), metrics_(metrics), settings_(std::move(settings)),
-      cors_(settings_.corsOrigins, settings_.corsCredentials) {}
+      cors_(settings_.corsOrigins, settings_.corsCredentials),
+      accessLog_(settings_.accessLog ? std::make_unique<AccessLog>() : nullptr) {}
 
 void RequestPipeline::setRouter(const Router* router, bool ready) {
   router_.store(router, std::memory_order_release);
@@ -134,10 +133,13 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
   auto elapsed = std::chrono::steady_clock::now() - started;
   const auto& label = exchange.route ? exchange.route->pathTemplate : std::string("unmatched");
   metrics_.record(request.getMethod(), label, exchange.out.status, elapsed);
-  if (settings_.accessLog && accessLogger().information()) {
-    accessLogger().information("%s %s %s %d %z %.3fms %s", exchange.clientIp, request.getMethod(), std::string(exchange.path),
-                               exchange.out.status, exchange.out.body.size(),
-                               std::chrono::duration<double, std::milli>(elapsed).count(), exchange.requestId);
+  if (accessLog_) {
+    char line[1024];
+    auto length = std::snprintf(line, sizeof line, "%s %s %.*s %d %zu %.3fms %s", exchange.clientIp.c_str(),
+                                request.getMethod().c_str(), static_cast<int>(std::min<std::size_t>(exchange.path.size(), 512)),
+                                exchange.path.data(), exchange.out.status, exchange.out.body.size(),
+                                std::chrono::duration<double, std::milli>(elapsed).count(), exchange.requestId.c_str());
+    accessLog_->write(std::string_view(line, static_cast<std::size_t>(std::clamp(length, 0, static_cast<int>(sizeof line) - 1))));
   }
 }
 

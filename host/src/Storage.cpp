@@ -33,8 +33,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -55,7 +58,10 @@ constexpr std::size_t kStatementExcerpt = 200;
 
 std::string excerpt(const std::string& sql) {
   if (sql.size() <= kStatementExcerpt) return sql;
-  return sql.substr(0, kStatementExcerpt) + "...";
+  std::size_t cut = kStatementExcerpt;
+  // Not inside a UTF-8 sequence: the message may end up in JSON.
+  while (cut > 0 && (static_cast<unsigned char>(sql[cut]) & 0xC0) == 0x80) --cut;
+  return sql.substr(0, cut) + "...";
 }
 
 /// An error of the database about one statement; never quotes parameters.
@@ -102,8 +108,8 @@ std::vector<Param> toParams(const json& params, const std::string& sql) {
   return bound;
 }
 
-/// libpq's messages span lines ("server closed the connection\n\tThis
-/// probably means..."); a log line should not.
+/// libpq's messages span lines ("Connection refused\n\tIs the server
+/// running...?"); a log line should not.
 std::string oneLine(std::string_view text) {
   std::string line;
   for (const char c : text) {
@@ -326,8 +332,7 @@ public:
 
     Result result;
     for (int r = 0; r < PQntuples(outcome.get()); ++r) result.rows.push_back(row(outcome.get(), r));
-    const char* affected = PQcmdTuples(outcome.get());
-    if (*affected != '\0') result.affected = std::stoull(affected);
+    if (changesRows(PQcmdStatus(outcome.get()))) result.affected = std::stoull(PQcmdTuples(outcome.get()));
     return result;
   }
 
@@ -367,6 +372,13 @@ private:
       return std::string(buffer, end);
     }
   };
+
+  /// Whether a command tag ("INSERT 0 3", "SELECT 2") counts changed rows,
+  /// as SQLite counts them; a SELECT's count is of rows returned.
+  static bool changesRows(std::string_view tag) {
+    return tag.starts_with("INSERT ") || tag.starts_with("UPDATE ") || tag.starts_with("DELETE ") ||
+           tag.starts_with("MERGE ");
+  }
 
   static PGconn* connection(Session& session) {
     auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
@@ -562,7 +574,7 @@ private:
 class PooledStorage final : public Storage {
 public:
   PooledStorage(Target target, const Options& options)
-      : _target(std::move(target)), _pool(_target, options), _poolMax(options.poolMax) {}
+      : _target(std::move(target)), _pool(_target, options) {}
 
   Backend backend() const override { return _target.dialect->backend(); }
   const Target& target() const { return _target; }
@@ -596,9 +608,11 @@ public:
   /// use; this waits up to kSessionWait for one to come back.
   SessionLease lease() {
     // Poco 1.11 leaks every PGconn that fails to connect (about 35 KB): during
-    // an outage each request would. PQping cleans up after itself. Not before
-    // the first connection, whose failure message says more.
-    if (_connectedOnce && _pool.idle() == 0 && !_target.dialect->serverResponds(_target.connectionString)) {
+    // an outage each request would. PQping cleans up after itself. Only when
+    // the pool is about to connect, and not before the first connection,
+    // whose failure message says more.
+    const bool wouldConnect = _pool.idle() == 0 && _pool.allocated() < _pool.capacity();
+    if (_connectedOnce && wouldConnect && !_target.dialect->serverResponds(_target.connectionString)) {
       throw StorageError("the database server does not respond: " + _target.description);
     }
     const auto deadline = std::chrono::steady_clock::now() + kSessionWait;
@@ -607,7 +621,7 @@ public:
       const std::uint64_t returnsSeen = _returns;
       lock.unlock();
       try {
-        SessionLease leased(guarded("opening a session", [&] { return _pool.get(); }), *this);
+        SessionLease leased(guarded("while opening a session", [&] { return _pool.get(); }), *this);
         _connectedOnce = true;
         return leased;
       } catch (const Poco::Data::SessionPoolExhaustedException&) {
@@ -615,7 +629,7 @@ public:
       lock.lock();
       if (!_returned.wait_until(lock, deadline, [&] { return _returns != returnsSeen; })) {
         throw StorageError("no database session free after " + std::to_string(kSessionWait.count()) +
-                           " s: all " + std::to_string(_poolMax) + " are in use (storage pool maximum)");
+                           " s: all " + std::to_string(_pool.capacity()) + " are in use (storage pool maximum)");
       }
     }
   }
@@ -663,15 +677,14 @@ private:
     } catch (const Poco::Data::SessionPoolExhaustedException&) {
       throw;
     } catch (const Poco::Exception& e) {
-      throw StorageError(withoutSecret(e.displayText(), _target.secret) + "; " + context);
+      throw StorageError(withoutSecret(oneLine(e.displayText()), _target.secret) + "; " + context);
     } catch (const std::exception& e) {
-      throw StorageError(withoutSecret(e.what(), _target.secret) + "; " + context);
+      throw StorageError(withoutSecret(oneLine(e.what()), _target.secret) + "; " + context);
     }
   }
 
   Target _target;
   PreparingSessionPool _pool;
-  int _poolMax;
   std::mutex _returnMutex;
   std::condition_variable _returned;
   std::uint64_t _returns = 0;

@@ -18,9 +18,9 @@ die() { echo "postgres.sh: $*" >&2; exit 1; }
 # Prints the bin directory of the newest PostgreSQL server installed, or nothing.
 find_server_bin() {
   local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  while IFS= read -r dir; do
     if [[ -x $dir/initdb && -x $dir/pg_ctl ]]; then echo "$dir"; return; fi
-  done
+  done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r)
 }
 
 install_server() {
@@ -70,7 +70,7 @@ make_server_home() {
   echo "$home"
 }
 
-# Ports nobody listens on, probed without any tool beyond bash.
+# A port nobody listens on, probed with nothing but bash.
 pick_free_port() {
   local port
   while true; do
@@ -85,13 +85,16 @@ stop_server() {
   home=$(<"$dir/home")
   if [[ -f $home/data/postmaster.pid ]]; then
     bin=$(find_server_bin)
-    [[ -n $bin ]] && as_owner_of "$home/data" "$bin/pg_ctl" stop -D "$home/data" -m fast -w -t 60 >/dev/null 2>&1 || true
+    if [[ -n $bin ]]; then
+      # A server that died with its machine leaves postmaster.pid behind.
+      as_owner_of "$home/data" "$bin/pg_ctl" stop -D "$home/data" -m fast -w -t 60 >/dev/null 2>&1 || true
+    fi
   fi
   if [[ $home != "$dir" ]]; then rm -rf -- "$home"; fi
 }
 
 start_server() {
-  local dir=$1 bin user home port attempt
+  local dir=$1 bin user home port
   bin=$(server_bin)
   stop_server "$dir"
   rm -rf -- "$dir"
@@ -103,7 +106,7 @@ start_server() {
     || { cat "$home/initdb.log" >&2; die "initdb failed"; }
 
   # Another process may take the probed port before the server binds it: retry.
-  for attempt in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5; do
     port=$(pick_free_port)
     write_config "$home" "$port"
     if as_owner_of "$home" "$bin/pg_ctl" start -D "$home/data" -l "$home/postgres.log" -w -t 60 >/dev/null; then

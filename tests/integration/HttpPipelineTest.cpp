@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
 #include <regex>
 
 using orch::test::HostProcess;
@@ -205,4 +208,49 @@ TEST(ServerConfig, TheDefaultBodyLimitIsOneMebibyte) {
   HttpClient fresh(host.port());
   auto over = fresh.request("POST", "/api/v1/kit/echo", "\"" + std::string(1 << 20, 'x') + "\"", auth);
   EXPECT_EQ(over.status, 413);
+}
+
+namespace {
+
+/// Sends raw bytes and returns everything the server answers until it closes.
+std::string rawExchange(int port, const std::string& bytes) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  socket.shutdownSend();
+  std::string answer;
+  char buffer[4096];
+  int n;
+  while ((n = socket.receiveBytes(buffer, sizeof buffer)) > 0) answer.append(buffer, static_cast<std::size_t>(n));
+  return answer;
+}
+
+std::string chunked(const std::string& body) {
+  std::string out;
+  for (std::size_t at = 0; at < body.size(); at += 1000) {
+    auto piece = body.substr(at, 1000);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    out += size + piece + "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
+
+} // namespace
+
+TEST_F(HttpPipeline, ChunkedBodiesAreLimitedToo) {
+  auto head = std::string("POST /api/v1/kit/raw HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+  auto small = rawExchange(host_->port(), head + chunked(std::string(3000, 'a')));
+  EXPECT_EQ(small.substr(0, 12), "HTTP/1.1 200") << small;
+  EXPECT_NE(small.find("\"bytes\":3000"), std::string::npos) << small;
+  auto large = rawExchange(host_->port(), head + chunked(std::string(9000, 'a')));
+  EXPECT_EQ(large.substr(0, 12), "HTTP/1.1 413") << large;
+  EXPECT_NE(large.find("PAYLOAD_TOO_LARGE"), std::string::npos);
+}
+
+TEST_F(HttpPipeline, GarbageOnTheWireIsRefusedAndTheServerStaysUp) {
+  auto answer = rawExchange(host_->port(), "NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_EQ(client.get("/api/v1/hello/after-garbage").status, 200);
 }

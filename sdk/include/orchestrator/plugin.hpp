@@ -556,7 +556,11 @@ private:
       body();
       return ORCH_OK;
     } catch (const HttpError& e) {
-      detail::write(error_message, e.what());
+      // Outside HTTP only the text survives: say which field and what is wrong.
+      const auto& d = e.details();
+      bool named = d.is_object() && d.contains("field") && d.contains("issue");
+      detail::write(error_message, named ? d["field"].get<std::string>() + ": " + d["issue"].get<std::string>()
+                                         : std::string(e.what()));
       return ORCH_INVALID;
     } catch (const std::exception& e) {
       detail::write(error_message, e.what());

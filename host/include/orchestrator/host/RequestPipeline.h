@@ -1,5 +1,6 @@
 #pragma once
 
+#include "orchestrator/host/AccessLog.h"
 #include "orchestrator/host/Cors.h"
 #include "orchestrator/host/HostContext.h"
 #include "orchestrator/host/Metrics.h"
@@ -61,6 +62,7 @@ private:
   Metrics& metrics_;
   PipelineSettings settings_;
   Cors cors_;
+  std::unique_ptr<AccessLog> accessLog_; ///< null when log.access = false
   std::atomic<const Router*> router_{nullptr};
   std::atomic<bool> ready_{false};
 };

@@ -43,10 +43,28 @@ public:
   /// as their JSON text). Returns the rows as a JSON array of objects keyed by
   /// column name, with integers, reals, text and nulls as JSON values.
   /// `txn` null means autocommit on a pooled session. Throws StorageError.
+  ///
+  /// Values, per backend:
+  /// - SQLite types each value, not each column: INTEGER values come back as
+  ///   JSON integers, REAL as numbers, TEXT as strings, BLOB as "\x<hex>".
+  ///   SQLite has no boolean: a bound true is stored, and read back, as 1.
+  /// - PostgreSQL, by column type: boolean → true/false; smallint, integer,
+  ///   bigint → integers; real, double precision → numbers; numeric → an
+  ///   integer when whole and within int64, else a (rounded) number;
+  ///   timestamptz → RFC 3339 in UTC ("2024-01-02T03:04:05.5Z"), timestamp →
+  ///   the same without zone; everything else (text, uuid, json, jsonb, date,
+  ///   interval) → its text, bytea as "\x<hex>".
+  /// On PostgreSQL integer, real and boolean parameters are typed (so
+  /// `SELECT ?` returns an integer), strings and nulls are left for the server
+  /// to infer (so they fit jsonb, uuid or timestamptz columns; write
+  /// `CAST(? AS TEXT)` where it cannot, as in `? IS NULL`). Every `?` outside
+  /// quotes and comments is a placeholder, so the jsonb `?` operators need
+  /// their function form (jsonb_exists).
   virtual nlohmann::json query(const std::string& sql, const nlohmann::json& params,
                                StorageTransaction* txn = nullptr) = 0;
 
-  /// Like query for statements without rows; returns the affected row count.
+  /// Like query for statements without rows; returns the number of rows the
+  /// statement inserted, updated or deleted.
   virtual std::uint64_t execute(const std::string& sql, const nlohmann::json& params,
                                 StorageTransaction* txn = nullptr) = 0;
 
@@ -54,7 +72,9 @@ public:
   /// (migrations). Respects quotes when splitting.
   virtual void executeScript(const std::string& script, StorageTransaction* txn = nullptr) = 0;
 
-  /// Starts a transaction on a session taken from the pool for its lifetime.
+  /// Starts a transaction on a session taken from the pool until it ends
+  /// (SQLite: BEGIN IMMEDIATE, so one writer at a time). It must not outlive
+  /// this Storage. Callers wait up to 30 s for a session when all are in use.
   virtual std::unique_ptr<StorageTransaction> begin() = 0;
 
   /// Round trip of `SELECT 1`; throws StorageError when unreachable.
@@ -80,7 +100,10 @@ public:
 /// strings, quoted identifiers and comments alone.
 std::string numberPlaceholders(const std::string& sql);
 
-/// Splits a script at `;` outside quotes and comments; drops empty statements.
+/// Splits a script at `;` outside quotes, comments and PostgreSQL
+/// dollar-quoted bodies, keeping the BEGIN ... END body of a CREATE TRIGGER
+/// (SQLite) or CREATE FUNCTION ... BEGIN ATOMIC whole; drops statements that
+/// hold nothing but blanks and comments.
 std::vector<std::string> splitStatements(const std::string& script);
 
 /// One migration of one plugin.
