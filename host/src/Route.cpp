@@ -6,7 +6,7 @@ void orch_response::setError(int errorStatus, std::string_view code, std::string
                              std::string_view detailsJson) {
   status = errorStatus;
   contentType = "application/json";
-  headers.clear();
+  // Headers already set stay: a plugin answering 429 sets Retry-After first.
   body = orch::host::errorEnvelope(code.empty() ? orch::host::errorCodeForStatus(errorStatus) : code, message,
                                    detailsJson, requestId, correlationId);
 }

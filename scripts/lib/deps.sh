@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libpoco-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev
-  libpq-dev libgtest-dev libgmock-dev libsqlite3-dev
+  libpq-dev libgtest-dev libgmock-dev libsqlite3-dev libsodium-dev libssl-dev openssl
   postgresql
   "$@"
 )

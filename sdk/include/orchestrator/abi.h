@@ -383,7 +383,8 @@ typedef struct orch_host_api {
   void (*response_set_header)(orch_response* response, orch_str name, orch_str value);
   /** Appends to the response body. */
   void (*response_write)(orch_response* response, const char* ptr, size_t len);
-  /** Replaces the response with the standard error envelope:
+  /** Replaces the status and body with the standard error envelope (headers
+   *  set before stay, e.g. Retry-After):
    *  {"error":{"code","message","details","timestamp","request_id",...},
    *   "detail": message}. `details_json` may be empty. */
   void (*response_error)(orch_response* response, int32_t status, orch_str code, orch_str message,
