@@ -42,9 +42,9 @@ orch::json profileColumns(const orch::json& body) {
 }
 
 orch::json currentUserView(AuthContext& auth, const std::string& userId) {
-  auto row = auth.users.find(userId);
-  if (!row) throw orch::HttpError::unauthorized();
-  return UserDirectory::publicView(*row, auth.organizations.listFor(userId));
+  auto identity = auth.users.identity(userId);
+  if (!identity) throw orch::HttpError::unauthorized();
+  return identity->profile;
 }
 
 void tooManyAttempts(orch::Response& response, std::int64_t seconds) {
@@ -122,7 +122,7 @@ void login(AuthContext& auth, orch::Request& request, orch::Response& response) 
   auto issued = auth.sessions.start(userId, std::string(request.clientIp()));
   auto updated = auth.users.update(userId, {{"last_login_at", nowRfc3339()}});
   auto answer = auth.tokenResponse(issued);
-  answer["user"] = UserDirectory::publicView(updated, auth.organizations.listFor(userId));
+  answer["user"] = UserDirectory::publicView(updated, auth.users.organizationsOf(userId));
   response.json(answer);
 }
 

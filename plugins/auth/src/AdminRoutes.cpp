@@ -78,7 +78,7 @@ void registerAdminRoutes(AuthContext& auth) {
       auth.sessions.revokeAllOf(id, "", "deactivated");
       auth.apiKeys.forgetUser(id);
     }
-    response.json(UserDirectory::publicView(row, auth.organizations.listFor(id)));
+    response.json(UserDirectory::publicView(row, auth.users.organizationsOf(id)));
   }, {.permission = "admin:*", .summary = "Change a user's role, profile or activity (admin)"});
 }
 

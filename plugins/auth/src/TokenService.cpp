@@ -1,8 +1,12 @@
 #include "TokenService.h"
 
+#include "Clock.h"
+#include "Secrets.h"
+
+#include <Poco/Crypto/RSADigestEngine.h>
 #include <Poco/Crypto/RSAKey.h>
-#include <Poco/JWT/Signer.h>
-#include <Poco/JWT/Token.h>
+
+#include <sodium.h>
 
 #include <stdexcept>
 
@@ -10,79 +14,137 @@ namespace auth {
 namespace {
 
 constexpr std::int64_t kClockSkewSeconds = 30;
+constexpr std::size_t kMaxTokenLength = 8192;
 
-std::int64_t epoch(const Poco::Timestamp& t) { return t.epochTime(); }
+std::string base64Url(const void* data, std::size_t size) {
+  std::string text(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(text.data(), text.size(), static_cast<const unsigned char*>(data), size,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(text.size() - 1); // the terminating NUL
+  return text;
+}
+
+std::optional<std::string> fromBase64Url(std::string_view text) {
+  std::string bytes(text.size(), '\0');
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), text.data(), text.size(),
+                        nullptr, &length, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != text.data() + text.size())
+    return std::nullopt;
+  bytes.resize(length);
+  return bytes;
+}
+
+std::optional<nlohmann::json> jsonObject(std::string_view encoded) {
+  auto text = fromBase64Url(encoded);
+  if (!text) return std::nullopt;
+  auto value = nlohmann::json::parse(*text, nullptr, false);
+  if (value.is_discarded() || !value.is_object()) return std::nullopt;
+  return value;
+}
+
+std::string stringClaim(const nlohmann::json& payload, const char* name) {
+  auto it = payload.find(name);
+  return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<std::int64_t> timeClaim(const nlohmann::json& payload, const char* name) {
+  auto it = payload.find(name);
+  if (it == payload.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
 
 } // namespace
 
 TokenService::TokenService(const Settings& settings) : algorithm_(settings.algorithm), issuer_(settings.issuer) {
   if (algorithm_ == "HS256") {
     if (settings.secret.size() < 32) throw std::invalid_argument("auth.jwt_secret must be at least 32 bytes");
-    signer_ = std::make_unique<Poco::JWT::Signer>(settings.secret);
+    secret_ = settings.secret;
   } else if (algorithm_ == "RS256") {
     if (settings.publicKeyFile.empty() || settings.privateKeyFile.empty())
       throw std::invalid_argument("RS256 needs auth.jwt_private_key_file and auth.jwt_public_key_file");
-    Poco::SharedPtr<Poco::Crypto::RSAKey> key(
-        new Poco::Crypto::RSAKey(settings.publicKeyFile, settings.privateKeyFile, ""));
-    signer_ = std::make_unique<Poco::JWT::Signer>(key);
+    rsaKey_ = std::make_shared<Poco::Crypto::RSAKey>(settings.publicKeyFile, settings.privateKeyFile, "");
   } else {
     throw std::invalid_argument("auth.jwt_algorithm must be HS256 or RS256, not '" + algorithm_ + "'");
   }
-  // The allow-list holds exactly the configured algorithm.
-  signer_->setAlgorithms({algorithm_});
+  auto header = nlohmann::json{{"alg", algorithm_}, {"typ", "JWT"}}.dump();
+  header_ = base64Url(header.data(), header.size());
 }
 
 TokenService::~TokenService() = default;
 
-std::string TokenService::sign(const TokenClaims& claims) const {
-  Poco::JWT::Token token;
-  token.setType("JWT");
-  token.setSubject(claims.subject);
-  token.setId(claims.id);
-  token.setIssuer(issuer_);
-  token.setAudience(claims.audience);
-  token.setIssuedAt(Poco::Timestamp::fromEpochTime(claims.issuedAt));
-  token.setExpiration(Poco::Timestamp::fromEpochTime(claims.expiresAt));
-  token.payload().set("typ", claims.type);
-  if (!claims.sessionId.empty()) token.payload().set("sid", claims.sessionId);
-  for (const auto& [name, value] : claims.extra.items()) {
-    Poco::JSON::Array list;
-    if (value.is_array()) {
-      for (const auto& item : value) list.add(item.get<std::string>());
-      token.payload().set(name, list);
-    } else {
-      token.payload().set(name, value.dump());
-    }
+std::string TokenService::signature(const std::string& input) const {
+  if (rsaKey_) {
+    Poco::Crypto::RSADigestEngine engine(*rsaKey_, "SHA256");
+    engine.update(input);
+    const auto& bytes = engine.signature();
+    return base64Url(bytes.data(), bytes.size());
   }
-  return signer_->sign(token, algorithm_);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  return base64Url(mac, sizeof mac);
 }
 
-std::optional<TokenClaims> TokenService::verify(const std::string& text, const std::string& type,
-                                                const std::string& audience) const {
-  Poco::JWT::Token token;
-  try {
-    if (!signer_->tryVerify(text, token)) return std::nullopt;
-  } catch (const Poco::Exception&) {
-    return std::nullopt; // malformed, or an algorithm outside the allow-list
+bool TokenService::signatureMatches(const std::string& input, const std::string& given) const {
+  if (rsaKey_) {
+    auto bytes = fromBase64Url(given);
+    if (!bytes) return false;
+    Poco::Crypto::RSADigestEngine engine(*rsaKey_, "SHA256");
+    engine.update(input);
+    return engine.verify(Poco::DigestEngine::Digest(bytes->begin(), bytes->end()));
   }
-  const auto& payload = token.payload();
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return constantTimeEquals(signature(input), given);
+}
+
+std::string TokenService::sign(const TokenClaims& claims) const {
+  nlohmann::json payload = claims.extra;
+  payload["sub"] = claims.subject;
+  payload["jti"] = claims.id;
+  payload["typ"] = claims.type;
+  payload["iss"] = issuer_;
+  payload["aud"] = claims.audience;
+  payload["iat"] = claims.issuedAt;
+  payload["exp"] = claims.expiresAt;
+  if (!claims.sessionId.empty()) payload["sid"] = claims.sessionId;
+  auto text = payload.dump();
+  auto input = header_ + "." + base64Url(text.data(), text.size());
+  return input + "." + signature(input);
+}
+
+std::optional<TokenClaims> TokenService::verify(const std::string& token, const std::string& type,
+                                                const std::string& audience) const {
+  if (token.size() > kMaxTokenLength) return std::nullopt;
+  auto firstDot = token.find('.');
+  auto secondDot = firstDot == std::string::npos ? std::string::npos : token.find('.', firstDot + 1);
+  if (secondDot == std::string::npos || token.find('.', secondDot + 1) != std::string::npos) return std::nullopt;
+  // The algorithm is pinned: the header must name exactly the configured one.
+  auto header = jsonObject(std::string_view(token).substr(0, firstDot));
+  if (!header || stringClaim(*header, "alg") != algorithm_) return std::nullopt;
+  if (!signatureMatches(token.substr(0, secondDot), token.substr(secondDot + 1))) return std::nullopt;
+  auto payload = jsonObject(std::string_view(token).substr(firstDot + 1, secondDot - firstDot - 1));
+  if (!payload) return std::nullopt;
+
   TokenClaims claims;
-  claims.type = payload.optValue<std::string>("typ", "");
-  claims.subject = token.getSubject();
-  claims.id = token.getId();
-  claims.sessionId = payload.optValue<std::string>("sid", "");
-  if (!payload.has("exp") || !payload.has("iat")) return std::nullopt;
-  claims.expiresAt = epoch(token.getExpiration());
-  claims.issuedAt = epoch(token.getIssuedAt());
-  auto audiences = token.getAudience();
-  if (claims.type != type || token.getIssuer() != issuer_ || audiences.size() != 1 || audiences[0] != audience)
+  claims.subject = stringClaim(*payload, "sub");
+  claims.id = stringClaim(*payload, "jti");
+  claims.type = stringClaim(*payload, "typ");
+  claims.sessionId = stringClaim(*payload, "sid");
+  auto issuedAt = timeClaim(*payload, "iat"), expiresAt = timeClaim(*payload, "exp");
+  auto now = nowSeconds();
+  if (!issuedAt || !expiresAt || *expiresAt <= now || *issuedAt > now + kClockSkewSeconds) return std::nullopt;
+  if (claims.type != type || stringClaim(*payload, "iss") != issuer_ || stringClaim(*payload, "aud") != audience)
     return std::nullopt;
-  if (claims.subject.empty() || claims.id.empty() || claims.expiresAt <= now ||
-      claims.issuedAt > now + kClockSkewSeconds)
-    return std::nullopt;
+  if (claims.subject.empty() || claims.id.empty()) return std::nullopt;
   if (type != "cross_system" && claims.sessionId.empty()) return std::nullopt;
+  claims.issuedAt = *issuedAt;
+  claims.expiresAt = *expiresAt;
   claims.audience = audience;
+  if (auto permissions = payload->find("permissions"); permissions != payload->end())
+    claims.extra["permissions"] = *permissions;
   return claims;
 }
 

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-namespace Poco::JWT {
-class Signer;
+namespace Poco::Crypto {
+class RSAKey;
 }
 
 namespace auth {
@@ -24,9 +24,10 @@ struct TokenClaims {
   nlohmann::json extra = nlohmann::json::object(); ///< e.g. "permissions"
 };
 
-/// Signs and verifies JWTs with one algorithm (HS256 or RS256): a token whose
-/// header names any other algorithm ("none", HS256 under RS256) is refused
-/// before its signature is looked at, and every claim is checked.
+/// Signs and verifies JWTs (RFC 7519) with one algorithm, HS256 (libsodium's
+/// HMAC-SHA-256) or RS256 (OpenSSL through Poco::Crypto): a token whose header
+/// names any other algorithm ("none", HS256 under RS256) is refused before its
+/// signature is looked at, and every claim is checked.
 class TokenService {
 public:
   struct Settings {
@@ -47,8 +48,11 @@ public:
   const std::string& algorithm() const { return algorithm_; }
 
 private:
-  std::string algorithm_, issuer_;
-  std::unique_ptr<Poco::JWT::Signer> signer_;
+  std::string signature(const std::string& signingInput) const;
+  bool signatureMatches(const std::string& signingInput, const std::string& signature) const;
+
+  std::string algorithm_, issuer_, secret_, header_;
+  std::shared_ptr<Poco::Crypto::RSAKey> rsaKey_;
 };
 
 } // namespace auth

@@ -118,7 +118,7 @@ std::optional<UserDirectory::Identity> UserDirectory::identity(const std::string
     if (it != cache_.end() && now - it->second.fetched < cacheTtl_) return it->second.identity;
   }
   std::optional<Identity> identity;
-  if (auto row = db_.queryOne("SELECT id, email, role, is_active FROM auth_users WHERE id = ?", {id})) {
+  if (auto row = find(id)) {
     auto role = (*row)["role"].get<std::string>();
     auto organizations = organizationsOf(id);
     orch::json ids = orch::json::array();
@@ -129,6 +129,7 @@ std::optional<UserDirectory::Identity> UserDirectory::identity(const std::string
                          {"permissions", rolePermissions(role)},
                          {"organizations", organizations},
                          {"organization_ids", ids}},
+                        publicView(*row, organizations),
                         flag((*row)["is_active"])};
   }
   std::lock_guard lock(mutex_);

@@ -37,6 +37,7 @@ public:
   /// inactive user.
   struct Identity {
     orch::json principal; ///< id, email, roles, permissions, organizations, organization_ids
+    orch::json profile;   ///< publicView with organizations, for auth/me and users/me
     bool active = false;
   };
   std::optional<Identity> identity(const std::string& id);

@@ -111,7 +111,7 @@ HttpResult AuthClient::login(const std::string& email, const std::string& passwo
 }
 
 HttpResult AuthClient::loginForm(const std::string& username, const std::string& password) {
-  return http_.request("POST", "/api/v1/auth/login", "username=" + urlEncode(username) + "&password=" + urlEncode(password),
+  return request("POST", "/api/v1/auth/login", "username=" + urlEncode(username) + "&password=" + urlEncode(password),
                        {}, "application/x-www-form-urlencoded");
 }
 

@@ -2,6 +2,8 @@
 // password and e-mail checks, and role escalation through register.
 #include "AuthTestSupport.h"
 
+#include <algorithm>
+
 using namespace auth_test;
 
 namespace {
@@ -134,7 +136,9 @@ TEST_P(Registration, AnAnonymousRoleAdminIsIgnored) {
   ASSERT_EQ(response.status, 201) << "a role in the body is ignored, not refused: " << response.body;
   auto user = response.json();
   EXPECT_EQ(user["roles"], json::array({"user"})) << response.body;
-  if (user.contains("is_admin")) EXPECT_EQ(user["is_admin"], false) << response.body;
+  if (user.contains("is_admin")) {
+    EXPECT_EQ(user["is_admin"], false) << response.body;
+  }
 
   auto tokens = client().loginOk(email, kPassword);
   auto me = client().me(tokens.auth()).json();

@@ -306,7 +306,7 @@ TEST_P(SessionFlow, PasswordsNeverReachTheLog) {
   client().put("/api/v1/users/me", {{"current_password", user.password}, {"new_password", "Another-Secret-Pass-55"}},
                user.auth());
   auto logs = host().logs();
-  for (const std::string secret : {std::string(kPassword), std::string("Typo-Password-77"),
+  for (const std::string& secret : {std::string(kPassword), std::string("Typo-Password-77"),
                                    std::string("Another-Secret-Pass-55"), std::string(kAdminPassword)})
     EXPECT_EQ(logs.find(secret), std::string::npos) << secret << " in the log:\n" << logs;
   EXPECT_EQ(logs.find(kJwtSecret), std::string::npos) << "the signing key in the log";

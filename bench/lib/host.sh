@@ -1,0 +1,49 @@
+# Shared by the benchmarks (source it): start a host and measure it.
+
+# start_host WORK_DIR PLUGINS_DIR [ENV=VALUE ...]: starts build/bin/orchestrator
+# on a free port and waits for GET /ready; sets HOST_PID, HOST_PORT and
+# READY_MS (process start to the first 200 from /ready, polled over a raw socket).
+start_host() {
+  local work=$1 plugins=$2
+  shift 2
+  read -r READY_MS HOST_PORT HOST_PID < <(env "$@" python3 - "$work" "$plugins" <<'PY'
+import os, re, socket, subprocess, sys, time
+work, plugins = sys.argv[1], sys.argv[2]
+log = open(f"{work}/host.log", "w")
+start = time.monotonic()
+proc = subprocess.Popen(["build/bin/orchestrator", "--port", "0", "--data-dir", f"{work}/data",
+                         "--plugins-dir", plugins], stdout=log, stderr=subprocess.STDOUT)
+port = None
+while True:
+    if port is None:
+        m = re.search(r"listening on [^:\s]+:(\d+)", open(f"{work}/host.log").read())
+        if m: port = int(m.group(1))
+    if port:
+        try:
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if s.recv(64).startswith(b"HTTP/1.1 200"):
+                break
+        except OSError:
+            pass
+    if proc.poll() is not None or time.monotonic() - start > 30:
+        sys.exit("the host did not become ready; see " + work + "/host.log")
+print(f"{(time.monotonic() - start) * 1000:.1f} {port} {proc.pid}")
+PY
+)
+}
+
+# rss_kb PID: resident memory in kB.
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# wrk_figures URL SECONDS [wrk header args...]: prints "requests/s p50 p99 errors".
+wrk_figures() {
+  local url=$1 seconds=$2
+  shift 2
+  wrk -t2 -c64 -d2s "$@" "$url" >/dev/null # warm-up: threads, caches
+  local out
+  out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$@" "$url")
+  local errors
+  errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr -s ' ' | tr '\n' ';' || true)
+  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1 == "50%" {print $2}') $(echo "$out" | awk '$1 == "99%" {print $2}') ${errors:-none}"
+}
