@@ -101,11 +101,12 @@ void login(AuthContext& auth, orch::Request& request, orch::Response& response) 
   if (!login) login = optionalString(body, "username", 254);
   if (!login || login->empty()) throw orch::HttpError::validation("email", "Field required");
   auto password = requiredString(body, "password", 1000);
-  std::string account = *login;
+  auto row = auth.users.findByLogin(*login);
+  // Failures count per account, whichever name (email or username) is used.
+  std::string account = row ? "user:" + (*row)["id"].get<std::string>() : "login:" + *login;
   std::transform(account.begin(), account.end(), account.begin(), [](unsigned char c) { return std::tolower(c); });
   if (auto wait = auth.throttle.lockedFor(account)) tooManyAttempts(response, *wait);
 
-  auto row = auth.users.findByLogin(*login);
   bool valid = false;
   if (row) {
     valid = auth.passwords.verify((*row)["password_hash"].get<std::string>(), password);
