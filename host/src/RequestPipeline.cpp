@@ -63,6 +63,22 @@ bool grants(const std::vector<std::string>& permissions, const std::string& perm
   return false;
 }
 
+namespace {
+
+/// A body this much over the limit is read and dropped before answering 413,
+/// so the client finishes sending and sees the answer instead of a reset
+/// connection; anything larger is answered at once and the connection closed.
+constexpr std::uint64_t kMaxDrainBytes = 16u << 20;
+
+void drain(std::istream& stream, std::uint64_t upTo) {
+  char buffer[16384];
+  std::uint64_t total = 0;
+  while (total < upTo && (stream.read(buffer, sizeof buffer) || stream.gcount() > 0))
+    total += static_cast<std::uint64_t>(stream.gcount());
+}
+
+} // namespace
+
 /// One request on its way through the pipeline.
 struct RequestPipeline::Exchange {
   Poco::Net::HTTPServerRequest& request;
@@ -77,6 +93,7 @@ struct RequestPipeline::Exchange {
   std::vector<std::string> permissions;
   bool admin = false;
   std::string body, contentType;
+  bool bodyRead = false;
   Cors::Headers extraHeaders;
 };
 
@@ -124,6 +141,7 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
     httpLogger().error("request %s failed: %s", exchange.requestId, std::string(e.what()));
     exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
   }
+  discardUnreadBody(exchange);
   try {
     send(exchange);
   } catch (const std::exception& e) {
@@ -258,23 +276,27 @@ bool RequestPipeline::authorize(Exchange& exchange) {
   return false;
 }
 
-namespace {
 
-/// A body this much over the limit is read and dropped before answering 413,
-/// so the client finishes sending and sees the answer instead of a reset
-/// connection; anything larger is answered at once and the connection closed.
-constexpr std::uint64_t kMaxDrainBytes = 16u << 20;
-
-void drain(std::istream& stream, std::uint64_t upTo) {
-  char buffer[16384];
-  std::uint64_t total = 0;
-  while (total < upTo && (stream.read(buffer, sizeof buffer) || stream.gcount() > 0))
-    total += static_cast<std::uint64_t>(stream.gcount());
+void RequestPipeline::discardUnreadBody(Exchange& exchange) {
+  // A request answered before its body was read (404, 401, 429, ...) must not
+  // leave that body on a kept-alive connection, where it would be parsed as
+  // the next request: read it away, or close the connection.
+  if (exchange.bodyRead) return;
+  auto& request = exchange.request;
+  auto length = request.getContentLength64();
+  bool chunked = request.getChunkedTransferEncoding();
+  if (!chunked && (length == 0 || length == Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH)) return;
+  if (!chunked && static_cast<std::uint64_t>(length) > kMaxDrainBytes) {
+    exchange.response.setKeepAlive(false);
+    return;
+  }
+  auto& stream = request.stream();
+  drain(stream, kMaxDrainBytes);
+  if (!stream.eof()) exchange.response.setKeepAlive(false);
 }
 
-} // namespace
-
 bool RequestPipeline::readBody(Exchange& exchange) {
+  exchange.bodyRead = true;
   auto& request = exchange.request;
   auto tooLarge = [&](bool drained) {
     if (!drained) exchange.response.setKeepAlive(false); // unread bytes would corrupt the connection

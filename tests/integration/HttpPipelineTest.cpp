@@ -254,3 +254,16 @@ TEST_F(HttpPipeline, GarbageOnTheWireIsRefusedAndTheServerStaysUp) {
   EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
   EXPECT_EQ(client.get("/api/v1/hello/after-garbage").status, 200);
 }
+
+TEST_F(HttpPipeline, ARefusedRequestsBodyNeverBecomesTheNextRequest) {
+  // One kept-alive connection: requests refused before their body is read
+  // (404, 401, 405) are followed by a normal one, which must be served as sent.
+  HttpClient connection(host_->port());
+  const std::string smuggled = "GET /api/v1/kit/throw HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(connection.request("POST", "/api/v1/nope", smuggled).status, 404);
+  EXPECT_EQ(connection.request("POST", "/api/v1/kit/echo", smuggled).status, 401);
+  EXPECT_EQ(connection.request("DELETE", "/api/v1/hello/x", smuggled).status, 405);
+  auto next = connection.get("/api/v1/hello/after");
+  EXPECT_EQ(next.status, 200) << next.body;
+  EXPECT_EQ(next.json()["message"], "Hello, after!");
+}

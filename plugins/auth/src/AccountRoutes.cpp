@@ -216,7 +216,10 @@ void registerAccountRoutes(AuthContext& auth) {
                {.category = "auth", .summary = "Rotate a refresh token", .flags = kPublicAuth});
   plugin.route("POST", "/auth/logout", bind(logout), {.summary = "End this session"});
   plugin.route("GET", "/auth/me", [&auth](orch::Request& request, orch::Response& response) {
-    response.json(currentUserView(auth, callerId(request)));
+    auto view = currentUserView(auth, callerId(request));
+    // What these credentials grant: an API key shows its scopes, not its owner's.
+    view["permissions"] = request.principal().value("permissions", orch::json::array());
+    response.json(view);
   }, {.summary = "The current user, roles and permissions"});
   plugin.route("GET", "/users/me", [&auth](orch::Request& request, orch::Response& response) {
     response.json(currentUserView(auth, callerId(request)));

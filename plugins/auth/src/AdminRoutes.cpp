@@ -25,7 +25,8 @@ Page pageOf(const orch::Request& request) {
                                                 std::to_string(max));
   };
   Page page;
-  page.limit = number("limit", number("page_size", 20, 1, 100), 1, 100);
+  // A limit above the maximum is capped, as API.md settles, not refused.
+  page.limit = std::min<std::int64_t>(number("limit", number("page_size", 20, 1, 1000000), 1, 1000000), 100);
   page.page = number("page", 1, 1, 1000000);
   page.offset = request.query("skip") ? number("skip", 0, 0, 100000000) : (page.page - 1) * page.limit;
   if (request.query("skip")) page.page = page.offset / page.limit + 1;

@@ -43,6 +43,7 @@ orch::AuthResult AuthContext::authenticate(const orch::AuthRequest& request) {
   auto claims = tokens.verify(token, "access", settings.audience);
   if (!claims) return orch::AuthResult::denied("Invalid or expired token");
   if (sessions.revoked(claims->sessionId)) return orch::AuthResult::denied("Token has been revoked");
+  if (!sessions.open(claims->sessionId, claims->subject)) return orch::AuthResult::denied("Invalid or expired token");
   auto identity = users.identity(claims->subject);
   if (!identity || !identity->active) return orch::AuthResult::denied("Invalid or expired token");
   auto principal = identity->principal;

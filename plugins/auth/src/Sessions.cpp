@@ -74,6 +74,24 @@ void Sessions::revokeAllOf(const std::string& userId, const std::string& keep, c
   for (const auto& row : open) remember(row["id"].get<std::string>(), now);
 }
 
+bool Sessions::open(const std::string& sessionId, const std::string& userId) {
+  auto now = nowSeconds();
+  {
+    std::shared_lock lock(mutex_);
+    auto it = known_.find(sessionId);
+    if (it != known_.end()) return it->second.userId == userId && it->second.expiresAt > now;
+  }
+  auto row = db_.queryOne("SELECT user_id, expires_at FROM auth_sessions WHERE id = ? AND revoked_at IS NULL",
+                          {sessionId});
+  if (!row) return false;
+  Known known{(*row)["user_id"].get<std::string>(), (*row)["expires_at"].get<std::int64_t>()};
+  std::unique_lock lock(mutex_);
+  if (known_.size() > 200000)
+    std::erase_if(known_, [&](const auto& item) { return item.second.expiresAt <= now; });
+  known_[sessionId] = known;
+  return known.userId == userId && known.expiresAt > now;
+}
+
 bool Sessions::revoked(const std::string& sessionId) const {
   std::shared_lock lock(mutex_);
   return revoked_.count(sessionId) > 0;
@@ -82,6 +100,7 @@ bool Sessions::revoked(const std::string& sessionId) const {
 void Sessions::remember(const std::string& sessionId, std::int64_t revokedAt) {
   std::unique_lock lock(mutex_);
   revoked_[sessionId] = revokedAt;
+  known_.erase(sessionId);
 }
 
 void Sessions::reloadRevocations() {

@@ -38,6 +38,9 @@ public:
   /// Revokes every session of a user but `keep` (may be empty).
   void revokeAllOf(const std::string& userId, const std::string& keep, const std::string& reason);
   bool revoked(const std::string& sessionId) const;
+  /// Whether the session exists, belongs to `userId`, and has not ended.
+  /// Known-good sessions are cached until they end, so this is a lookup.
+  bool open(const std::string& sessionId, const std::string& userId);
   /// Reloads the revoked set from the database (a timer calls it).
   void reloadRevocations();
 
@@ -54,6 +57,11 @@ private:
   Lifetimes lifetimes_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::int64_t> revoked_; ///< session id -> revoked at
+  struct Known {
+    std::string userId;
+    std::int64_t expiresAt = 0;
+  };
+  std::unordered_map<std::string, Known> known_; ///< sessions seen open
 };
 
 } // namespace auth

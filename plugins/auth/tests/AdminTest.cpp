@@ -46,6 +46,19 @@ TEST_P(Admin, TheUserListUsesTheListEnvelopeAndPages) {
   auto last = client().get("/api/v1/users?page=" + std::to_string((total + 1) / 2) + "&limit=2", admin().auth()).json();
   EXPECT_EQ(last["has_next"], false);
   EXPECT_EQ(last["users"].size(), static_cast<std::size_t>(total % 2 == 0 ? 2 : 1));
+  // skip + limit is the same page as page 2.
+  auto skipped = client().get("/api/v1/users?skip=2&limit=2", admin().auth()).json();
+  EXPECT_EQ(skipped["page"], 2);
+  EXPECT_EQ(skipped["users"], second["users"]);
+  // The page size is at most 100: larger is either capped or refused naming the field.
+  auto capped = client().get("/api/v1/users?limit=1000", admin().auth());
+  if (capped.status == 200) {
+    EXPECT_EQ(capped.json()["limit"], 100);
+    EXPECT_LE(capped.json()["users"].size(), 100u);
+  } else {
+    expectError(capped, 422, "VALIDATION_ERROR");
+    EXPECT_EQ(capped.json()["error"]["details"]["field"], "limit");
+  }
   auto everyone = client().get("/api/v1/users?limit=100", admin().auth()).json();
   EXPECT_EQ(everyone["users"].size(), static_cast<std::size_t>(std::min(total, 100)));
 }

@@ -86,6 +86,22 @@ TEST_P(ApiKeys, AKeyIsLimitedToItsScopesEvenForAnAdmin) {
       << "control: a key with the admin scope passes";
 }
 
+TEST_P(ApiKeys, AKeyNeverGrantsMoreThanItsOwnerHasNow) {
+  auto email = uniqueEmail("demoted");
+  auto created = client().registerOk({{"email", email}, {"password", kPassword}, {"full_name", "Soon Demoted"}, {"role", "admin"}},
+                                     admin().auth());
+  auto id = created["id"].get<std::string>();
+  auto owner = client().loginOk(email, kPassword);
+  auto key = client().post("/api/v1/auth/api-keys", {{"name", "admin key"}, {"scopes", {"admin:*"}}}, owner.auth());
+  ASSERT_EQ(key.status, 201) << key.body;
+  auto value = key.json()["key"].get<std::string>();
+  ASSERT_EQ(client().get("/api/v1/users", apiKey(value)).status, 200);
+
+  auto demoted = client().put("/api/v1/users/" + id, {{"role", "user"}}, admin().auth());
+  ASSERT_EQ(demoted.status, 200) << demoted.body;
+  expectError(client().get("/api/v1/users", apiKey(value)), 403, "FORBIDDEN");
+}
+
 TEST_P(ApiKeys, ScopesBeyondTheOwnersPermissionsAreRefused) {
   auto owner = client().newUser("greedy");
   for (const json& scopes : {json::array({"admin:*"}), json::array({"workflow:read", "system:read"}), json::array({"*"})}) {
@@ -106,7 +122,7 @@ TEST_P(ApiKeys, AnExpiredKeyNoLongerAuthenticates) {
   expectError(past, 422, "VALIDATION_ERROR");
   EXPECT_EQ(past.json()["error"]["details"]["field"], "expires_at") << past.body;
 
-  auto expiresAt = std::time(nullptr) + 2;
+  auto expiresAt = std::time(nullptr) + 3;
   auto created = createKey(owner, {{"name", "short"}, {"scopes", {"workflow:read"}}, {"expires_at", formatUtc(expiresAt)}});
   EXPECT_EQ(parseUtc(created["expires_at"].get<std::string>()), expiresAt) << created.dump();
   auto key = created["key"].get<std::string>();

@@ -50,8 +50,10 @@ enum class Backend { Sqlite, Postgres };
 std::string backendName(const ::testing::TestParamInfo<Backend>& info);
 /// How gtest prints a Backend parameter.
 inline void PrintTo(Backend backend, std::ostream* out) { *out << (backend == Backend::Sqlite ? "Sqlite" : "Postgres"); }
-#define AUTH_INSTANTIATE_BACKENDS(Suite)                                                                     \
-  INSTANTIATE_TEST_SUITE_P(Backends, Suite,                                                                  \
+/// Runs a suite on both backends. The prefix `auth` names every test
+/// `auth/<Suite>.<Test>/<Backend>`, so `ctest -R auth` selects them.
+#define AUTH_INSTANTIATE_BACKENDS(Suite)                                                                  \
+  INSTANTIATE_TEST_SUITE_P(auth, Suite,                                                                   \
                            ::testing::Values(::auth_test::Backend::Sqlite, ::auth_test::Backend::Postgres), \
                            ::auth_test::backendName)
 

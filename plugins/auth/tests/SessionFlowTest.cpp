@@ -3,6 +3,7 @@
 #include "AuthTestSupport.h"
 
 #include <algorithm>
+#include <future>
 #include <thread>
 
 using namespace auth_test;
@@ -36,6 +37,8 @@ TEST_P(SessionFlow, LoginWithJsonAnswersTokensAndTheUser) {
   EXPECT_EQ(body["user"]["email"], email);
   EXPECT_EQ(response.body.find(kPassword), std::string::npos);
   EXPECT_EQ(client().me(bearer(body["access_token"].get<std::string>())).status, 200);
+  // Seeds 000 and 001 log in under /api/auth/login.
+  EXPECT_EQ(client().post("/api/auth/login", {{"email", email}, {"password", kPassword}}).status, 200);
 }
 
 TEST_P(SessionFlow, LoginWithAFormPostTakesUsernameOrEmail) {
@@ -174,6 +177,45 @@ TEST_P(SessionFlow, UpdatingTheProfileChangesOnlyWhatWasSent) {
   EXPECT_EQ(profile["email"], user.email);
 }
 
+TEST_P(SessionFlow, AProfileCannotTakeAnotherUsersUsernameOrEmail) {
+  auto taken = "taken_" + uniqueSuffix();
+  std::replace(taken.begin(), taken.end(), '-', '_');
+  auto owner = uniqueEmail("owner");
+  client().registerOk({{"email", owner}, {"password", kPassword}, {"username", taken}});
+  auto user = client().newUser("squatter");
+
+  auto sameUsername = client().put("/api/v1/users/me", {{"username", taken}}, user.auth());
+  expectError(sameUsername, 409, "CONFLICT");
+  auto sameEmail = client().put("/api/v1/users/me", {{"email", owner}}, user.auth());
+  EXPECT_TRUE(sameEmail.status == 200 || sameEmail.status == 409 || sameEmail.status == 422) << sameEmail.body;
+  auto profile = client().get("/api/v1/users/me", user.auth()).json();
+  EXPECT_EQ(profile["email"], user.email) << "the e-mail is not taken over";
+  EXPECT_NE(profile["username"], taken);
+  // The owner of the name is untouched.
+  EXPECT_EQ(client().loginForm(taken, kPassword).status, 200);
+}
+
+TEST_P(SessionFlow, ConcurrentRefreshesWithOneTokenLetOneWinAtMost) {
+  auto user = client().newUser("race");
+  std::vector<std::future<int>> racers;
+  for (int i = 0; i < 6; ++i)
+    racers.push_back(std::async(std::launch::async, [port = host().port(), token = user.tokens.refresh] {
+      return AuthClient(port).refresh(token).status;
+    }));
+  int won = 0, refused = 0;
+  for (auto& racer : racers) {
+    auto status = racer.get();
+    won += status == 200;
+    refused += status == 401;
+  }
+  EXPECT_LE(won, 1) << "one refresh token rotated more than once";
+  EXPECT_EQ(won + refused, 6) << "every other answer is a 401, not an error";
+  // A token presented twice revokes the session, whoever won.
+  if (refused > 0) {
+    expectUnauthorized(client().me(user.auth()));
+  }
+}
+
 TEST_P(SessionFlow, TheProfileRouteCannotGrantRoles) {
   auto user = client().newUser("self-promote");
   auto response = client().put("/api/v1/users/me",
@@ -211,6 +253,7 @@ TEST_P(SessionFlow, APasswordChangeNeedsTheCurrentPasswordAndEndsTheOtherSession
   expectUnauthorized(client().me(other.auth()));
   expectUnauthorized(client().refresh(other.refresh));
   EXPECT_EQ(client().me(user.auth()).status, 200) << "the session that changed it stays";
+  EXPECT_EQ(client().refresh(user.tokens.refresh).status, 200) << "and keeps refreshing";
   expectUnauthorized(client().login(user.email, user.password));
   EXPECT_EQ(client().login(user.email, newPassword).status, 200);
 }
@@ -310,6 +353,15 @@ TEST_P(SessionFlow, PasswordsNeverReachTheLog) {
                                    std::string("Another-Secret-Pass-55"), std::string(kAdminPassword)})
     EXPECT_EQ(logs.find(secret), std::string::npos) << secret << " in the log:\n" << logs;
   EXPECT_EQ(logs.find(kJwtSecret), std::string::npos) << "the signing key in the log";
+
+  // Nor do tokens, even one sent in the query string (the access log is flushed every 100 ms).
+  auto fresh = client().loginOk(user.email, "Another-Secret-Pass-55");
+  client().get("/api/v1/auth/me?token=" + fresh.access);
+  client().refresh(fresh.refresh);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  logs = host().logs();
+  EXPECT_EQ(logs.find(fresh.access), std::string::npos) << "an access token in the log";
+  EXPECT_EQ(logs.find(fresh.refresh), std::string::npos) << "a refresh token in the log";
 }
 
 AUTH_INSTANTIATE_BACKENDS(SessionFlow);

@@ -54,6 +54,7 @@ private:
   bool limitRate(Exchange& exchange);
   bool authorize(Exchange& exchange);
   bool readBody(Exchange& exchange);
+  void discardUnreadBody(Exchange& exchange);
   void invoke(Exchange& exchange);
   void send(Exchange& exchange);
 
