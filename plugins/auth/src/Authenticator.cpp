@@ -23,7 +23,7 @@ orch::AuthResult AuthContext::authenticate(const orch::AuthRequest& request) {
     auto identity = users.identity(grant->userId);
     if (!identity || !identity->active) return orch::AuthResult::denied("Invalid or expired API key");
     // A key never grants more than its owner has now.
-    std::vector<std::string> owned = identity->principal["permissions"].get<std::vector<std::string>>();
+    std::vector<std::string> owned = identity->principal.at("permissions").get<std::vector<std::string>>();
     orch::json permissions = orch::json::array();
     for (const auto& scope : grant->scopes)
       if (grants(owned, scope)) permissions.push_back(scope);

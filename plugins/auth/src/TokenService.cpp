@@ -121,9 +121,10 @@ std::optional<TokenClaims> TokenService::verify(const std::string& token, const 
   auto firstDot = token.find('.');
   auto secondDot = firstDot == std::string::npos ? std::string::npos : token.find('.', firstDot + 1);
   if (secondDot == std::string::npos || token.find('.', secondDot + 1) != std::string::npos) return std::nullopt;
-  // The algorithm is pinned: the header must name exactly the configured one.
-  auto header = jsonObject(std::string_view(token).substr(0, firstDot));
-  if (!header || stringClaim(*header, "alg") != algorithm_) return std::nullopt;
+  // The algorithm is pinned: every token this service signs carries exactly
+  // its own header, so any other header ("none", another algorithm, other
+  // fields) is refused without being decoded.
+  if (std::string_view(token).substr(0, firstDot) != header_) return std::nullopt;
   if (!signatureMatches(token.substr(0, secondDot), token.substr(secondDot + 1))) return std::nullopt;
   auto payload = jsonObject(std::string_view(token).substr(firstDot + 1, secondDot - firstDot - 1));
   if (!payload) return std::nullopt;

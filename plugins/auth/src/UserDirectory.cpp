@@ -110,27 +110,27 @@ orch::json UserDirectory::organizationsOf(const std::string& id) const {
   return list;
 }
 
-std::optional<UserDirectory::Identity> UserDirectory::identity(const std::string& id) {
+std::shared_ptr<const UserDirectory::Identity> UserDirectory::identity(const std::string& id) {
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     auto it = cache_.find(id);
     if (it != cache_.end() && now - it->second.fetched < cacheTtl_) return it->second.identity;
   }
-  std::optional<Identity> identity;
+  std::shared_ptr<const Identity> identity;
   if (auto row = find(id)) {
     auto role = (*row)["role"].get<std::string>();
     auto organizations = organizationsOf(id);
     orch::json ids = orch::json::array();
     for (const auto& org : organizations) ids.push_back(org["id"]);
-    identity = Identity{{{"id", id},
+    identity = std::make_shared<const Identity>(Identity{{{"id", id},
                          {"email", (*row)["email"]},
                          {"roles", {role}},
                          {"permissions", rolePermissions(role)},
                          {"organizations", organizations},
                          {"organization_ids", ids}},
                         publicView(*row, organizations),
-                        flag((*row)["is_active"])};
+                        flag((*row)["is_active"])});
   }
   std::lock_guard lock(mutex_);
   if (cache_.size() > 100000) cache_.clear(); // bounded: a burst of distinct users cannot grow it forever

@@ -3,6 +3,7 @@
 #include <orchestrator/plugin.hpp>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,7 +41,8 @@ public:
     orch::json profile;   ///< publicView with organizations, for auth/me and users/me
     bool active = false;
   };
-  std::optional<Identity> identity(const std::string& id);
+  /// Shared, so the hot path copies nothing it does not change.
+  std::shared_ptr<const Identity> identity(const std::string& id);
   /// Forgets the cached identity (after a change of role, activity or membership).
   void forget(const std::string& id);
   /// The user's organizations: [{id, role}].
@@ -48,7 +50,7 @@ public:
 
 private:
   struct Cached {
-    std::optional<Identity> identity;
+    std::shared_ptr<const Identity> identity;
     std::chrono::steady_clock::time_point fetched;
   };
   const orch::Database& db_;
