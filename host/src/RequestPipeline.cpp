@@ -56,11 +56,7 @@ std::string paramsJson(const std::vector<std::pair<std::string, std::string>>& p
 } // namespace
 
 bool grants(const std::vector<std::string>& permissions, const std::string& permission) {
-  auto colon = permission.find(':');
-  auto resourceWildcard = permission.substr(0, colon) + ":*";
-  for (const auto& held : permissions)
-    if (held == permission || held == "*" || held == "admin:*" || held == resourceWildcard) return true;
-  return false;
+  return orch::grants(permissions, permission);
 }
 
 namespace {

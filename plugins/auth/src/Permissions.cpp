@@ -25,11 +25,4 @@ bool managesMembers(const std::string& organizationRole) {
   return organizationRole == "owner" || organizationRole == "admin";
 }
 
-bool grants(const std::vector<std::string>& held, const std::string& permission) {
-  auto wildcard = permission.substr(0, permission.find(':')) + ":*";
-  return std::any_of(held.begin(), held.end(), [&](const std::string& p) {
-    return p == permission || p == "*" || p == "admin:*" || p == wildcard;
-  });
-}
-
 } // namespace auth

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <orchestrator/plugin.hpp>
+
 #include <string>
 #include <vector>
 
@@ -12,7 +14,7 @@ bool isRole(const std::string& role);
 bool isOrganizationRole(const std::string& role);
 /// Whether an organization role may manage members.
 bool managesMembers(const std::string& organizationRole);
-/// Same matching as the host: exact, "*", "admin:*" or "<resource>:*".
-bool grants(const std::vector<std::string>& held, const std::string& permission);
+/// The host's matching (exact, "*", "admin:*", "<resource>:*"), from the SDK.
+using orch::grants;
 
 } // namespace auth

@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace orch {
 
@@ -98,6 +99,20 @@ inline json parseUrlEncoded(std::string_view text) {
 }
 
 } // namespace detail
+
+/// Whether held permissions grant `permission`: exactly, or through "*",
+/// "admin:*" or "<resource>:*". The host checks route permissions this way;
+/// plugins checking finer rules should too.
+inline bool grants(const std::vector<std::string>& held, std::string_view permission) {
+  auto resource = permission.substr(0, permission.find(':'));
+  for (const auto& p : held) {
+    if (p == permission || p == "*" || p == "admin:*") return true;
+    if (p.size() == resource.size() + 2 && p.compare(0, resource.size(), resource) == 0 &&
+        p.compare(resource.size(), 2, ":*") == 0)
+      return true;
+  }
+  return false;
+}
 
 /// An error answered to the client in the standard envelope. Throw it from a
 /// route handler; `code` is one of API.md's codes (VALIDATION_ERROR, ...).
