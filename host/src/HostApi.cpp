@@ -113,7 +113,7 @@ orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* g
   if (!accepted) return status;
   auto& d = *accepted;
   if (!d.on_execute || d.name.len == 0) return ORCH_INVALID;
-  StepType stepType{text(d.description), nlohmann::json::object(), d.on_execute, d.user_data};
+  StepType stepType{host->plugin->name, text(d.description), nlohmann::json::object(), d.on_execute, d.user_data};
   if (d.config_schema_json.len) {
     stepType.configSchema = nlohmann::json::parse(view(d.config_schema_json), nullptr, false);
     if (stepType.configSchema.is_discarded()) return ORCH_INVALID;
@@ -314,6 +314,39 @@ void responseError(orch_response* response, int32_t status, orch_str code, orch_
   response->setError(status >= 400 && status <= 599 ? status : 500, view(code), view(message), view(details));
 }
 
+nlohmann::json describe(const std::string& name, const StepType& stepType) {
+  return {{"name", name}, {"description", stepType.description}, {"config_schema", stepType.configSchema},
+          {"plugin", stepType.plugin}};
+}
+
+orch_status stepTypeDescribe(orch_host* host, orch_str name, orch_sink* description) {
+  auto stepType = host->context->stepTypes.find(text(name));
+  if (!stepType) return ORCH_NOT_FOUND;
+  write(description, describe(text(name), *stepType).dump());
+  return ORCH_OK;
+}
+
+void stepTypesList(orch_host* host, orch_sink* list) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& name : host->context->stepTypes.names())
+    if (auto stepType = host->context->stepTypes.find(name)) all.push_back(describe(name, *stepType));
+  write(list, all.dump());
+}
+
+orch_status stepTypeExecute(orch_host* host, orch_str name, const orch_step_context* context, orch_sink* output,
+                            orch_sink* error) {
+  auto stepType = host->context->stepTypes.find(text(name));
+  if (!stepType) {
+    write(error, "no plugin registered the step type '" + text(name) + "'");
+    return ORCH_NOT_FOUND;
+  }
+  if (!context) return ORCH_INVALID;
+  orch_step_context copy{};
+  std::memcpy(&copy, context, std::min(context->struct_size, sizeof copy));
+  copy.struct_size = sizeof copy;
+  return stepType->onExecute(stepType->userData, &copy, output, error);
+}
+
 } // namespace
 
 const orch_host_api& hostApi() {
@@ -348,6 +381,9 @@ const orch_host_api& hostApi() {
       &responseSetHeader,
       &responseWrite,
       &responseError,
+      &stepTypeDescribe,
+      &stepTypesList,
+      &stepTypeExecute,
   };
   return api;
 }

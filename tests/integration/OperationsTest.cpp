@@ -69,7 +69,7 @@ TEST(Operations, PrometheusMetricsCountRequestsByRouteTemplate) {
       << text;
   EXPECT_NE(text.find(R"(orch_http_requests_total{method="GET",route="unmatched",status="404"} 1)"), std::string::npos);
   EXPECT_NE(text.find(R"(orch_http_request_duration_seconds_bucket{route="/hello/{name}",le="+Inf"} 3)"), std::string::npos);
-  EXPECT_NE(text.find("orch_plugins_loaded 2"), std::string::npos);
+  EXPECT_NE(text.find("orch_plugins_loaded 3"), std::string::npos);
   EXPECT_NE(text.find("orch_build_info{version=\"" ), std::string::npos);
   EXPECT_EQ(text.find("/hello/n1"), std::string::npos) << "raw paths never become labels";
 }

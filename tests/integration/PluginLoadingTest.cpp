@@ -34,8 +34,8 @@ TEST_F(PluginLoading, RefusesEachBrokenPluginWithOneLogLineNamingFileAndReason) 
   auto logs = host_->logs();
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"no_entry.so", "no entry point"},
-      {"wrong_major.so", "ABI major version mismatch: plugin 2.0, host 1.0"},
-      {"newer_minor.so", "plugin needs ABI 1.1, newer than the host's 1.0"},
+      {"wrong_major.so", "ABI major version mismatch: plugin 2.0, host 1.1"},
+      {"newer_minor.so", "plugin needs ABI 1.2, newer than the host's 1.1"},
       {"init_fails.so", "init failed: database credentials missing"},
       {"route_conflict.so", "route GET /hello/{who} is already registered"},
       {"step_conflict.so", "step type 'greet' is already registered"},
@@ -55,12 +55,12 @@ TEST_F(PluginLoading, ServesTheRestAndListsEveryPluginWithItsState) {
   auto response = client.get("/api/v1/plugins", testToken("ops", "system:read"));
   ASSERT_EQ(response.status, 200) << response.body;
   auto list = response.json();
-  EXPECT_EQ(list["abi_version"], "1.0");
+  EXPECT_EQ(list["abi_version"], "1.1");
 
   auto example = pluginNamed(list, "hello_steps");
   EXPECT_EQ(example["state"], "loaded");
   EXPECT_EQ(example["version"], "1.0.0");
-  EXPECT_EQ(example["abi_version"], "1.0");
+  EXPECT_EQ(example["abi_version"], "1.1");
   EXPECT_EQ(example["registered"]["routes"], nlohmann::json::array({"GET /hello/{name}"}));
   EXPECT_EQ(example["registered"]["step_types"], nlohmann::json::array({"greet"}));
 
@@ -118,4 +118,32 @@ TEST(PluginConfig, ARequiredPluginThatIsMissingStopsTheStart) {
   HostProcess host({.config = "plugins.required = auth\n", .waitUntilReady = false});
   EXPECT_NE(host.waitForExit(), 0);
   EXPECT_NE(host.logs().find("required plugin 'auth' was not found"), std::string::npos) << host.logs();
+}
+
+TEST_F(PluginLoading, APluginBuiltForAnOlderMinorStillLoads) {
+  HttpClient client(host_->port());
+  auto list = client.get("/api/v1/plugins", testToken("ops", "system:read")).json();
+  auto old = pluginNamed(list, "abi_1_0");
+  EXPECT_EQ(old["state"], "loaded") << old.dump();
+  EXPECT_EQ(old["abi_version"], "1.0");
+  EXPECT_EQ(client.get("/api/v1/abi-1-0/ping").json()["pong"], true);
+}
+
+TEST_F(PluginLoading, APluginRunsAnotherPluginsStepTypeThroughTheHost) {
+  HttpClient client(host_->port());
+  auto types = client.get("/api/v1/kit/step-types").json()["step_types"];
+  std::vector<std::string> names;
+  for (const auto& type : types) names.push_back(type["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"greet", "kit_upper"})) << types.dump();
+  EXPECT_EQ(types[0]["plugin"], "hello_steps");
+  EXPECT_EQ(types[0]["config_schema"]["required"], nlohmann::json::array({"name"}));
+
+  auto greeted = client.post("/api/v1/kit/run-step/greet", {{"config", {{"name", "Ada"}}}});
+  ASSERT_EQ(greeted.status, 200) << greeted.body;
+  EXPECT_EQ(greeted.json()["message"], "Hello, Ada!");
+  auto refused = client.post("/api/v1/kit/run-step/greet", {{"config", {{"name", ""}}}});
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("name: Name cannot be empty"), std::string::npos);
+  EXPECT_EQ(client.post("/api/v1/kit/run-step/ghost_step", nlohmann::json::object()).status, 404)
+      << "a refused plugin's step type is gone";
 }

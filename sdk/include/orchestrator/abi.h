@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 0
+#define ORCH_ABI_MINOR 1
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -389,6 +389,24 @@ typedef struct orch_host_api {
    *   "detail": message}. `details_json` may be empty. */
   void (*response_error)(orch_response* response, int32_t status, orch_str code, orch_str message,
                          orch_str details_json);
+
+  /* --- Added in ABI 1.1: the step-type registry, for the workflow engine
+   *     (a plugin) to validate and run step types other plugins registered.
+   *     Check abi_minor >= 1 (or struct_size) before calling. --- */
+
+  /** Describes a registered step type of any plugin: writes
+   *  {"name","description","config_schema","plugin"}. ORCH_NOT_FOUND when no
+   *  loaded plugin registered that name. */
+  orch_status (*step_type_describe)(orch_host* host, orch_str name, orch_sink* description_json);
+  /** Writes a JSON array of every registered step type's description, sorted
+   *  by name. */
+  void (*step_types_list)(orch_host* host, orch_sink* list_json);
+  /** Runs a registered step type synchronously on the calling thread, as its
+   *  on_execute would be called. ORCH_NOT_FOUND when the name is unknown;
+   *  otherwise the step's own status, output and message. `context` is
+   *  borrowed for the call. */
+  orch_status (*step_type_execute)(orch_host* host, orch_str name, const orch_step_context* context,
+                                   orch_sink* output_json, orch_sink* error_message);
 } orch_host_api;
 
 /* ------------------------------------------------------ the entry point */

@@ -165,6 +165,13 @@ public:
     return std::move(value.text);
   }
 
+  /// Whether the host's table has `member` (it may be older than this SDK).
+  template <typename Member>
+  bool has(Member orch_host_api::*member) const {
+    auto offset = reinterpret_cast<std::size_t>(&(static_cast<const orch_host_api*>(nullptr)->*member));
+    return api_->struct_size >= offset + sizeof(Member) && api_->*member != nullptr;
+  }
+
   /// Checks a status and turns a failure into an exception carrying the message.
   static void check(orch_status status, detail::StringSink& error, std::string_view what) {
     if (status == ORCH_OK) return;
@@ -495,6 +502,40 @@ public:
     return detail::parseOr(result.text, nullptr);
   }
 
+  /// Every step type any plugin registered: [{name, description, config_schema, plugin}].
+  json stepTypes() const {
+    requireHost(&orch_host_api::step_types_list, "step_types_list");
+    detail::StringSink list;
+    host_.api().step_types_list(host_.raw(), list.get());
+    return detail::parseOr(list.text, json::array());
+  }
+
+  /// One step type's description, or nullopt when no plugin registered it.
+  std::optional<json> stepTypeDescription(std::string_view name) const {
+    requireHost(&orch_host_api::step_type_describe, "step_type_describe");
+    detail::StringSink description;
+    if (host_.api().step_type_describe(host_.raw(), detail::view(name), description.get()) != ORCH_OK)
+      return std::nullopt;
+    return json::parse(description.text);
+  }
+
+  /// Runs a step type of any plugin; throws with the step's message when it fails.
+  json runStep(std::string_view name, const StepContext& step) const {
+    requireHost(&orch_host_api::step_type_execute, "step_type_execute");
+    auto config = step.config.dump(), input = step.input.dump(), principal = step.principal.dump();
+    orch_step_context context{};
+    context.struct_size = sizeof context;
+    context.config_json = detail::view(config);
+    context.input_json = detail::view(input);
+    context.execution_id = detail::view(step.executionId);
+    context.step_id = detail::view(step.stepId);
+    context.principal_json = detail::view(principal);
+    detail::StringSink output, error;
+    Host::check(host_.api().step_type_execute(host_.raw(), detail::view(name), &context, output.get(), error.get()),
+                error, "step " + std::string(name));
+    return detail::parseOr(output.text, nullptr);
+  }
+
   void publish(std::string_view topic, const json& payload) const {
     auto text = payload.dump();
     host_.api().event_publish(host_.raw(), detail::view(topic), detail::view(text));
@@ -556,6 +597,11 @@ private:
     Plugin* plugin;
     RouteHandler handler;
   };
+
+  template <typename Member>
+  void requireHost(Member orch_host_api::*member, const char* name) const {
+    if (!host_.has(member)) throw std::runtime_error(std::string("the host is too old for ") + name + " (ABI 1.1)");
+  }
 
   void expectOk(orch_status status, const std::string& what) const {
     if (status == ORCH_OK) return;

@@ -18,6 +18,7 @@ namespace orch::host {
 
 /// A workflow step type a plugin registered.
 struct StepType {
+  std::string plugin; ///< who registered it
   std::string description;
   nlohmann::json configSchema;
   orch_on_execute_step_fn onExecute = nullptr;
