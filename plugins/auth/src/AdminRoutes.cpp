@@ -4,56 +4,17 @@
 #include "RequestFields.h"
 
 namespace auth {
-namespace {
-
-/// page/limit/page_size/skip as API.md settles them.
-struct Page {
-  std::int64_t page = 1, limit = 20, offset = 0;
-};
-
-Page pageOf(const orch::Request& request) {
-  auto number = [&](const char* name, std::int64_t fallback, std::int64_t min, std::int64_t max) -> std::int64_t {
-    auto text = request.query(name);
-    if (!text) return fallback;
-    try {
-      std::size_t used = 0;
-      auto value = std::stoll(*text, &used);
-      if (used == text->size() && value >= min && value <= max) return value;
-    } catch (const std::exception&) {
-    }
-    throw orch::HttpError::validation(name, "Must be a whole number from " + std::to_string(min) + " to " +
-                                                std::to_string(max));
-  };
-  Page page;
-  // A limit above the maximum is capped, as API.md settles, not refused.
-  page.limit = std::min<std::int64_t>(number("limit", number("page_size", 20, 1, 1000000), 1, 1000000), 100);
-  page.page = number("page", 1, 1, 1000000);
-  page.offset = request.query("skip") ? number("skip", 0, 0, 100000000) : (page.page - 1) * page.limit;
-  if (request.query("skip")) page.page = page.offset / page.limit + 1;
-  return page;
-}
-
-} // namespace
 
 void registerAdminRoutes(AuthContext& auth) {
   auto& plugin = auth.plugin;
 
   plugin.route("GET", "/users", [&auth](orch::Request& request, orch::Response& response) {
-    auto page = pageOf(request);
-    auto total = static_cast<std::int64_t>(auth.users.count());
+    auto page = orch::Page::of(request);
     orch::json users = orch::json::array();
     for (const auto& row : auth.plugin.db().query(
              "SELECT id FROM auth_users ORDER BY created_at, id LIMIT ? OFFSET ?", {page.limit, page.offset}))
       users.push_back(UserDirectory::publicView(*auth.users.find(row["id"].get<std::string>())));
-    auto pages = (total + page.limit - 1) / page.limit;
-    response.json({{"users", users},
-                   {"total", total},
-                   {"page", page.page},
-                   {"limit", page.limit},
-                   {"page_size", page.limit},
-                   {"total_pages", pages},
-                   {"has_next", page.offset + static_cast<std::int64_t>(users.size()) < total},
-                   {"pagination", {{"page", page.page}, {"limit", page.limit}, {"total", total}, {"pages", pages}}}});
+    response.json(page.envelope("users", std::move(users), static_cast<std::int64_t>(auth.users.count())));
   }, {.permission = "admin:*", .summary = "All users (admin)"});
 
   plugin.route("PUT", "/users/{id}", [&auth](orch::Request& request, orch::Response& response) {

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -348,6 +349,52 @@ public:
 private:
   const Host& host_;
   orch_response* raw_;
+};
+
+/// A page of a list, from `page` (from 1) with `limit` or its alias
+/// `page_size` (default 20, capped at 100), or `skip` + `limit` (API.md).
+struct Page {
+  std::int64_t page = 1, limit = 20, offset = 0;
+
+  /// Reads the query; a malformed number is a 422 naming the parameter.
+  static Page of(const Request& request, std::int64_t maxLimit = 100) {
+    auto number = [&](const char* name, std::int64_t fallback, std::int64_t min) -> std::int64_t {
+      auto text = request.query(name);
+      if (!text) return fallback;
+      try {
+        std::size_t used = 0;
+        auto value = std::stoll(*text, &used);
+        if (used == text->size() && value >= min) return value;
+      } catch (const std::exception&) {
+      }
+      throw HttpError::validation(name, std::string("Must be a whole number of at least ") + std::to_string(min));
+    };
+    Page page;
+    page.limit = std::min(number("limit", number("page_size", 20, 1), 1), maxLimit);
+    if (request.query("skip")) {
+      page.offset = number("skip", 0, 0);
+      page.page = page.offset / page.limit + 1;
+    } else {
+      page.page = number("page", 1, 1);
+      page.offset = (page.page - 1) * page.limit;
+    }
+    return page;
+  }
+
+  /// The list body of API.md: {"<plural>": [...], total, page, limit,
+  /// page_size, total_pages, has_next, pagination{page,limit,total,pages}}.
+  json envelope(const std::string& plural, json items, std::int64_t total) const {
+    auto pages = (total + limit - 1) / limit;
+    auto count = static_cast<std::int64_t>(items.size());
+    return {{plural, std::move(items)},
+            {"total", total},
+            {"page", page},
+            {"limit", limit},
+            {"page_size", limit},
+            {"total_pages", pages},
+            {"has_next", offset + count < total},
+            {"pagination", {{"page", page}, {"limit", limit}, {"total", total}, {"pages", pages}}}};
+  }
 };
 
 using RouteHandler = std::function<void(Request&, Response&)>;
