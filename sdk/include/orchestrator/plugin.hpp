@@ -29,6 +29,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -465,7 +466,17 @@ public:
   void logError(std::string_view m) const { host_.log(ORCH_LOG_ERROR, m); }
 
   /// Registers a route; throws when the host refuses it (conflict, bad template).
-  void route(std::string_view method, std::string_view path, RouteHandler handler, RouteOptions options = {}) {
+  template <typename Handler>
+  void route(std::string_view method, std::string_view path, Handler handler, RouteOptions options = {}) {
+    // A lambda that returns response.json(...) on one path and falls off its
+    // end on another is undefined behaviour: refuse it at compile time.
+    static_assert(std::is_void_v<std::invoke_result_t<Handler&, Request&, Response&>>,
+                  "a route handler returns void: write the answer with response.json(...), then `return;`");
+    addRoute(method, path, RouteHandler(std::move(handler)), std::move(options));
+  }
+
+private:
+  void addRoute(std::string_view method, std::string_view path, RouteHandler handler, RouteOptions options) {
     auto& entry = routes_.emplace_back(RouteEntry{this, std::move(handler)});
     auto openapi = options.openapi.is_null() ? std::string() : options.openapi.dump();
     orch_route_descriptor d{};
@@ -481,6 +492,8 @@ public:
     d.user_data = &entry;
     expectOk(host_.api().register_route(host_.raw(), &d), "route " + std::string(method) + " " + std::string(path));
   }
+
+public:
 
   /// Registers a workflow step type with the JSON Schema of its config.
   void stepType(std::string_view name, std::string_view description, const json& configSchema, StepHandler run) {

@@ -1,0 +1,151 @@
+#include "WorkflowRoutes.h"
+
+#include <algorithm>
+
+namespace workflows {
+namespace {
+
+std::optional<std::string> stringField(const orch::json& body, const char* field, std::size_t maxLength) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw orch::HttpError::validation(field, "Must be a string");
+  if (it->get<std::string>().size() > maxLength)
+    throw orch::HttpError::validation(field, "Must be at most " + std::to_string(maxLength) + " characters");
+  return it->get<std::string>();
+}
+
+bool carriesGraph(const orch::json& body) {
+  return body.contains("steps") || body.contains("definition") || body.contains("workflow_data");
+}
+
+/// The graph the body carries, checked all the way (shape, structure, step types, configs).
+WorkflowGraph checkedGraph(const orch::json& body, StepTypeCatalog& catalog) {
+  auto graph = WorkflowGraph::fromRequest(body);
+  graph.validateStructure();
+  catalog.validate(graph);
+  return graph;
+}
+
+/// The non-graph columns a create or update may set, checked.
+orch::json columnsFrom(const orch::json& body, const Tenant& tenant) {
+  orch::json columns = orch::json::object();
+  if (auto name = stringField(body, "name", 200)) {
+    if (name->find_first_not_of(" \t\r\n") == std::string::npos)
+      throw orch::HttpError::validation("name", "Workflow name is required");
+    columns["name"] = *name;
+  }
+  for (const char* field : {"description", "category", "template_id", "agent_id"})
+    if (auto value = stringField(body, field, field == std::string("description") ? 5000 : 200)) columns[field] = *value;
+  if (auto status = stringField(body, "status", 20)) {
+    auto canonical = canonicalStatus(*status);
+    if (!canonical) throw orch::HttpError::validation("status", "Must be active, inactive or archived");
+    columns["status"] = *canonical;
+  }
+  if (body.contains("is_active")) {
+    if (!body["is_active"].is_boolean()) throw orch::HttpError::validation("is_active", "Must be true or false");
+    if (!columns.contains("status")) columns["status"] = body["is_active"].get<bool>() ? "active" : "inactive";
+  }
+  const orch::json* settings = nullptr;
+  if (body.contains("settings")) settings = &body["settings"];
+  else if (body.contains("workflow_data") && body["workflow_data"].is_object() && body["workflow_data"].contains("settings"))
+    settings = &body["workflow_data"]["settings"];
+  if (settings) {
+    if (!settings->is_object()) throw orch::HttpError::validation("settings", "Must be an object");
+    columns["settings"] = settings->dump();
+  }
+  if (auto organization = stringField(body, "organization_id", 64)) {
+    if (!tenant.admin && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(), *organization) ==
+                             tenant.organizationIds.end())
+      throw orch::HttpError::validation("organization_id", "You are not a member of this organization");
+    columns["organization_id"] = *organization;
+  }
+  return columns;
+}
+
+orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const Tenant& tenant) {
+  auto row = store.find(id, tenant);
+  if (!row) throw orch::HttpError::notFound("Workflow not found");
+  return *row;
+}
+
+} // namespace
+
+std::optional<std::string> canonicalStatus(std::string status) {
+  std::transform(status.begin(), status.end(), status.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (status == "paused") status = "inactive";
+  if (status == "active" || status == "inactive" || status == "archived") return status;
+  return std::nullopt;
+}
+
+void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog) {
+  plugin.route("GET", "/workflows", [&store](orch::Request& request, orch::Response& response) {
+    auto tenant = Tenant::of(request);
+    auto page = orch::Page::of(request);
+    WorkflowStore::Filter filter;
+    if (auto status = request.query("status")) {
+      filter.status = canonicalStatus(*status);
+      if (!filter.status) throw orch::HttpError::validation("status", "Must be active, inactive or archived");
+    }
+    if (auto active = request.query("is_active")) {
+      if (*active != "true" && *active != "false") throw orch::HttpError::validation("is_active", "Must be true or false");
+      filter.status = *active == "true" ? "active" : "inactive";
+    }
+    filter.category = request.query("category");
+    filter.search = request.query("search");
+    auto [items, total] = store.list(tenant, filter, page);
+    response.json(page.envelope("workflows", std::move(items), total));
+  }, {.permission = "workflow:read", .summary = "The caller's and its organizations' workflows"});
+
+  plugin.route("POST", "/workflows", [&store, &catalog](orch::Request& request, orch::Response& response) {
+    auto tenant = Tenant::of(request);
+    auto body = request.json();
+    if (!body.is_object()) throw orch::HttpError::validation("body", "Expected a JSON object");
+    auto columns = columnsFrom(body, tenant);
+    if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
+    auto graph = checkedGraph(body, catalog);
+    columns["owner_id"] = tenant.userId;
+    columns["created_by"] = tenant.userId;
+    if (!columns.contains("status")) columns["status"] = "active";
+    if (!columns.contains("settings")) columns["settings"] = "{}";
+    response.status(201).json(WorkflowStore::view(store.create(columns, graph)));
+  }, {.permission = "workflow:create", .summary = "Create a workflow from steps, a definition or workflow_data"});
+
+  plugin.route("GET", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {
+    auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));
+    if (auto wanted = request.query("version")) {
+      auto version = store.version(row["id"].get<std::string>(), *wanted);
+      if (!version) throw orch::HttpError::notFound("Workflow version " + *wanted + " not found");
+      row["version"] = (*version)["version"];
+      response.json(WorkflowStore::view(row, &(*version)["graph"]));
+      return;
+    }
+    response.json(WorkflowStore::view(row));
+  }, {.permission = "workflow:read", .summary = "A workflow, or one of its versions with ?version="});
+
+  plugin.route("PUT", "/workflows/{id}", [&store, &catalog](orch::Request& request, orch::Response& response) {
+    auto tenant = Tenant::of(request);
+    auto row = visibleOrNotFound(store, request.param("id"), tenant);
+    auto body = request.json();
+    if (!body.is_object()) throw orch::HttpError::validation("body", "Expected a JSON object");
+    auto columns = columnsFrom(body, tenant);
+    std::optional<WorkflowGraph> graph;
+    if (carriesGraph(body)) graph = checkedGraph(body, catalog);
+    auto updated = store.update(row["id"].get<std::string>(), columns, graph ? &*graph : nullptr, tenant.userId);
+    response.json(WorkflowStore::view(updated));
+  }, {.permission = "workflow:update", .summary = "Update a workflow; a changed graph bumps the minor version"});
+
+  plugin.route("DELETE", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {
+    auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));
+    store.remove(row["id"].get<std::string>());
+    response.json({{"message", "Workflow deleted"}, {"id", row["id"]}});
+  }, {.permission = "workflow:delete", .summary = "Soft-delete a workflow"});
+
+  plugin.route("GET", "/workflows/{id}/versions", [&store](orch::Request& request, orch::Response& response) {
+    auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));
+    auto versions = store.versions(row["id"].get<std::string>());
+    response.json({{"workflow_id", row["id"]}, {"current_version", row["version"]}, {"versions", versions},
+                   {"total", versions.size()}});
+  }, {.permission = "workflow:read", .summary = "The history of a workflow's graph"});
+}
+
+} // namespace workflows

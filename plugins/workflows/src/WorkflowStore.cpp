@@ -1,0 +1,198 @@
+#include "WorkflowStore.h"
+
+#include <chrono>
+#include <ctime>
+#include <random>
+
+namespace workflows {
+namespace {
+
+constexpr const char* kColumns =
+    "id, name, description, category, status, settings, graph, version, owner_id, organization_id, template_id, "
+    "agent_id, created_by, created_at, updated_at";
+
+std::string now() {
+  auto seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string uuid() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  auto high = random(), low = random();
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xfff),
+                static_cast<unsigned>(((low >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
+}
+
+std::string canonical(const WorkflowGraph& graph) { return graph.toDefinition().dump(); }
+
+/// LIKE with the client's % and _ taken literally.
+std::string likePattern(const std::string& text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
+} // namespace
+
+std::string WorkflowStore::nextMinor(const std::string& version) {
+  auto firstDot = version.find('.');
+  auto secondDot = version.find('.', firstDot + 1);
+  auto major = version.substr(0, firstDot);
+  auto minor = std::stoll(version.substr(firstDot + 1, secondDot - firstDot - 1));
+  return major + "." + std::to_string(minor + 1) + ".0";
+}
+
+orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& graph) {
+  auto id = uuid();
+  auto time = now();
+  auto definition = canonical(graph);
+  orch::json columns = fields;
+  columns["id"] = id;
+  columns["graph"] = definition;
+  columns["version"] = "1.0.0";
+  columns["created_at"] = time;
+  columns["updated_at"] = time;
+  std::string names, marks;
+  orch::json values = orch::json::array();
+  for (const auto& [column, value] : columns.items()) {
+    names += (names.empty() ? "" : ", ") + column;
+    marks += marks.empty() ? "?" : ", ?";
+    values.push_back(value);
+  }
+  db_.transaction([&](orch::Transaction& tx) {
+    db_.execute("INSERT INTO wf_workflows (" + names + ") VALUES (" + marks + ")", values, &tx);
+    db_.execute("INSERT INTO wf_workflow_versions (workflow_id, version, graph, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?)",
+                {id, "1.0.0", definition, time, fields.value("created_by", "")}, &tx);
+  });
+  return *db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE id = ?", {id});
+}
+
+std::optional<orch::json> WorkflowStore::find(const std::string& id, const Tenant& tenant) const {
+  auto row = db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE id = ? AND deleted_at IS NULL",
+                          {id});
+  if (!row || !tenant.canSee((*row)["owner_id"].get<std::string>(), (*row)["organization_id"])) return std::nullopt;
+  return row;
+}
+
+orch::json WorkflowStore::update(const std::string& id, const orch::json& columns, const WorkflowGraph* graph,
+                                 const std::string& userId) {
+  auto time = now();
+  return db_.transaction([&](orch::Transaction& tx) {
+    auto current = *db_.queryOne("SELECT graph, version FROM wf_workflows WHERE id = ?", {id}, &tx);
+    orch::json changes = columns;
+    if (graph) {
+      auto definition = canonical(*graph);
+      if (definition != current["graph"].get<std::string>()) {
+        auto version = nextMinor(current["version"].get<std::string>());
+        changes["graph"] = definition;
+        changes["version"] = version;
+        db_.execute("INSERT INTO wf_workflow_versions (workflow_id, version, graph, created_at, created_by) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    {id, version, definition, time, userId}, &tx);
+      }
+    }
+    std::string assignments = "updated_at = ?";
+    orch::json values = {time};
+    for (const auto& [column, value] : changes.items()) {
+      assignments += ", " + column + " = ?";
+      values.push_back(value);
+    }
+    values.push_back(id);
+    db_.execute("UPDATE wf_workflows SET " + assignments + " WHERE id = ?", values, &tx);
+    return *db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE id = ?", {id}, &tx);
+  });
+}
+
+void WorkflowStore::remove(const std::string& id) {
+  db_.execute("UPDATE wf_workflows SET deleted_at = ?, updated_at = ? WHERE id = ?", {now(), now(), id});
+}
+
+orch::json WorkflowStore::versions(const std::string& id) const {
+  orch::json list = orch::json::array();
+  for (const auto& row : db_.query("SELECT version, graph, created_at, created_by FROM wf_workflow_versions "
+                                   "WHERE workflow_id = ? ORDER BY created_at, version",
+                                   {id})) {
+    auto graph = WorkflowGraph::fromRequest({{"definition", orch::json::parse(row["graph"].get<std::string>())}});
+    list.push_back({{"version", row["version"]},
+                    {"created_at", row["created_at"]},
+                    {"created_by", row["created_by"]},
+                    {"steps", graph.toSteps()},
+                    {"definition", graph.toDefinition()}});
+  }
+  return list;
+}
+
+std::optional<orch::json> WorkflowStore::version(const std::string& id, const std::string& version) const {
+  return db_.queryOne("SELECT version, graph, created_at FROM wf_workflow_versions WHERE workflow_id = ? AND version = ?",
+                      {id, version});
+}
+
+std::pair<orch::json, std::int64_t> WorkflowStore::list(const Tenant& tenant, const Filter& filter,
+                                                        const orch::Page& page) const {
+  orch::json params = orch::json::array();
+  std::string where = "deleted_at IS NULL AND " + tenant.filter("owner_id", "organization_id", params);
+  if (filter.status) {
+    where += " AND status = ?";
+    params.push_back(*filter.status);
+  }
+  if (filter.category) {
+    where += " AND category = ?";
+    params.push_back(*filter.category);
+  }
+  if (filter.search) {
+    where += " AND (LOWER(name) LIKE LOWER(?) ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE LOWER(?) ESCAPE '\\')";
+    params.push_back(likePattern(*filter.search));
+    params.push_back(likePattern(*filter.search));
+  }
+  auto total = db_.queryOne("SELECT COUNT(*) AS n FROM wf_workflows WHERE " + where, params)->at("n").get<std::int64_t>();
+  auto pageParams = params;
+  pageParams.push_back(page.limit);
+  pageParams.push_back(page.offset);
+  orch::json items = orch::json::array();
+  for (const auto& row : db_.query(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE " + where +
+                                       " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                                   pageParams))
+    items.push_back(view(row));
+  return {items, total};
+}
+
+orch::json WorkflowStore::view(const orch::json& row, const orch::json* graphOverride) {
+  auto definition = orch::json::parse(graphOverride ? graphOverride->get<std::string>() : row["graph"].get<std::string>());
+  auto graph = WorkflowGraph::fromRequest({{"definition", definition}});
+  auto status = row["status"].get<std::string>();
+  return {{"id", row["id"]},
+          {"name", row["name"]},
+          {"description", row["description"]},
+          {"category", row["category"]},
+          {"status", status},
+          {"is_active", status == "active"},
+          {"settings", orch::json::parse(row["settings"].get<std::string>())},
+          {"version", row["version"]},
+          {"steps", graph.toSteps()},
+          {"definition", graph.toDefinition()},
+          {"owner_id", row["owner_id"]},
+          {"organization_id", row["organization_id"]},
+          {"template_id", row["template_id"]},
+          {"agent_id", row["agent_id"]},
+          {"created_by", row["created_by"]},
+          {"created_at", row["created_at"]},
+          {"updated_at", row["updated_at"]},
+          // Executions arrive with the execution engine; until then there are none.
+          {"execution_count", 0},
+          {"last_execution", nullptr},
+          {"execution_stats", {{"total", 0}, {"completed", 0}, {"failed", 0}, {"success_rate", 0}, {"average_duration", nullptr}}}};
+}
+
+} // namespace workflows
