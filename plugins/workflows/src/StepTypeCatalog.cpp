@@ -14,14 +14,21 @@ std::optional<ConfigSchema> StepTypeCatalog::schemaOf(const std::string& type) {
   return compiled_.emplace(type, schema).first->second;
 }
 
-void StepTypeCatalog::validate(const WorkflowGraph& graph) {
+void StepTypeCatalog::validate(const WorkflowGraph& graph, const std::function<orch::json(const orch::json&)>& prepare) {
   for (const auto& node : graph.nodes()) {
     auto schema = schemaOf(node.type);
     if (!schema) throw orch::HttpError::validation(node.path + ".type", "Unknown step type '" + node.type + "'",
                                                    "Invalid workflow configuration");
-    if (auto problem = schema->firstProblem(node.config, node.path + ".config"))
+    if (auto problem = schema->firstProblem(prepare ? prepare(node.config) : node.config, node.path + ".config"))
       throw orch::HttpError::validation(problem->field, problem->issue, "Invalid workflow configuration");
   }
+}
+
+WorkflowGraph StepTypeCatalog::checkedGraph(const orch::json& body) {
+  auto graph = WorkflowGraph::fromRequest(body);
+  graph.validateStructure();
+  validate(graph);
+  return graph;
 }
 
 } // namespace workflows

@@ -23,7 +23,12 @@ public:
 
   /// Checks every node: a known type, and a config its schema accepts. Throws
   /// orch::HttpError::validation naming the exact field ("steps[0].config.prompt").
-  void validate(const WorkflowGraph& graph);
+  /// `prepare`, when given, turns each config into what is checked (a
+  /// template's configs, with sample values in their placeholders).
+  void validate(const WorkflowGraph& graph, const std::function<orch::json(const orch::json&)>& prepare = {});
+  /// The graph a request body carries, checked all the way: shape,
+  /// structure, step types and configs.
+  WorkflowGraph checkedGraph(const orch::json& body);
 
 private:
   /// The compiled schema of a type, or nullopt when no plugin registered it.

@@ -1,29 +1,14 @@
 #include "WorkflowRoutes.h"
 
+#include "Fields.h"
+
 #include <algorithm>
 
 namespace workflows {
 namespace {
 
-std::optional<std::string> stringField(const orch::json& body, const char* field, std::size_t maxLength) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw orch::HttpError::validation(field, "Must be a string");
-  if (it->get<std::string>().size() > maxLength)
-    throw orch::HttpError::validation(field, "Must be at most " + std::to_string(maxLength) + " characters");
-  return it->get<std::string>();
-}
-
 bool carriesGraph(const orch::json& body) {
   return body.contains("steps") || body.contains("definition") || body.contains("workflow_data");
-}
-
-/// The graph the body carries, checked all the way (shape, structure, step types, configs).
-WorkflowGraph checkedGraph(const orch::json& body, StepTypeCatalog& catalog) {
-  auto graph = WorkflowGraph::fromRequest(body);
-  graph.validateStructure();
-  catalog.validate(graph);
-  return graph;
 }
 
 /// The non-graph columns a create or update may set, checked.
@@ -98,11 +83,10 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
 
   plugin.route("POST", "/workflows", [&store, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = Tenant::of(request);
-    auto body = request.json();
-    if (!body.is_object()) throw orch::HttpError::validation("body", "Expected a JSON object");
+    auto body = objectBody(request);
     auto columns = columnsFrom(body, tenant);
     if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
-    auto graph = checkedGraph(body, catalog);
+    auto graph = catalog.checkedGraph(body);
     columns["owner_id"] = tenant.userId;
     columns["created_by"] = tenant.userId;
     if (!columns.contains("status")) columns["status"] = "active";
@@ -125,11 +109,10 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
   plugin.route("PUT", "/workflows/{id}", [&store, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = Tenant::of(request);
     auto row = visibleOrNotFound(store, request.param("id"), tenant);
-    auto body = request.json();
-    if (!body.is_object()) throw orch::HttpError::validation("body", "Expected a JSON object");
+    auto body = objectBody(request);
     auto columns = columnsFrom(body, tenant);
     std::optional<WorkflowGraph> graph;
-    if (carriesGraph(body)) graph = checkedGraph(body, catalog);
+    if (carriesGraph(body)) graph = catalog.checkedGraph(body);
     auto updated = store.update(row["id"].get<std::string>(), columns, graph ? &*graph : nullptr, tenant.userId);
     response.json(WorkflowStore::view(updated));
   }, {.permission = "workflow:update", .summary = "Update a workflow; a changed graph bumps the minor version"});

@@ -1,8 +1,7 @@
 #include "WorkflowStore.h"
 
-#include <chrono>
-#include <ctime>
-#include <random>
+#include "Rows.h"
+
 
 namespace workflows {
 namespace {
@@ -10,26 +9,6 @@ namespace {
 constexpr const char* kColumns =
     "id, name, description, category, status, settings, graph, version, owner_id, organization_id, template_id, "
     "agent_id, created_by, created_at, updated_at";
-
-std::string now() {
-  auto seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-std::string uuid() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  auto high = random(), low = random();
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(high >> 32),
-                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xfff),
-                static_cast<unsigned>(((low >> 48) & 0x3fff) | 0x8000),
-                static_cast<unsigned long long>(low & 0xffffffffffffULL));
-  return text;
-}
 
 std::string canonical(const WorkflowGraph& graph) { return graph.toDefinition().dump(); }
 
@@ -54,8 +33,8 @@ std::string WorkflowStore::nextMinor(const std::string& version) {
 }
 
 orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& graph) {
-  auto id = uuid();
-  auto time = now();
+  auto id = newId();
+  auto time = nowText();
   auto definition = canonical(graph);
   orch::json columns = fields;
   columns["id"] = id;
@@ -63,15 +42,8 @@ orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& 
   columns["version"] = "1.0.0";
   columns["created_at"] = time;
   columns["updated_at"] = time;
-  std::string names, marks;
-  orch::json values = orch::json::array();
-  for (const auto& [column, value] : columns.items()) {
-    names += (names.empty() ? "" : ", ") + column;
-    marks += marks.empty() ? "?" : ", ?";
-    values.push_back(value);
-  }
   db_.transaction([&](orch::Transaction& tx) {
-    db_.execute("INSERT INTO wf_workflows (" + names + ") VALUES (" + marks + ")", values, &tx);
+    insertRow(db_, "wf_workflows", columns, &tx);
     db_.execute("INSERT INTO wf_workflow_versions (workflow_id, version, graph, created_at, created_by) "
                 "VALUES (?, ?, ?, ?, ?)",
                 {id, "1.0.0", definition, time, fields.value("created_by", "")}, &tx);
@@ -88,7 +60,7 @@ std::optional<orch::json> WorkflowStore::find(const std::string& id, const Tenan
 
 orch::json WorkflowStore::update(const std::string& id, const orch::json& columns, const WorkflowGraph* graph,
                                  const std::string& userId) {
-  auto time = now();
+  auto time = nowText();
   return db_.transaction([&](orch::Transaction& tx) {
     auto current = *db_.queryOne("SELECT graph, version FROM wf_workflows WHERE id = ?", {id}, &tx);
     orch::json changes = columns;
@@ -116,7 +88,7 @@ orch::json WorkflowStore::update(const std::string& id, const orch::json& column
 }
 
 void WorkflowStore::remove(const std::string& id) {
-  db_.execute("UPDATE wf_workflows SET deleted_at = ?, updated_at = ? WHERE id = ?", {now(), now(), id});
+  db_.execute("UPDATE wf_workflows SET deleted_at = ?, updated_at = ? WHERE id = ?", {nowText(), nowText(), id});
 }
 
 orch::json WorkflowStore::versions(const std::string& id) const {

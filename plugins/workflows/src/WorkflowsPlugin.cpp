@@ -2,6 +2,8 @@
 // "Workflows, templates, executions"). Executions arrive with the engine.
 #include "BuiltinStepTypes.h"
 #include "StepTypeCatalog.h"
+#include "TemplateRoutes.h"
+#include "TemplateStore.h"
 #include "WorkflowRoutes.h"
 #include "WorkflowStore.h"
 
@@ -41,13 +43,35 @@ CREATE TABLE wf_workflow_versions (
   PRIMARY KEY (workflow_id, version)
 )
 )SQL");
+  plugin.migration(2, "templates", R"SQL(
+CREATE TABLE wf_templates (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT,
+  category TEXT,
+  featured INTEGER NOT NULL DEFAULT 0,
+  tags TEXT NOT NULL DEFAULT '[]',
+  preview_image TEXT,
+  parameters TEXT NOT NULL DEFAULT '[]',
+  graph TEXT NOT NULL,
+  builtin INTEGER NOT NULL DEFAULT 0,
+  owner_id TEXT,
+  organization_id TEXT,
+  usage_count INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX wf_templates_owner ON wf_templates (owner_id);
+CREATE INDEX wf_templates_category ON wf_templates (category)
+)SQL");
 }
 
 struct State {
   explicit State(orch::Plugin& plugin)
-      : store(plugin.db()),
+      : store(plugin.db()), templates(plugin.db()),
         catalog([&plugin](const std::string& name) { return plugin.stepTypeDescription(name); }) {}
   WorkflowStore store;
+  TemplateStore templates;
   StepTypeCatalog catalog;
 };
 
@@ -61,6 +85,8 @@ void init(orch::Plugin& plugin) {
   }
   auto state = std::make_shared<State>(plugin);
   registerWorkflowRoutes(plugin, state->store, state->catalog);
+  registerTemplateRoutes(plugin, state->templates, state->store, state->catalog);
+  plugin.onStart([state] { state->templates.installBuiltins(); });
   // The routes hold references into `state`; this keeps it alive until shutdown.
   plugin.onShutdown([state] {});
 }

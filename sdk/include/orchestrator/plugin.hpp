@@ -56,6 +56,13 @@ inline void write(orch_sink* sink, std::string_view text) {
   if (sink && !text.empty()) sink->write(sink, text.data(), text.size());
 }
 
+/// SQL parameters as a JSON array. `{value}` with a single json element is
+/// that element, not a one-element array (C++ list-initialization), so a
+/// non-array is taken as the one parameter it was meant to be.
+inline std::string paramsText(const json& params) {
+  return params.is_array() ? params.dump() : json::array({params}).dump();
+}
+
 inline json parseOr(std::string_view text, json fallback) {
   if (text.empty()) return fallback;
   return json::parse(text);
@@ -215,7 +222,7 @@ public:
   /// Rows as a JSON array of objects keyed by column name. Throws on error.
   json query(std::string_view sql, const json& params = json::array(), Transaction* txn = nullptr) const {
     detail::StringSink rows, error;
-    auto params_text = params.dump();
+    auto params_text = detail::paramsText(params);
     Host::check(host_.api().sql_query(host_.raw(), txn ? txn->raw() : nullptr, detail::view(sql),
                                       detail::view(params_text), rows.get(), error.get()),
                 error, "sql");
@@ -234,7 +241,7 @@ public:
   std::uint64_t execute(std::string_view sql, const json& params = json::array(),
                         Transaction* txn = nullptr) const {
     detail::StringSink result, error;
-    auto params_text = params.dump();
+    auto params_text = detail::paramsText(params);
     Host::check(host_.api().sql_execute(host_.raw(), txn ? txn->raw() : nullptr, detail::view(sql),
                                         detail::view(params_text), result.get(), error.get()),
                 error, "sql");

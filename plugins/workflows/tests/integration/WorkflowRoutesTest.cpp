@@ -1,97 +1,12 @@
 // The workflow routes through a real host with the auth and workflows plugins
 // and the SDK example (whose step type must validate like a built-in one), on
 // SQLite and on PostgreSQL.
-#include "HostProcess.h"
-#include "HttpClient.h"
-#include "PostgresDatabases.h"
-#include "TestPostgres.h"
-
-#include <gtest/gtest.h>
-
-#include <filesystem>
-#include <iostream>
-
-using orch::test::HostProcess;
-using orch::test::HttpClient;
-using orch::test::HttpResult;
-using json = nlohmann::json;
+#include "WorkflowsHost.h"
 
 namespace {
 
-enum class Backend { Sqlite, Postgres };
-
-/// A plugin folder holding auth, workflows and the SDK example.
-std::string pluginFolder() {
-  static const std::string folder = [] {
-    auto dir = std::filesystem::temp_directory_path() / ("orch-wf-plugins-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    for (const auto& source : {std::string(ORCH_PLUGIN_DIR "/auth.so"), std::string(ORCH_PLUGIN_DIR "/workflows.so"),
-                               std::string(ORCH_FIXTURE_PLUGIN_DIR "/hello_steps.so")}) {
-      auto target = dir / std::filesystem::path(source).filename();
-      std::filesystem::remove(target);
-      std::filesystem::create_symlink(source, target);
-    }
-    return dir.string();
-  }();
-  return folder;
-}
-
-class WorkflowRoutes : public ::testing::TestWithParam<Backend> {
-protected:
-  void SetUp() override {
-    std::map<std::string, std::string> env = {{"ORCH_ADMIN_EMAIL", "admin@example.com"},
-                                              {"ORCH_ADMIN_PASSWORD", "admin-password-42"}};
-    if (GetParam() == Backend::Postgres) {
-      std::string url;
-      ORCH_REQUIRE_POSTGRES(url);
-      env["ORCH_STORAGE__URL"] = orch::test::freshPostgresDatabase();
-    }
-    host_ = std::make_unique<HostProcess>(HostProcess::Options{
-        .pluginsDir = pluginFolder(), .config = "ratelimit.enabled = false\n", .env = env});
-    alice_ = userToken("alice@example.com");
-    bob_ = userToken("bob@example.com");
-  }
-
-  void TearDown() override {
-    // The host's own account of a failure is the fastest way to its cause.
-    if (HasFailure() && host_) {
-      auto logs = host_->logs();
-      std::cerr << "host log (last 3000 bytes):\n" << logs.substr(logs.size() > 3000 ? logs.size() - 3000 : 0) << "\n";
-    }
-  }
-
-  /// Registers a user and returns its Authorization header.
-  std::map<std::string, std::string> userToken(const std::string& email) {
-    HttpClient client(host_->port());
-    client.post("/api/v1/auth/register", {{"email", email}, {"password", "a long passphrase 7"}});
-    auto login = client.post("/api/v1/auth/login", {{"email", email}, {"password", "a long passphrase 7"}});
-    EXPECT_EQ(login.status, 200) << login.body;
-    return {{"Authorization", "Bearer " + login.json()["access_token"].get<std::string>()}};
-  }
-
-  HttpResult post(const std::string& path, const json& body, const std::map<std::string, std::string>& auth) {
-    return HttpClient(host_->port()).post(path, body, auth);
-  }
-  HttpResult get(const std::string& path, const std::map<std::string, std::string>& auth) {
-    return HttpClient(host_->port()).get(path, auth);
-  }
-  HttpResult put(const std::string& path, const json& body, const std::map<std::string, std::string>& auth) {
-    return HttpClient(host_->port()).request("PUT", path, body.dump(), auth);
-  }
-
-  static void expectInvalid(const HttpResult& response, const std::string& field, const std::string& issue = "") {
-    EXPECT_EQ(response.status, 422) << response.body;
-    auto body = response.json();
-    EXPECT_EQ(body["error"]["code"], "VALIDATION_ERROR") << response.body;
-    EXPECT_EQ(body["error"]["details"]["field"], field) << response.body;
-    if (!issue.empty()) {
-      EXPECT_EQ(body["error"]["details"]["issue"], issue) << response.body;
-    }
-  }
-
-  std::unique_ptr<HostProcess> host_;
-  std::map<std::string, std::string> alice_, bob_;
-};
+using namespace workflows_test;
+class WorkflowRoutes : public WorkflowsHost {};
 
 // Seed 000's request, as the seed shows it.
 const json kSeed000 = json::parse(R"({

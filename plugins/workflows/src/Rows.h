@@ -1,0 +1,48 @@
+#pragma once
+
+#include <orchestrator/plugin.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <string>
+
+namespace workflows {
+
+/// Now, as RFC 3339 UTC.
+inline std::string nowText() {
+  auto seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+/// A random version 4 UUID.
+inline std::string newId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  auto high = random(), low = random();
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xfff),
+                static_cast<unsigned>(((low >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
+}
+
+/// INSERT of one row given as {column: value}; column names come from code, never from clients.
+inline void insertRow(const orch::Database& db, const std::string& table, const orch::json& columns,
+                      orch::Transaction* tx = nullptr) {
+  std::string names, marks;
+  orch::json values = orch::json::array();
+  for (const auto& [column, value] : columns.items()) {
+    names += (names.empty() ? "" : ", ") + column;
+    marks += marks.empty() ? "?" : ", ?";
+    values.push_back(value);
+  }
+  db.execute("INSERT INTO " + table + " (" + names + ") VALUES (" + marks + ")", values, tx);
+}
+
+} // namespace workflows

@@ -1,0 +1,132 @@
+#include "TemplateParameters.h"
+
+#include <set>
+
+namespace workflows {
+namespace {
+
+bool identifier(const std::string& name) {
+  if (name.empty() || name.size() > 64 || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+bool looksLikeEmail(const std::string& text) {
+  auto at = text.find('@');
+  return at != std::string::npos && at > 0 && text.find('.', at) != std::string::npos && text.back() != '.' &&
+         text.find(' ') == std::string::npos;
+}
+
+/// Whether `value` fits `type`; the issue to report otherwise.
+std::optional<std::string> typeProblem(const std::string& type, const orch::json& value) {
+  if (type == "string" && !value.is_string()) return "Must be a string";
+  if (type == "number" && !value.is_number()) return "Must be a number";
+  if (type == "boolean" && !value.is_boolean()) return "Must be true or false";
+  if (type == "email" && !(value.is_string() && looksLikeEmail(value.get<std::string>())))
+    return "Must be an email address";
+  return std::nullopt;
+}
+
+std::string text(const orch::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+} // namespace
+
+TemplateParameters TemplateParameters::parse(const orch::json& parameters) {
+  TemplateParameters result;
+  if (parameters.is_null()) return result;
+  if (!parameters.is_array()) throw orch::HttpError::validation("parameters", "Must be an array");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    const auto& p = parameters[i];
+    auto at = "parameters[" + std::to_string(i) + "]";
+    if (!p.is_object()) throw orch::HttpError::validation(at, "Must be an object");
+    auto name = p.value("name", orch::json()).is_string() ? p["name"].get<std::string>() : std::string();
+    if (!identifier(name)) throw orch::HttpError::validation(at + ".name", "Letters, digits and _, not starting with a digit");
+    if (!seen.insert(name).second) throw orch::HttpError::validation(at + ".name", "Duplicate parameter '" + name + "'");
+    auto type = p.value("type", std::string("string"));
+    if (type != "string" && type != "number" && type != "email" && type != "boolean")
+      throw orch::HttpError::validation(at + ".type", "Must be string, number, email or boolean");
+    if (p.contains("required") && !p["required"].is_boolean())
+      throw orch::HttpError::validation(at + ".required", "Must be true or false");
+    orch::json entry = {{"name", name}, {"type", type}, {"required", p.value("required", false)},
+                        {"description", p.value("description", std::string())}};
+    if (p.contains("default") && !p["default"].is_null()) {
+      if (auto problem = typeProblem(type, p["default"])) throw orch::HttpError::validation(at + ".default", *problem);
+      entry["default"] = p["default"];
+    }
+    result.list_.push_back(entry);
+  }
+  return result;
+}
+
+std::map<std::string, orch::json> TemplateParameters::resolve(const orch::json& values) const {
+  if (!values.is_null() && !values.is_object())
+    throw orch::HttpError::validation("parameter_values", "Must be an object");
+  std::map<std::string, orch::json> resolved;
+  for (const auto& p : list_) {
+    auto name = p["name"].get<std::string>();
+    auto field = "parameter_values." + name;
+    if (values.is_object() && values.contains(name) && !values[name].is_null()) {
+      if (auto problem = typeProblem(p["type"], values[name])) throw orch::HttpError::validation(field, *problem);
+      resolved[name] = values[name];
+    } else if (p.contains("default")) {
+      resolved[name] = p["default"];
+    } else if (p["required"].get<bool>()) {
+      throw orch::HttpError::validation(field, "Parameter '" + name + "' is required");
+    }
+  }
+  if (values.is_object())
+    for (const auto& [name, value] : values.items())
+      if (std::none_of(list_.begin(), list_.end(), [&](const orch::json& p) { return p["name"] == name; }))
+        throw orch::HttpError::validation("parameter_values." + name, "Unknown parameter '" + name + "'");
+  return resolved;
+}
+
+std::map<std::string, orch::json> TemplateParameters::samples() const {
+  std::map<std::string, orch::json> values;
+  for (const auto& p : list_) {
+    auto type = p["type"].get<std::string>();
+    values[p["name"]] = p.contains("default") ? p["default"]
+                        : type == "number"    ? orch::json(1)
+                        : type == "boolean"   ? orch::json(true)
+                        : type == "email"     ? orch::json("someone@example.com")
+                                              : orch::json("sample");
+  }
+  return values;
+}
+
+orch::json TemplateParameters::fill(const orch::json& value, const std::map<std::string, orch::json>& values) {
+  if (value.is_object()) {
+    orch::json out = orch::json::object();
+    for (const auto& [key, item] : value.items()) out[key] = fill(item, values);
+    return out;
+  }
+  if (value.is_array()) {
+    orch::json out = orch::json::array();
+    for (const auto& item : value) out.push_back(fill(item, values));
+    return out;
+  }
+  if (!value.is_string()) return value;
+  const auto& source = value.get_ref<const std::string&>();
+  std::string result;
+  std::size_t at = 0;
+  while (true) {
+    auto open = source.find("{{", at);
+    if (open == std::string::npos) break;
+    auto close = source.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    auto name = source.substr(open + 2, close - open - 2);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    auto found = values.find(name);
+    if (found == values.end()) {
+      result += source.substr(at, close + 2 - at);
+    } else {
+      if (open == 0 && close + 2 == source.size()) return found->second; // the whole string: keep the type
+      result += source.substr(at, open - at) + text(found->second);
+    }
+    at = close + 2;
+  }
+  return result + source.substr(at);
+}
+
+} // namespace workflows
