@@ -166,8 +166,8 @@ const char* const kCustomerSupportAutomation = R"json({
   "tags": ["support", "ai", "tickets", "email"],
   "preview_image": "/templates/customer-support.png",
   "parameters": [
-    {"name": "ticket_content", "type": "string", "required": true, "description": "The text of the support ticket"},
-    {"name": "customer_email", "type": "email", "required": true, "description": "Where the reply is sent"},
+    {"name": "ticket_content", "type": "string", "required": false, "description": "The text of the support ticket; when not given here, {{ticket_content}} comes from each execution's input"},
+    {"name": "customer_email", "type": "email", "required": false, "description": "Where the reply is sent; when not given here, {{customer_email}} comes from each execution's input"},
     {"name": "support_team_email", "type": "email", "required": false, "default": "support@example.com", "description": "The team that is told about urgent tickets"}
   ],
   "steps": [

@@ -19,7 +19,7 @@ orch::json columnsFrom(const orch::json& body, const Tenant& tenant) {
       throw orch::HttpError::validation("name", "Workflow name is required");
     columns["name"] = *name;
   }
-  for (const char* field : {"description", "category", "template_id", "agent_id"})
+  for (const char* field : {"description", "category", "template_id", "agent_id", "workflow_type", "framework"})
     if (auto value = stringField(body, field, field == std::string("description") ? 5000 : 200)) columns[field] = *value;
   if (auto status = stringField(body, "status", 20)) {
     auto canonical = canonicalStatus(*status);
@@ -53,6 +53,43 @@ orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const 
   return *row;
 }
 
+/// POST /workflows and POST /agents/{agent_id}/workflows.
+void createWorkflow(orch::Request& request, orch::Response& response, WorkflowStore& store, StepTypeCatalog& catalog,
+                    const std::optional<std::string>& agentId) {
+  auto tenant = Tenant::of(request);
+  auto body = objectBody(request);
+  auto columns = columnsFrom(body, tenant);
+  if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
+  auto graph = catalog.checkedGraph(body);
+  columns["owner_id"] = tenant.userId;
+  columns["created_by"] = tenant.userId;
+  if (agentId) columns["agent_id"] = *agentId;
+  if (!columns.contains("status")) columns["status"] = "active";
+  if (!columns.contains("settings")) columns["settings"] = "{}";
+  response.status(201).json(WorkflowStore::view(store.create(columns, graph)));
+}
+
+/// GET /workflows and GET /agents/{agent_id}/workflows.
+void listWorkflows(orch::Request& request, orch::Response& response, WorkflowStore& store,
+                   const std::optional<std::string>& agentId) {
+  auto tenant = Tenant::of(request);
+  auto page = orch::Page::of(request);
+  WorkflowStore::Filter filter;
+  if (auto status = request.query("status")) {
+    filter.status = canonicalStatus(*status);
+    if (!filter.status) throw orch::HttpError::validation("status", "Must be active, inactive or archived");
+  }
+  if (auto active = request.query("is_active")) {
+    if (*active != "true" && *active != "false") throw orch::HttpError::validation("is_active", "Must be true or false");
+    filter.status = *active == "true" ? "active" : "inactive";
+  }
+  filter.category = request.query("category");
+  filter.search = request.query("search");
+  filter.agentId = agentId ? agentId : request.query("agent_id");
+  auto [items, total] = store.list(tenant, filter, page);
+  response.json(page.envelope("workflows", std::move(items), total));
+}
+
 } // namespace
 
 std::optional<std::string> canonicalStatus(std::string status) {
@@ -64,35 +101,20 @@ std::optional<std::string> canonicalStatus(std::string status) {
 
 void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog) {
   plugin.route("GET", "/workflows", [&store](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
-    auto page = orch::Page::of(request);
-    WorkflowStore::Filter filter;
-    if (auto status = request.query("status")) {
-      filter.status = canonicalStatus(*status);
-      if (!filter.status) throw orch::HttpError::validation("status", "Must be active, inactive or archived");
-    }
-    if (auto active = request.query("is_active")) {
-      if (*active != "true" && *active != "false") throw orch::HttpError::validation("is_active", "Must be true or false");
-      filter.status = *active == "true" ? "active" : "inactive";
-    }
-    filter.category = request.query("category");
-    filter.search = request.query("search");
-    auto [items, total] = store.list(tenant, filter, page);
-    response.json(page.envelope("workflows", std::move(items), total));
+    listWorkflows(request, response, store, std::nullopt);
   }, {.permission = "workflow:read", .summary = "The caller's and its organizations' workflows"});
 
   plugin.route("POST", "/workflows", [&store, &catalog](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
-    auto body = objectBody(request);
-    auto columns = columnsFrom(body, tenant);
-    if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
-    auto graph = catalog.checkedGraph(body);
-    columns["owner_id"] = tenant.userId;
-    columns["created_by"] = tenant.userId;
-    if (!columns.contains("status")) columns["status"] = "active";
-    if (!columns.contains("settings")) columns["settings"] = "{}";
-    response.status(201).json(WorkflowStore::view(store.create(columns, graph)));
+    createWorkflow(request, response, store, catalog, std::nullopt);
   }, {.permission = "workflow:create", .summary = "Create a workflow from steps, a definition or workflow_data"});
+
+  plugin.route("GET", "/agents/{agent_id}/workflows", [&store](orch::Request& request, orch::Response& response) {
+    listWorkflows(request, response, store, request.param("agent_id"));
+  }, {.permission = "workflow:read", .summary = "An agent's workflows (seed 004)"});
+
+  plugin.route("POST", "/agents/{agent_id}/workflows", [&store, &catalog](orch::Request& request, orch::Response& response) {
+    createWorkflow(request, response, store, catalog, request.param("agent_id"));
+  }, {.permission = "workflow:create", .summary = "Create a workflow of an agent (seed 004)"});
 
   plugin.route("GET", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {
     auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));

@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, name, description, category, status, settings, graph, version, owner_id, organization_id, template_id, "
-    "agent_id, created_by, created_at, updated_at";
+    "agent_id, workflow_type, framework, created_by, created_at, updated_at";
 
 std::string canonical(const WorkflowGraph& graph) { return graph.toDefinition().dump(); }
 
@@ -123,6 +123,10 @@ std::pair<orch::json, std::int64_t> WorkflowStore::list(const Tenant& tenant, co
     where += " AND category = ?";
     params.push_back(*filter.category);
   }
+  if (filter.agentId) {
+    where += " AND agent_id = ?";
+    params.push_back(*filter.agentId);
+  }
   if (filter.search) {
     where += " AND (LOWER(name) LIKE LOWER(?) ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE LOWER(?) ESCAPE '\\')";
     params.push_back(likePattern(*filter.search));
@@ -144,16 +148,21 @@ orch::json WorkflowStore::view(const orch::json& row, const orch::json* graphOve
   auto definition = orch::json::parse(graphOverride ? graphOverride->get<std::string>() : row["graph"].get<std::string>());
   auto graph = WorkflowGraph::fromRequest({{"definition", definition}});
   auto status = row["status"].get<std::string>();
+  auto definitionShape = graph.toDefinition();
+  auto settings = orch::json::parse(row["settings"].get<std::string>());
   return {{"id", row["id"]},
           {"name", row["name"]},
           {"description", row["description"]},
           {"category", row["category"]},
           {"status", status},
           {"is_active", status == "active"},
-          {"settings", orch::json::parse(row["settings"].get<std::string>())},
+          {"settings", settings},
           {"version", row["version"]},
           {"steps", graph.toSteps()},
-          {"definition", graph.toDefinition()},
+          {"definition", definitionShape},
+          {"workflow_data", {{"nodes", definitionShape["nodes"]}, {"edges", definitionShape["edges"]}, {"settings", settings}}},
+          {"workflow_type", row["workflow_type"]},
+          {"framework", row["framework"]},
           {"owner_id", row["owner_id"]},
           {"organization_id", row["organization_id"]},
           {"template_id", row["template_id"]},

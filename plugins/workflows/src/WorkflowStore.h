@@ -32,7 +32,7 @@ public:
   std::optional<orch::json> version(const std::string& id, const std::string& version) const;
 
   struct Filter {
-    std::optional<std::string> status, category, search;
+    std::optional<std::string> status, category, search, agentId;
   };
   /// One page of the tenant's workflows and the total.
   std::pair<orch::json, std::int64_t> list(const Tenant& tenant, const Filter& filter, const orch::Page& page) const;

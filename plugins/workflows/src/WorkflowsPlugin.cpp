@@ -64,6 +64,10 @@ CREATE TABLE wf_templates (
 CREATE INDEX wf_templates_owner ON wf_templates (owner_id);
 CREATE INDEX wf_templates_category ON wf_templates (category)
 )SQL");
+  plugin.migration(3, "seed 004's workflow_type and framework",
+                   "ALTER TABLE wf_workflows ADD COLUMN workflow_type TEXT;"
+                   "ALTER TABLE wf_workflows ADD COLUMN framework TEXT;"
+                   "CREATE INDEX wf_workflows_agent ON wf_workflows (agent_id, deleted_at)");
 }
 
 struct State {

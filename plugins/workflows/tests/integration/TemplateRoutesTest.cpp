@@ -43,7 +43,9 @@ TEST_P(TemplateRoutes, ShipsFourFeaturedTemplatesThatAllInstantiate) {
                                                : p["type"] == "email" ? json("someone@example.com") : json("value");
     auto made = post("/api/v1/templates/" + t["id"].get<std::string>() + "/instantiate", {{"parameter_values", values}}, alice_);
     EXPECT_EQ(made.status, 201) << t["name"] << ": " << made.body.substr(0, 400);
-    if (made.status == 201) EXPECT_EQ(made.json()["template_id"], t["id"]);
+    if (made.status == 201) {
+      EXPECT_EQ(made.json()["template_id"], t["id"]);
+    }
   }
   auto one = get("/api/v1/templates/" + templates[0]["id"].get<std::string>(), bob_).json();
   EXPECT_EQ(one["usage_count"], 1) << "built-ins are visible to everyone and count their uses";
@@ -114,3 +116,21 @@ TEST_P(TemplateRoutes, TemplatesAreValidatedAndPrivateToTheirTenant) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, TemplateRoutes, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+
+TEST_P(TemplateRoutes, Seed000InstantiateBodyAsSent) {
+  std::string supportId;
+  auto featured = get("/api/templates?featured=true", alice_).json(); // a named json: the loop must not outlive it
+  for (const auto& t : featured["templates"])
+    if (t["name"] == "Customer Support Automation") supportId = t["id"];
+  ASSERT_FALSE(supportId.empty());
+  auto seed = json::parse(R"json({
+  "name": "My Customer Support Workflow",
+  "customizations": {"step-1": {"config": {"model": "gpt-4"}}}
+})json");
+  // Seed 000 sends no parameter values: every required parameter of this template has a default.
+  auto made = post("/api/templates/" + supportId + "/instantiate", seed, alice_);
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.json()["name"], "My Customer Support Workflow");
+  EXPECT_EQ(made.json()["steps"][0]["id"], "step-1");
+  EXPECT_EQ(made.json()["steps"][0]["config"]["model"], "gpt-4");
+}

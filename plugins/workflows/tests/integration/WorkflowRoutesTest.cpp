@@ -150,7 +150,8 @@ TEST_P(WorkflowRoutes, SoftDeleteAndTenancy) {
   auto deleted = HttpClient(host_->port()).request("DELETE", "/api/v1/workflows/" + id, "", alice_);
   EXPECT_EQ(deleted.status, 200);
   EXPECT_EQ(get("/api/v1/workflows/" + id, alice_).status, 404);
-  for (const auto& workflow : get("/api/v1/workflows", alice_).json()["workflows"]) EXPECT_NE(workflow["id"], id);
+  auto remaining = get("/api/v1/workflows", alice_).json();
+  for (const auto& workflow : remaining["workflows"]) EXPECT_NE(workflow["id"], id);
 }
 
 TEST_P(WorkflowRoutes, SqlMetacharactersAreStoredLiterally) {
@@ -187,3 +188,71 @@ TEST_P(WorkflowRoutes, VeryLargeGraphsAreHandledWithoutACrash) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, WorkflowRoutes, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+
+TEST_P(WorkflowRoutes, AgentWorkflowsAsSeed004SendsThem) {
+  // Seed 004's request, with its elided graph filled in.
+  auto created = post("/api/v1/agents/agent-7/workflows",
+                      {{"name", "Main Workflow"},
+                       {"description", "Primary customer support workflow"},
+                       {"workflow_data", {{"nodes", {{{"id", "start"}, {"type", "start"}}, {{"id", "think"}, {"type", "ai_prompt"}, {"data", {{"prompt", "Help the customer"}}}}}},
+                                          {"edges", {{{"id", "e1"}, {"source", "start"}, {"target", "think"}}}},
+                                          {"settings", {{"timeout", 30}}}}},
+                       {"workflow_type", "visual"},
+                       {"framework", "langgraph"}},
+                      alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto body = created.json();
+  for (const char* field : {"id", "name", "description", "workflow_data", "workflow_type", "framework", "version", "created_at", "is_active"})
+    EXPECT_TRUE(body.contains(field)) << field;
+  EXPECT_EQ(body["agent_id"], "agent-7");
+  EXPECT_EQ(body["workflow_type"], "visual");
+  EXPECT_EQ(body["framework"], "langgraph");
+  EXPECT_EQ(body["workflow_data"]["settings"]["timeout"], 30);
+  EXPECT_EQ(body["workflow_data"]["nodes"].size(), 2u);
+
+  post("/api/v1/workflows", kSeed000, alice_); // not the agent's
+  auto list = get("/api/v1/agents/agent-7/workflows", alice_).json();
+  ASSERT_EQ(list["workflows"].size(), 1u) << list.dump().substr(0, 300);
+  EXPECT_EQ(list["workflows"][0]["name"], "Main Workflow");
+  EXPECT_EQ(get("/api/v1/agents/agent-7/workflows", bob_).json()["workflows"].size(), 0u) << "another tenant";
+  EXPECT_EQ(get("/api/v1/workflows?agent_id=agent-7", alice_).json()["total"], 1);
+}
+
+TEST_P(WorkflowRoutes, Seeds001And002CreateBodiesAndListQueriesAsSent) {
+  auto seed001 = json::parse(R"json({
+  "name": "Customer Follow-up Workflow",
+  "description": "Automated customer follow-up process",
+  "definition": {
+    "nodes": [
+      {"id": "start", "type": "start", "data": {"label": "Start Process"}, "position": { "x": 100, "y": 100 }},
+      {"id": "send_email", "type": "email",
+       "data": {"label": "Send Follow-up Email", "to": "{{customer_email}}", "template": "follow_up_template"},
+       "position": { "x": 300, "y": 100 }}
+    ],
+    "edges": [{"id": "e1", "source": "start", "target": "send_email"}]
+  },
+  "is_active": true
+})json");
+  auto created = post("/api/workflows", seed001, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto body = created.json();
+  for (const char* field : {"id", "name", "description", "definition", "is_active", "created_at", "updated_at", "created_by"})
+    EXPECT_TRUE(body.contains(field)) << field;
+  EXPECT_EQ(body["definition"]["nodes"][1]["position"]["x"], 300);
+  EXPECT_EQ(body["steps"][1]["config"]["template"], "follow_up_template");
+
+  auto seed002 = json::parse(R"json({
+  "name": "New Automation",
+  "description": "Optional description",
+  "definition": {"nodes": [], "edges": []}
+})json");
+  auto empty = post("/v1/workflows", seed002, alice_);
+  ASSERT_EQ(empty.status, 201) << empty.body;
+  EXPECT_EQ(empty.json()["steps"], json::array());
+
+  auto seed001List = get("/api/workflows?page=1&page_size=10&is_active=true", alice_).json();
+  EXPECT_EQ(seed001List["page_size"], 10);
+  EXPECT_EQ(seed001List["total"], 2);
+  EXPECT_EQ(get("/v1/workflows?page=1&limit=20&status=PAUSED", alice_).json()["total"], 0);
+  EXPECT_EQ(get("/v1/workflows?page=1&limit=20&status=ACTIVE", alice_).json()["total"], 2);
+}
