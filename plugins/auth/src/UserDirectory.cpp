@@ -45,14 +45,7 @@ std::size_t UserDirectory::count() const {
 }
 
 orch::json UserDirectory::create(const orch::json& fields) {
-  std::string columns, marks;
-  orch::json values = orch::json::array();
-  for (const auto& [column, value] : fields.items()) {
-    columns += (columns.empty() ? "" : ", ") + column;
-    marks += marks.empty() ? "?" : ", ?";
-    values.push_back(value);
-  }
-  db_.execute("INSERT INTO auth_users (" + columns + ") VALUES (" + marks + ")", values);
+  db_.insert("auth_users", fields);
   return *find(fields.at("id").get<std::string>());
 }
 

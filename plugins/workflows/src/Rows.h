@@ -32,17 +32,4 @@ inline std::string newId() {
   return text;
 }
 
-/// INSERT of one row given as {column: value}; column names come from code, never from clients.
-inline void insertRow(const orch::Database& db, const std::string& table, const orch::json& columns,
-                      orch::Transaction* tx = nullptr) {
-  std::string names, marks;
-  orch::json values = orch::json::array();
-  for (const auto& [column, value] : columns.items()) {
-    names += (names.empty() ? "" : ", ") + column;
-    marks += marks.empty() ? "?" : ", ?";
-    values.push_back(value);
-  }
-  db.execute("INSERT INTO " + table + " (" + names + ") VALUES (" + marks + ")", values, tx);
-}
-
 } // namespace workflows

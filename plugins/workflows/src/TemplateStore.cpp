@@ -20,7 +20,7 @@ void TemplateStore::installBuiltins() {
     if (db_.queryOne("SELECT id FROM wf_templates WHERE id = ?", {shipped["id"]})) continue;
     auto graph = WorkflowGraph::fromRequest({{"steps", shipped["steps"]}});
     auto time = nowText();
-    insertRow(db_, "wf_templates", {{"id", shipped["id"]},
+    db_.insert("wf_templates", {{"id", shipped["id"]},
                  {"name", shipped["name"]},
                  {"description", shipped.value("description", "")},
                  {"category", shipped.value("category", "")},
@@ -46,7 +46,7 @@ orch::json TemplateStore::create(const orch::json& columns, const WorkflowGraph&
   row["usage_count"] = 0;
   row["created_at"] = time;
   row["updated_at"] = time;
-  insertRow(db_, "wf_templates", row);
+  db_.insert("wf_templates", row);
   return *db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_templates WHERE id = ?", {id});
 }
 

@@ -43,7 +43,7 @@ orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& 
   columns["created_at"] = time;
   columns["updated_at"] = time;
   db_.transaction([&](orch::Transaction& tx) {
-    insertRow(db_, "wf_workflows", columns, &tx);
+    db_.insert("wf_workflows", columns, &tx);
     db_.execute("INSERT INTO wf_workflow_versions (workflow_id, version, graph, created_at, created_by) "
                 "VALUES (?, ?, ?, ?, ?)",
                 {id, "1.0.0", definition, time, fields.value("created_by", "")}, &tx);

@@ -248,6 +248,19 @@ public:
     return json::parse(result.text).value("affected_rows", std::uint64_t{0});
   }
 
+  /// INSERT of one row given as {column: value}. Column names must come from
+  /// the plugin's code, never from a client: only values are parameters.
+  std::uint64_t insert(std::string_view table, const json& columns, Transaction* txn = nullptr) const {
+    std::string names, marks;
+    json values = json::array();
+    for (const auto& [column, value] : columns.items()) {
+      names += (names.empty() ? "" : ", ") + column;
+      marks += marks.empty() ? "?" : ", ?";
+      values.push_back(value);
+    }
+    return execute("INSERT INTO " + std::string(table) + " (" + names + ") VALUES (" + marks + ")", values, txn);
+  }
+
   /// Runs `work` in a transaction, committed when it returns, rolled back when it throws.
   template <typename Work>
   auto transaction(Work&& work) const {

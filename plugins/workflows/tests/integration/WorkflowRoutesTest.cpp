@@ -150,6 +150,8 @@ TEST_P(WorkflowRoutes, SoftDeleteAndTenancy) {
   auto deleted = HttpClient(host_->port()).request("DELETE", "/api/v1/workflows/" + id, "", alice_);
   EXPECT_EQ(deleted.status, 200);
   EXPECT_EQ(get("/api/v1/workflows/" + id, alice_).status, 404);
+  EXPECT_EQ(storedValue("SELECT name FROM wf_workflows WHERE id = ?", id), "Customer Onboarding") << "kept in storage";
+  EXPECT_NE(storedValue("SELECT deleted_at FROM wf_workflows WHERE id = ?", id), "<null>");
   auto remaining = get("/api/v1/workflows", alice_).json();
   for (const auto& workflow : remaining["workflows"]) EXPECT_NE(workflow["id"], id);
 }

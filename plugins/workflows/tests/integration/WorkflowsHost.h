@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -45,7 +48,8 @@ protected:
     if (GetParam() == Backend::Postgres) {
       std::string url;
       ORCH_REQUIRE_POSTGRES(url);
-      env["ORCH_STORAGE__URL"] = orch::test::freshPostgresDatabase();
+      databaseUrl_ = orch::test::freshPostgresDatabase();
+      env["ORCH_STORAGE__URL"] = databaseUrl_;
     }
     host_ = std::make_unique<HostProcess>(HostProcess::Options{
         .pluginsDir = pluginFolder(), .config = "ratelimit.enabled = false\n", .env = env});
@@ -90,7 +94,37 @@ protected:
     }
   }
 
+  /// One value straight from the host's database (not through the API), or
+  /// "<none>" when no row matches: what storage really holds.
+  std::string storedValue(const std::string& sql, const std::string& param) {
+    if (databaseUrl_.empty()) {
+      sqlite3* db = nullptr;
+      sqlite3_open_v2((host_->dataDir() + "/orchestrator.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+      sqlite3_stmt* statement = nullptr;
+      sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
+      sqlite3_bind_text(statement, 1, param.c_str(), -1, SQLITE_TRANSIENT);
+      std::string value = "<none>";
+      if (sqlite3_step(statement) == SQLITE_ROW) {
+        auto text = sqlite3_column_text(statement, 0);
+        value = text ? reinterpret_cast<const char*>(text) : "<null>";
+      }
+      sqlite3_finalize(statement);
+      sqlite3_close(db);
+      return value;
+    }
+    PGconn* connection = PQconnectdb(databaseUrl_.c_str());
+    auto postgresSql = sql;
+    postgresSql.replace(postgresSql.find('?'), 1, "$1");
+    const char* values[] = {param.c_str()};
+    PGresult* result = PQexecParams(connection, postgresSql.c_str(), 1, nullptr, values, nullptr, nullptr, 0);
+    std::string value = PQntuples(result) == 0 ? "<none>" : PQgetisnull(result, 0, 0) ? "<null>" : PQgetvalue(result, 0, 0);
+    PQclear(result);
+    PQfinish(connection);
+    return value;
+  }
+
   std::unique_ptr<HostProcess> host_;
+  std::string databaseUrl_;
   std::map<std::string, std::string> alice_, bob_;
 };
 
