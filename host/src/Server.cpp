@@ -46,10 +46,10 @@ ServerSettings ServerSettings::fromConfig(const Config& config, const std::strin
   s.pipeline.corsCredentials = config.getBool("cors.allow_credentials", false);
   s.rateLimitEnabled = config.getBool("ratelimit.enabled", true);
   s.rateLimits = RateLimiter::defaultLimits();
+  // A category without its own per_minute uses "default" (RateLimiter::limitFor).
   for (const auto& category : config.subKeys("ratelimit")) {
-    if (category == "enabled") continue;
     auto key = "ratelimit." + category + ".per_minute";
-    s.rateLimits[category] = static_cast<std::uint32_t>(config.getInt(key, RateLimiter::defaultLimits().count(category) ? RateLimiter::defaultLimits().at(category) : s.rateLimits["default"], 1, 4000000000LL));
+    if (config.find(key)) s.rateLimits[category] = static_cast<std::uint32_t>(config.getInt(key, 0, 1, 4000000000LL));
   }
   return s;
 }

@@ -36,15 +36,9 @@ TEST(Operations, HealthReadyAndDetailedHealth) {
 
 TEST(Operations, ReadyIs503UntilPluginsAreLoaded) {
   HostProcess host({.config = "test_kit.init_delay_ms = 1500\n", .waitUntilReady = false});
-  // The port is known from the log as soon as the server listens.
-  std::string logs;
+  host.waitUntilListening();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while ((logs = host.logs()).find("listening on") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  auto at = logs.find("listening on");
-  ASSERT_NE(at, std::string::npos) << logs;
-  auto port = std::stoi(logs.substr(logs.find(':', at + 13) + 1));
-  HttpClient client(port);
+  HttpClient client(host.port());
   auto early = client.get("/ready");
   EXPECT_EQ(early.status, 503);
   EXPECT_EQ(early.json()["error"]["code"], "SERVICE_UNAVAILABLE");

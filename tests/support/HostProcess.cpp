@@ -69,7 +69,7 @@ HostProcess::HostProcess(Options options) : options_(std::move(options)) {
     _exit(127);
   }
   if (options_.waitUntilReady) {
-    waitForPort();
+    waitUntilListening();
     waitForReady();
   }
 }
@@ -86,7 +86,7 @@ std::string HostProcess::logs() const {
   return text.str();
 }
 
-void HostProcess::waitForPort() {
+void HostProcess::waitUntilListening() {
   static const std::regex listening(R"(listening on [^:\s]+:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

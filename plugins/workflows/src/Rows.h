@@ -2,23 +2,11 @@
 
 #include <orchestrator/plugin.hpp>
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <random>
 #include <string>
 
 namespace workflows {
-
-/// Now, as RFC 3339 UTC.
-inline std::string nowText() {
-  auto seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 /// A random version 4 UUID.
 inline std::string newId() {

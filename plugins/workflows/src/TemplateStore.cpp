@@ -19,7 +19,7 @@ void TemplateStore::installBuiltins() {
   for (const auto& shipped : builtinTemplates()) {
     if (db_.queryOne("SELECT id FROM wf_templates WHERE id = ?", {shipped["id"]})) continue;
     auto graph = WorkflowGraph::fromRequest({{"steps", shipped["steps"]}});
-    auto time = nowText();
+    auto time = orch::nowRfc3339();
     db_.insert("wf_templates", {{"id", shipped["id"]},
                  {"name", shipped["name"]},
                  {"description", shipped.value("description", "")},
@@ -39,7 +39,7 @@ void TemplateStore::installBuiltins() {
 orch::json TemplateStore::create(const orch::json& columns, const WorkflowGraph& graph) {
   auto id = newId();
   auto row = columns;
-  auto time = nowText();
+  auto time = orch::nowRfc3339();
   row["id"] = id;
   row["graph"] = graph.toDefinition().dump();
   row["builtin"] = 0;

@@ -34,7 +34,7 @@ std::string WorkflowStore::nextMinor(const std::string& version) {
 
 orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& graph) {
   auto id = newId();
-  auto time = nowText();
+  auto time = orch::nowRfc3339();
   auto definition = canonical(graph);
   orch::json columns = fields;
   columns["id"] = id;
@@ -60,7 +60,7 @@ std::optional<orch::json> WorkflowStore::find(const std::string& id, const Tenan
 
 orch::json WorkflowStore::update(const std::string& id, const orch::json& columns, const WorkflowGraph* graph,
                                  const std::string& userId) {
-  auto time = nowText();
+  auto time = orch::nowRfc3339();
   return db_.transaction([&](orch::Transaction& tx) {
     auto current = *db_.queryOne("SELECT graph, version FROM wf_workflows WHERE id = ?", {id}, &tx);
     orch::json changes = columns;
@@ -88,7 +88,7 @@ orch::json WorkflowStore::update(const std::string& id, const orch::json& column
 }
 
 void WorkflowStore::remove(const std::string& id) {
-  db_.execute("UPDATE wf_workflows SET deleted_at = ?, updated_at = ? WHERE id = ?", {nowText(), nowText(), id});
+  db_.execute("UPDATE wf_workflows SET deleted_at = ?, updated_at = ? WHERE id = ?", {orch::nowRfc3339(), orch::nowRfc3339(), id});
 }
 
 orch::json WorkflowStore::versions(const std::string& id) const {

@@ -5,6 +5,7 @@
 #include "BuiltinStepTypes.h"
 #include "BuiltinTemplates.h"
 #include "ConfigSchema.h"
+#include "TemplateParameters.h"
 #include "WorkflowGraph.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@ using orch::json;
 using workflows::builtinStepTypes;
 using workflows::builtinTemplates;
 using workflows::ConfigSchema;
+using workflows::TemplateParameters;
 using workflows::WorkflowGraph;
 
 namespace {
@@ -79,55 +81,6 @@ void collectPlaceholders(const json& value, std::set<std::string>& out) {
     for (const auto& [key, member] : value.items()) scan(key), collectPlaceholders(member, out);
   else if (value.is_array())
     for (const auto& item : value) collectPlaceholders(item, out);
-}
-
-json sampleValue(const std::string& type) {
-  if (type == "number") return 42;
-  if (type == "email") return "sample@example.com";
-  if (type == "boolean") return true;
-  return "sample text";
-}
-
-/// `value` with each {{param}} filled in: a string that is only the
-/// placeholder takes the typed value, one that contains it takes its text.
-json fillIn(const json& value, const std::map<std::string, json>& values) {
-  if (value.is_object()) {
-    json out = json::object();
-    for (const auto& [key, member] : value.items()) out[key] = fillIn(member, values);
-    return out;
-  }
-  if (value.is_array()) {
-    json out = json::array();
-    for (const auto& item : value) out.push_back(fillIn(item, values));
-    return out;
-  }
-  if (!value.is_string()) return value;
-  const std::string text = value.get<std::string>();
-  std::smatch whole;
-  if (std::regex_match(text, whole, kPlaceholder)) {
-    auto found = values.find(whole[1]);
-    if (found != values.end()) return found->second;
-  }
-  std::string out;
-  auto last = text.cbegin();
-  for (std::sregex_iterator it(text.begin(), text.end(), kPlaceholder), end; it != end; ++it) {
-    out.append(last, (*it)[0].first);
-    auto found = values.find((*it)[1]);
-    if (found == values.end()) out.append((*it)[0].first, (*it)[0].second);
-    else out += found->second.is_string() ? found->second.get<std::string>() : found->second.dump();
-    last = (*it)[0].second;
-  }
-  out.append(last, text.cend());
-  return out;
-}
-
-std::map<std::string, json> sampleValues(const json& templ) {
-  std::map<std::string, json> values;
-  // A parameter's default when it has one (a URL parameter needs a URL), else a value of its type.
-  for (const auto& parameter : templ.at("parameters"))
-    values[parameter.at("name").get<std::string>()] =
-        parameter.contains("default") ? parameter.at("default") : sampleValue(parameter.at("type").get<std::string>());
-  return values;
 }
 
 } // namespace
@@ -378,7 +331,9 @@ TEST(BuiltinTemplates, StepsFormAValidGraphOfBuiltinTypes) {
 TEST(BuiltinTemplates, ConfigsValidateBeforeAndAfterFillingInParameters) {
   for (const auto& templ : builtinTemplates()) {
     SCOPED_TRACE(templ.at("name").get<std::string>());
-    const json filled = fillIn(templ.at("steps"), sampleValues(templ));
+    // The plugin's own parameter handling, as instantiate uses it.
+    auto parameters = TemplateParameters::parse(templ.at("parameters"));
+    const json filled = TemplateParameters::fill(templ.at("steps"), parameters.samples());
     EXPECT_EQ(firstGraphProblem({{"steps", templ.at("steps")}}), "") << "as shipped";
     EXPECT_EQ(firstGraphProblem({{"steps", filled}}), "") << "filled in";
     std::set<std::string> left;

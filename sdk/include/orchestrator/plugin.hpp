@@ -20,7 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <algorithm>
 #include <deque>
 #include <functional>
@@ -108,6 +110,23 @@ inline json parseUrlEncoded(std::string_view text) {
 }
 
 } // namespace detail
+
+/// Seconds since the Unix epoch.
+inline std::int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// An epoch second as RFC 3339 UTC, the form API.md gives every time: "2026-11-23T10:00:00Z".
+inline std::string rfc3339(std::int64_t epochSeconds) {
+  std::time_t t = static_cast<std::time_t>(epochSeconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+inline std::string nowRfc3339() { return rfc3339(nowSeconds()); }
 
 /// Whether held permissions grant `permission`: exactly, or through "*",
 /// "admin:*" or "<resource>:*". The host checks route permissions this way;
