@@ -307,10 +307,16 @@ void responseSetHeader(orch_response* response, orch_str name, orch_str value) {
 }
 
 void responseWrite(orch_response* response, const char* ptr, size_t len) {
-  if (len) response->body.append(ptr, len);
+  if (len && !response->streamed) response->body.append(ptr, len);
+}
+
+orch_status responseStream(orch_response* response, const char* ptr, size_t len) {
+  if (!response->stream) return ORCH_ERROR;
+  return response->stream(std::string_view(ptr, ptr ? len : 0)) ? ORCH_OK : ORCH_ERROR;
 }
 
 void responseError(orch_response* response, int32_t status, orch_str code, orch_str message, orch_str details) {
+  if (response->streamed) return;
   response->setError(status >= 400 && status <= 599 ? status : 500, view(code), view(message), view(details));
 }
 
@@ -384,6 +390,7 @@ const orch_host_api& hostApi() {
       &stepTypeDescribe,
       &stepTypesList,
       &stepTypeExecute,
+      &responseStream,
   };
   return api;
 }

@@ -91,6 +91,8 @@ struct RequestPipeline::Exchange {
   std::string body, contentType;
   bool bodyRead = false;
   Cors::Headers extraHeaders;
+  std::ostream* stream = nullptr; ///< the chunked body, once a handler streams
+  std::size_t streamedBytes = 0;
 };
 
 RequestPipeline::RequestPipeline(HostContext& context, RateLimiter& limiter, Metrics& metrics,
@@ -151,7 +153,7 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
     char line[1024];
     auto length = std::snprintf(line, sizeof line, "%s %s %.*s %d %zu %.3fms %s", exchange.clientIp.c_str(),
                                 request.getMethod().c_str(), static_cast<int>(std::min<std::size_t>(exchange.path.size(), 512)),
-                                exchange.path.data(), exchange.out.status, exchange.out.body.size(),
+                                exchange.path.data(), exchange.out.status, exchange.out.body.size() + exchange.streamedBytes,
                                 std::chrono::duration<double, std::milli>(elapsed).count(), exchange.requestId.c_str());
     accessLog_->write(std::string_view(line, static_cast<std::size_t>(std::clamp(length, 0, static_cast<int>(sizeof line) - 1))));
   }
@@ -355,6 +357,7 @@ void RequestPipeline::invoke(Exchange& exchange) {
   request.client_ip = view(exchange.clientIp);
   request.header_source = &exchange.request;
 
+  exchange.out.stream = [this, &exchange](std::string_view chunk) { return streamChunk(exchange, chunk); };
   std::string error;
   orch_status status = ORCH_ERROR;
   try {
@@ -364,20 +367,48 @@ void RequestPipeline::invoke(Exchange& exchange) {
   } catch (...) {
     error = "unknown exception escaped the handler";
   }
+  exchange.out.stream = nullptr;
   if (status != ORCH_OK) {
     httpLogger().error("%s %s (plugin %s) failed, request %s: %s", route.method, route.pathTemplate, route.owner,
                        exchange.requestId, error.empty() ? std::string("no message") : error);
-    exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
+    if (!exchange.out.streamed) exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
   }
 }
 
-void RequestPipeline::send(Exchange& exchange) {
-  auto& response = exchange.response;
+bool RequestPipeline::streamChunk(Exchange& exchange, std::string_view chunk) {
   auto& out = exchange.out;
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
+  try {
+    if (!out.streamed) {
+      out.streamed = true;
+      setHeaders(exchange);
+      exchange.response.setChunkedTransferEncoding(true);
+      exchange.response.setContentType(out.contentType);
+      exchange.stream = &exchange.response.send();
+    }
+    if (!chunk.empty()) exchange.stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    exchange.stream->flush();
+    exchange.streamedBytes += chunk.size();
+    return exchange.stream->good();
+  } catch (const std::exception&) {
+    // The client went away: the handler learns it from the result and stops.
+    return false;
+  }
+}
+
+void RequestPipeline::setHeaders(Exchange& exchange) {
+  auto& response = exchange.response;
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(exchange.out.status));
   response.set("X-Request-ID", exchange.requestId);
   for (const auto& [name, value] : exchange.extraHeaders) response.add(name, value);
-  for (const auto& [name, value] : out.headers) response.add(name, value);
+  for (const auto& [name, value] : exchange.out.headers) response.add(name, value);
+}
+
+void RequestPipeline::send(Exchange& exchange) {
+  // A streamed answer is already on its way; Poco ends the chunked body.
+  if (exchange.out.streamed) return;
+  auto& response = exchange.response;
+  auto& out = exchange.out;
+  setHeaders(exchange);
   bool noBody = out.status == 204 || out.status == 304 || exchange.request.getMethod() == "HEAD";
   if (noBody) {
     response.setContentLength(0);

@@ -7,6 +7,10 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
 #include <regex>
 
 using orch::test::HostProcess;
@@ -266,4 +270,33 @@ TEST_F(HttpPipeline, ARefusedRequestsBodyNeverBecomesTheNextRequest) {
   auto next = connection.get("/api/v1/hello/after");
   EXPECT_EQ(next.status, 200) << next.body;
   EXPECT_EQ(next.json()["message"], "Hello, after!");
+}
+
+TEST_F(HttpPipeline, AStreamedResponseReachesTheClientChunkByChunk) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(host_->port()));
+  Poco::Net::HTTPRequest request("GET", "/api/v1/kit/stream", Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  auto& body = session.receiveResponse(response);
+  EXPECT_EQ(response.getStatus(), 201);
+  EXPECT_TRUE(response.getChunkedTransferEncoding());
+  EXPECT_EQ(response.getContentType(), "text/event-stream");
+  EXPECT_EQ(response.get("X-Kit", ""), "streamed");
+  EXPECT_FALSE(response.get("X-Request-ID", "").empty());
+  std::string line;
+  std::getline(body, line);
+  EXPECT_EQ(line, "event: tick");
+  std::getline(body, line);
+  EXPECT_EQ(line, "data: 1");
+  // Only now may the handler go on: the first event came before the end.
+  EXPECT_EQ(client.post("/api/v1/kit/stream/release", nlohmann::json::object()).status, 200);
+  std::string rest((std::istreambuf_iterator<char>(body)), std::istreambuf_iterator<char>());
+  // A write after streaming began and a late error change nothing.
+  EXPECT_EQ(rest, "\nevent: tick\ndata: 2\n\nevent: tick\ndata: 3\n\n");
+  // The same connection serves the next request: the chunked body ended cleanly.
+  Poco::Net::HTTPRequest next("GET", "/api/v1/health", Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(next);
+  Poco::Net::HTTPResponse nextResponse;
+  session.receiveResponse(nextResponse).ignore(1 << 20);
+  EXPECT_EQ(nextResponse.getStatus(), 200);
 }

@@ -1,5 +1,5 @@
 /*
- * Orchestrator plugin ABI, version 1.
+ * Orchestrator plugin ABI, version 1 (minor 2).
  *
  * This file is the single source of truth for the contract between the
  * `orchestrator` host and its plugins. It is plain C99 so that a plugin can be
@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 1
+#define ORCH_ABI_MINOR 2
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -407,6 +407,17 @@ typedef struct orch_host_api {
    *  borrowed for the call. */
   orch_status (*step_type_execute)(orch_host* host, orch_str name, const orch_step_context* context,
                                    orch_sink* output_json, orch_sink* error_message);
+
+  /* --- Added in ABI 1.2: streamed responses (Server-Sent Events, long
+   *     downloads). Check abi_minor >= 2 (or struct_size) before calling. --- */
+
+  /** Sends bytes to the client now, inside on_request. The first call sends
+   *  the status and headers set so far, with chunked transfer encoding; each
+   *  call then sends `ptr` as one chunk and flushes it. After the first call
+   *  the status and headers are final and response_write and response_error
+   *  have no effect; the response ends when on_request returns. Returns
+   *  ORCH_ERROR once the client has gone away (stop producing then). */
+  orch_status (*response_stream)(orch_response* response, const char* ptr, size_t len);
 } orch_host_api;
 
 /* ------------------------------------------------------ the entry point */

@@ -22,12 +22,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -127,6 +129,18 @@ inline std::string rfc3339(std::int64_t epochSeconds) {
 }
 
 inline std::string nowRfc3339() { return rfc3339(nowSeconds()); }
+
+/// A random version 4 UUID, the form API.md gives every id.
+inline std::string newId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  auto high = random(), low = random();
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xfff),
+                static_cast<unsigned>(((low >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
+}
 
 /// Whether held permissions grant `permission`: exactly, or through "*",
 /// "admin:*" or "<resource>:*". The host checks route permissions this way;
@@ -385,6 +399,14 @@ public:
     return *this;
   }
   Response& json(const nlohmann::json& body) { return write(body.dump()); }
+  /// Sends `chunk` to the client at once (headers go with the first call;
+  /// chunked encoding). Returns false when the client has gone away.
+  /// Needs a host with ABI 1.2.
+  bool stream(std::string_view chunk) {
+    if (!host_.has(&orch_host_api::response_stream))
+      throw std::runtime_error("the host is too old for streamed responses (ABI 1.2)");
+    return host_.api().response_stream(raw_, chunk.data(), chunk.size()) == ORCH_OK;
+  }
 
 private:
   const Host& host_;

@@ -57,6 +57,9 @@ private:
   void discardUnreadBody(Exchange& exchange);
   void invoke(Exchange& exchange);
   void send(Exchange& exchange);
+  void setHeaders(Exchange& exchange);
+  /// response_stream: sends the headers once, then `chunk`; false once the client is gone.
+  bool streamChunk(Exchange& exchange, std::string_view chunk);
 
   HostContext& context_;
   RateLimiter& limiter_;

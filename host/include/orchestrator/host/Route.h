@@ -18,6 +18,10 @@ struct orch_response {
   std::string body;
   std::string_view requestId;     ///< for the error envelope
   std::string_view correlationId; ///< for the error envelope
+  /// Sends a chunk to the client at once (response_stream); false once the
+  /// client is gone. Set by the pipeline for the duration of the handler.
+  std::function<bool(std::string_view chunk)> stream;
+  bool streamed = false; ///< headers already sent: the answer can no longer change
 
   /// Replaces everything with the standard error envelope.
   void setError(int status, std::string_view code, std::string_view message, std::string_view detailsJson = {});

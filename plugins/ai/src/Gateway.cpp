@@ -1,0 +1,388 @@
+#include "Gateway.h"
+
+#include "TaskTypes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+namespace ai {
+namespace {
+
+using orch::HttpError;
+using orch::json;
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> stringList(const json& body, const char* field) {
+  std::vector<std::string> list;
+  if (!body.contains(field)) return list;
+  const auto& value = body[field];
+  if (!value.is_array()) throw HttpError::validation(field, "Must be an array of strings");
+  for (const auto& item : value) {
+    if (!item.is_string() || item.get<std::string>().empty())
+      throw HttpError::validation(field, "Must be an array of non-empty strings");
+    list.push_back(item.get<std::string>());
+  }
+  return list;
+}
+
+std::string optionalText(const json& body, const char* field) {
+  if (!body.contains(field) || body[field].is_null()) return {};
+  if (!body[field].is_string()) throw HttpError::validation(field, "Must be a string");
+  return body[field].get<std::string>();
+}
+
+std::optional<double> optionalNumber(const json& body, const char* field, const std::string& name, double min, double max) {
+  if (!body.contains(field) || body[field].is_null()) return std::nullopt;
+  const auto& value = body[field];
+  if (!value.is_number() || value.get<double>() < min || value.get<double>() > max)
+    throw HttpError::validation(name, "Must be a number from " + orch::json(min).dump() + " to " + orch::json(max).dump());
+  return value.get<double>();
+}
+
+bool isBlank(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+double round6(double usd) { return std::round(usd * 1e8) / 1e8; }
+
+/// Exponential backoff with jitter for a 429 without Retry-After: 250 ms, 500 ms, 1 s, ... plus up to a quarter more.
+std::chrono::milliseconds backoff(int retry) {
+  thread_local std::mt19937 random{std::random_device{}()};
+  auto base = 250 * (1 << std::min(retry, 6));
+  return std::chrono::milliseconds(base + std::uniform_int_distribution<int>(0, base / 4)(random));
+}
+
+json attemptJson(const ModelInfo& model, const std::string& error, const std::string& message, int httpStatus, int tries) {
+  json attempt = {{"model", model.id}, {"provider", model.provider}, {"error", error}, {"message", message}, {"tries", tries}};
+  if (httpStatus) attempt["http_status"] = httpStatus;
+  return attempt;
+}
+
+} // namespace
+
+ModelHealth::View Gateway::healthOf(const ModelInfo& model) const {
+  return health_.view(model.id, static_cast<double>(model.typicalResponseMs));
+}
+
+std::int64_t Gateway::maxTokensFor(const AiRequest& request, const ModelInfo& model) const {
+  return request.maxTokens.value_or(std::min(settings_.defaultMaxTokens, model.maxOutputTokens));
+}
+
+AiRequest Gateway::parse(const json& body, const json& principal) const {
+  if (!body.is_object()) throw HttpError::badRequest("The body must be a JSON object");
+  AiRequest request;
+  auto models = catalog_.models();
+
+  request.system = optionalText(body, "system");
+  auto context = optionalText(body, "context");
+  if (request.system.empty() && !context.empty()) request.system = "Context: " + context;
+  if (body.contains("messages")) {
+    if (!body["messages"].is_array()) throw HttpError::validation("messages", "Must be an array of {role, content}");
+    for (std::size_t i = 0; i < body["messages"].size(); ++i) {
+      const auto& m = body["messages"][i];
+      auto field = "messages[" + std::to_string(i) + "]";
+      if (!m.is_object() || !m.contains("content") || !m["content"].is_string())
+        throw HttpError::validation(field + ".content", "Must be a string");
+      auto role = m.value("role", std::string("user"));
+      if (role == "system") {
+        request.system += (request.system.empty() ? "" : "\n") + m["content"].get<std::string>();
+        continue;
+      }
+      if (role != "user" && role != "assistant") throw HttpError::validation(field + ".role", "Must be system, user or assistant");
+      request.messages.push_back({role, m["content"].get<std::string>()});
+    }
+  }
+  auto prompt = optionalText(body, "prompt");
+  if (!prompt.empty()) request.messages.push_back({"user", prompt});
+  bool anyUserText = std::any_of(request.messages.begin(), request.messages.end(),
+                                 [](const Message& m) { return m.role == "user" && !isBlank(m.content); });
+  if (!anyUserText) throw HttpError::validation("prompt", "Prompt cannot be empty");
+  request.promptTokens = estimateTokens(request.system);
+  for (const auto& m : request.messages) request.promptTokens += estimateTokens(m.content) + 4;
+  request.needs.promptTokens = request.promptTokens;
+
+  std::int64_t largestOutput = 1;
+  for (const auto& model : *models) largestOutput = std::max(largestOutput, model.maxOutputTokens);
+  if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
+    const auto& value = body["max_tokens"];
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > largestOutput)
+      throw HttpError::validation("max_tokens", "Must be a whole number from 1 to " + std::to_string(largestOutput) +
+                                                    " (the most any model in the catalog writes)");
+    request.maxTokens = value.get<std::int64_t>();
+  }
+  request.temperature = optionalNumber(body, "temperature", "temperature", 0, 2);
+  request.stream = body.value("stream", false) == true;
+
+  auto taskType = optionalText(body, "task_type");
+  if (!taskType.empty()) {
+    auto capabilities = capabilitiesFor(taskType);
+    if (!capabilities)
+      throw HttpError::validation("task_type", "Unknown task type '" + taskType + "'; known: " + knownTaskTypes());
+    request.needs.capabilities = *capabilities;
+  }
+  for (const auto& capability : stringList(body, "capabilities")) request.needs.capabilities.push_back(capability);
+
+  request.needs.providers = stringList(body, "providers");
+  for (const auto& provider : request.needs.providers)
+    if (!providers_.known(provider))
+      throw HttpError::validation("providers", "Unknown provider '" + provider + "'; ai.providers lists the known ones");
+
+  // seed 000's routing_preferences, or models/route's priority.
+  request.needs.priority = Priority::Balanced;
+  const auto& preferences = body.value("routing_preferences", json::object());
+  if (!preferences.is_object()) throw HttpError::validation("routing_preferences", "Must be an object");
+  auto quality = optionalText(preferences, "quality_preference");
+  if (preferences.value("cost_optimization", false) == true) request.needs.priority = Priority::Cost;
+  if (quality == "high" || quality == "quality" || quality == "performance") request.needs.priority = Priority::Performance;
+  else if (quality == "low" || quality == "cost") request.needs.priority = Priority::Cost;
+  else if (!quality.empty() && quality != "balanced" && quality != "medium")
+    throw HttpError::validation("routing_preferences.quality_preference", "Must be low, balanced or high");
+  auto priority = optionalText(body, "priority");
+  if (!priority.empty()) {
+    auto parsed = parsePriority(priority);
+    if (!parsed) throw HttpError::validation("priority", "Must be cost, performance or balanced");
+    request.needs.priority = *parsed;
+  }
+  request.needs.budgetLimit = optionalNumber(preferences, "budget_limit", "routing_preferences.budget_limit", 0, 1e6);
+  if (auto limit = optionalNumber(body, "budget_limit", "budget_limit", 0, 1e6)) request.needs.budgetLimit = limit;
+
+  request.model = optionalText(body, "model");
+  request.fallbackModels = stringList(body, "fallback_models");
+  auto checkModel = [&](const std::string& id, const std::string& field) {
+    const auto* model = findModel(*models, id);
+    if (!model) throw HttpError::validation(field, "Unknown model '" + id + "'; GET ai/models lists them");
+    if (!providers_.configured(model->provider))
+      throw HttpError::validation(field, "The provider '" + model->provider + "' of model '" + id + "' is not configured");
+    if (request.maxTokens && *request.maxTokens > model->maxOutputTokens)
+      throw HttpError::validation("max_tokens", "Model '" + id + "' writes at most " + std::to_string(model->maxOutputTokens) + " tokens");
+  };
+  if (!request.model.empty()) checkModel(request.model, "model");
+  for (const auto& id : request.fallbackModels) checkModel(id, "fallback_models");
+  request.needs.maxTokens = request.maxTokens.value_or(settings_.defaultMaxTokens);
+
+  request.payer.userId = principal.is_object() ? principal.value("id", std::string()) : std::string();
+  auto organizations = principal.is_object() ? principal.value("organization_ids", json::array()) : json::array();
+  auto organization = optionalText(body, "organization_id");
+  if (!organization.empty()) {
+    if (std::find(organizations.begin(), organizations.end(), organization) == organizations.end())
+      throw HttpError::validation("organization_id", "You are not a member of that organization");
+    request.payer.organizationId = organization;
+  } else if (organizations.size() == 1 && organizations[0].is_string()) {
+    request.payer.organizationId = organizations[0].get<std::string>();
+  }
+  request.executionId = optionalText(body, "execution_id");
+  request.stepId = optionalText(body, "step_id");
+  return request;
+}
+
+Gateway::Plan Gateway::plan(const AiRequest& request) const {
+  Plan plan;
+  plan.models = catalog_.models();
+  if (!request.model.empty()) {
+    std::vector<std::string> ids{request.model};
+    ids.insert(ids.end(), request.fallbackModels.begin(), request.fallbackModels.end());
+    for (const auto& id : ids) {
+      const auto* model = findModel(*plan.models, id);
+      if (!model) throw HttpError::validation("model", "Unknown model '" + id + "'; GET ai/models lists them");
+      auto cost = model->cost(request.promptTokens, maxTokensFor(request, *model));
+      plan.candidates.push_back({model, cost, model->qualityScore, healthOf(*model)});
+    }
+    const auto& first = plan.candidates.front();
+    if (request.needs.budgetLimit && first.estimatedCost > *request.needs.budgetLimit)
+      throw HttpError(402, "BUDGET_EXCEEDED", "Budget exceeded: the estimated cost passes the request's budget_limit",
+                      {{"budget_limit", *request.needs.budgetLimit}, {"estimated_cost", round6(first.estimatedCost)},
+                       {"model", first.model->id}});
+    plan.reason = "explicit_model";
+    plan.explanation = "the request named " + request.model;
+    plan.confidence = 1.0;
+    return plan;
+  }
+  auto ranking = rank(*plan.models, request.needs, [this](const ModelInfo& m) { return healthOf(m); },
+                      [this](const std::string& provider) { return providers_.configured(provider); });
+  if (ranking.candidates.empty()) {
+    if (ranking.emptyField == "budget_limit")
+      throw HttpError(402, "BUDGET_EXCEEDED", "Budget exceeded: " + ranking.emptyReason,
+                      {{"budget_limit", *request.needs.budgetLimit}, {"field", "routing_preferences.budget_limit"}});
+    throw HttpError::validation(ranking.emptyField, ranking.emptyReason, "No model can serve this request");
+  }
+  plan.confidence = confidence(ranking);
+  plan.reason = routingReason(request.needs.priority);
+  plan.explanation = explain(ranking, request.needs);
+  plan.candidates = std::move(ranking.candidates);
+  return plan;
+}
+
+json Gateway::decide(const AiRequest& request) const {
+  auto decision = plan(request);
+  const auto& best = decision.candidates.front();
+  auto maxTokens = maxTokensFor(request, *best.model);
+  json alternatives = json::array();
+  for (std::size_t i = 1; i < decision.candidates.size() && i < 4; ++i) {
+    const auto& c = decision.candidates[i];
+    alternatives.push_back({{"model", c.model->id}, {"provider", c.model->provider},
+                            {"estimated_cost", round6(c.estimatedCost)}, {"score", std::round(c.score * 1000) / 1000}});
+  }
+  return {{"model", best.model->id},
+          {"provider", best.model->provider},
+          {"estimated_cost", round6(best.estimatedCost)},
+          {"estimated_tokens", request.promptTokens + maxTokens},
+          {"estimated_prompt_tokens", request.promptTokens},
+          {"max_tokens", maxTokens},
+          {"confidence_score", decision.confidence},
+          {"confidence", decision.confidence},
+          {"routing_reason", decision.reason},
+          {"reason", decision.explanation},
+          {"quality_score", best.model->qualityScore},
+          {"avg_response_time", std::lround(best.health.avgResponseMs)},
+          {"status", best.health.status},
+          {"alternatives", std::move(alternatives)}};
+}
+
+json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta) {
+  auto decision = plan(request);
+  auto deadline = Clock::now() + settings_.requestTimeout;
+  json failures = json::array();
+  std::optional<HttpError> budgetRefusal;
+  bool streamedAny = false;
+  DeltaSink forward;
+  if (onDelta)
+    forward = [&](std::string_view text) {
+      streamedAny = true;
+      return (*onDelta)(text);
+    };
+  int tried = 0;
+  for (const auto& candidate : decision.candidates) {
+    if (tried >= settings_.maxAttempts || Clock::now() >= deadline) break;
+    const auto& model = *candidate.model;
+    auto* client = providers_.client(model.provider);
+    if (!client) continue;
+    SpendLedger::Reservation reservation;
+    try {
+      reservation = ledger_.reserve(request.payer, candidate.estimatedCost);
+    } catch (const HttpError& refusal) {
+      // A cheaper model further down may still fit the budget.
+      if (!budgetRefusal) budgetRefusal = refusal;
+      failures.push_back(attemptJson(model, "budget_exceeded", refusal.what(), 0, 0));
+      continue;
+    }
+    ++tried;
+    ProviderCall call{model.id, request.system, request.messages, maxTokensFor(request, model), request.temperature,
+                      settings_.requestTimeout};
+    CallRecord record{orch::newId(), request.payer.userId, request.payer.organizationId, model.id, model.provider};
+    record.streamed = onDelta != nullptr;
+    record.executionId = request.executionId;
+    record.stepId = request.stepId;
+    record.requestId = request.requestId;
+    record.createdMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+    auto billed = [&](const std::string& text, const Usage& usage) {
+      // A provider that reports nothing is billed for what was counted: the
+      // estimated prompt and the text that arrived. Never zero.
+      record.usageEstimated = !usage.reported;
+      record.promptTokens = usage.reported ? usage.promptTokens : request.promptTokens;
+      record.completionTokens = usage.reported ? usage.completionTokens : (text.empty() ? 0 : estimateTokens(text));
+      record.costUsd = model.cost(record.promptTokens, record.completionTokens);
+    };
+
+    auto started = Clock::now();
+    for (int retry = 0;; ++retry) {
+      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      call.timeout = std::min(providers_.settings(model.provider)->timeout, std::max(remaining, std::chrono::milliseconds(1)));
+      try {
+        auto reply = client->complete(call, onDelta ? &forward : nullptr);
+        auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        billed(reply.text, reply.usage);
+        record.latencyMs = std::llround(elapsed);
+        record.status = "completed";
+        ledger_.settle(reservation, record);
+        health_.recordSuccess(model.id, elapsed);
+        auto total = record.promptTokens + record.completionTokens;
+        return {{"response", reply.text},
+                {"model_used", model.id},
+                {"provider", model.provider},
+                {"cost", round6(record.costUsd)},
+                {"tokens_used", total},
+                {"prompt_tokens", record.promptTokens},
+                {"completion_tokens", record.completionTokens},
+                {"tokens", {{"prompt", record.promptTokens}, {"completion", record.completionTokens}, {"total", total}}},
+                {"usage_source", record.usageEstimated ? "estimated" : "provider"},
+                {"routing_reason", decision.reason},
+                {"routing_explanation", decision.explanation},
+                {"confidence_score", decision.confidence},
+                {"response_time", record.latencyMs},
+                {"quality_score", model.qualityScore},
+                {"finish_reason", reply.finishReason},
+                {"fallbacks", failures},
+                {"call_id", record.id},
+                {"estimated_cost", round6(candidate.estimatedCost)}};
+      } catch (const ProviderError& error) {
+        auto wait = error.retryAfter.value_or(backoff(retry));
+        bool retryable = error.kind == ProviderError::Kind::RateLimited && retry < settings_.retries && !streamedAny &&
+                         wait <= settings_.maxRetryWait && Clock::now() + wait < deadline;
+        if (retryable) {
+          std::this_thread::sleep_for(wait);
+          continue;
+        }
+        record.latencyMs = std::llround(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+        record.error = error.what();
+        if (streamedAny) {
+          // Part of the answer reached the client: it cannot be taken back or
+          // continued by another model, and what was generated is billed.
+          billed(error.partialText, error.usage);
+          record.status = error.kind == ProviderError::Kind::ClientGone ? "client_disconnected" : "interrupted";
+        } else {
+          record.status = "failed";
+          record.costUsd = 0;
+        }
+        ledger_.settle(reservation, record);
+        if (error.kind != ProviderError::Kind::ClientGone) health_.recordFailure(model.id);
+        failures.push_back(attemptJson(model, error.kindName(), error.what(), error.httpStatus, retry + 1));
+        if (streamedAny)
+          throw HttpError(502, "AI_SERVICE_ERROR", "The answer broke off: " + std::string(error.what()),
+                          {{"attempts", failures}, {"cost", round6(record.costUsd)},
+                           {"tokens", {{"prompt", record.promptTokens}, {"completion", record.completionTokens}}}});
+        break;
+      }
+    }
+  }
+  if (budgetRefusal && tried == 0) throw *budgetRefusal;
+  throw HttpError(502, "AI_SERVICE_ERROR", "AI service error: every model tried failed", {{"attempts", failures}});
+}
+
+json Gateway::models(const json& filters) const {
+  auto models = catalog_.models();
+  json list = json::array();
+  auto wanted = [&](const char* filter, const std::string& value) {
+    return !filters.contains(filter) || filters[filter].get<std::string>() == value;
+  };
+  for (const auto& model : *models) {
+    auto configured = providers_.configured(model.provider);
+    if (!wanted("provider", model.provider) || (filters.contains("capability") && !model.has(filters["capability"].get<std::string>())))
+      continue;
+    if (filters.contains("configured") && (filters["configured"] == "true") != configured) continue;
+    auto health = healthOf(model);
+    list.push_back({{"id", model.id},
+                    {"provider", model.provider},
+                    {"name", model.name},
+                    {"cost_per_token", model.inputCostPerToken},
+                    {"input_cost_per_token", model.inputCostPerToken},
+                    {"output_cost_per_token", model.outputCostPerToken},
+                    {"context_window", model.contextWindow},
+                    {"max_tokens", model.maxOutputTokens},
+                    {"max_output_tokens", model.maxOutputTokens},
+                    {"capabilities", model.capabilities},
+                    {"quality_score", model.qualityScore},
+                    {"avg_response_time", std::lround(health.avgResponseMs)},
+                    {"response_time_measured", health.measured},
+                    {"status", health.status},
+                    {"recent_calls", health.calls},
+                    {"recent_failures", health.failures},
+                    {"provider_configured", configured}});
+  }
+  auto total = list.size();
+  return {{"models", std::move(list)}, {"total", total}};
+}
+
+} // namespace ai
