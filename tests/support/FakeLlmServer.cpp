@@ -1,5 +1,9 @@
 #include "FakeLlmServer.h"
 
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -334,8 +338,21 @@ void answerGoogle(const Received& in, const Reply& reply, HTTPServerRequest& req
 
 } // namespace
 
-FakeLlmServer::FakeLlmServer() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 256);
+FakeLlmServer::FakeLlmServer() { start(nullptr); }
+
+FakeLlmServer::FakeLlmServer(const Tls& tls) { start(&tls); }
+
+void FakeLlmServer::start(const Tls* tls) {
+  Poco::Net::ServerSocket socket;
+  if (tls) {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls->privateKeyFile,
+                                                             tls->certificateFile, "", Poco::Net::Context::VERIFY_NONE);
+    socket = Poco::Net::SecureServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0), 256, context);
+    secure_ = true;
+  } else {
+    socket = Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0), 256);
+  }
   port_ = socket.address().port();
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setKeepAlive(true);
@@ -365,7 +382,9 @@ FakeLlmServer::~FakeLlmServer() {
 
 int FakeLlmServer::port() const { return port_; }
 
-std::string FakeLlmServer::baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string FakeLlmServer::baseUrl() const {
+  return (secure_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 void FakeLlmServer::setDefaultReply(Reply reply) {
   std::lock_guard lock(mutex_);

@@ -52,7 +52,14 @@ public:
     bool stream = false;
   };
 
+  /// Certificate and key (PEM files) for a server that speaks HTTPS.
+  struct Tls {
+    std::string certificateFile, privateKeyFile;
+  };
+
   FakeLlmServer();
+  /// The same over HTTPS, with the given certificate.
+  explicit FakeLlmServer(const Tls& tls);
   /// Returns within about a quarter second even while requests hang in a
   /// long `delay`: those are woken and their connections closed.
   ~FakeLlmServer();
@@ -60,7 +67,7 @@ public:
   FakeLlmServer& operator=(const FakeLlmServer&) = delete;
 
   int port() const;
-  std::string baseUrl() const;               ///< "http://127.0.0.1:<port>"
+  std::string baseUrl() const;               ///< "http://127.0.0.1:<port>" (https with TLS)
   void setDefaultReply(Reply reply);         ///< for every request nothing more specific answers
   void setReplyForModel(const std::string& model, Reply reply); ///< every request for that model
   void queueReply(Reply reply);              ///< answers exactly one later request, first in first out, before the others
@@ -70,6 +77,7 @@ public:
   void clear(); ///< forgets received requests, queued and per-model replies
 
 private:
+  void start(const Tls* tls);
   void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   /// Queued, then per-model, then default; a queued reply is used up.
   Reply replyFor(const std::string& model);
@@ -85,6 +93,7 @@ private:
   std::vector<Received> received_;
   unsigned long nextId_ = 0;
   int port_ = 0;
+  bool secure_ = false;
   // The pool outlives the server that runs connections on it.
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;

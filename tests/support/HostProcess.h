@@ -38,6 +38,7 @@ public:
   /// Waits for the process to exit on its own (e.g. a refused start).
   int waitForExit(std::chrono::seconds timeout = std::chrono::seconds(20));
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
   /// Waits until the server listens and sets port() (for a host started
   /// with waitUntilReady = false, which serves /ready before it is ready).
   void waitUntilListening();

@@ -1,5 +1,7 @@
 #include "AiRoutes.h"
 
+#include <cstdio>
+
 namespace ai {
 namespace {
 
@@ -64,7 +66,16 @@ void registerRoutes(orch::Plugin& plugin, Gateway& gateway, SpendLedger& ledger)
     auto call = gateway.parse(request.json(), request.principal());
     call.requestId = std::string(request.requestId());
     if (call.stream) return streamCompletion(gateway, call, response);
-    response.json(gateway.complete(call, nullptr));
+    auto started = std::chrono::steady_clock::now();
+    std::chrono::microseconds providerTime{0};
+    auto answer = gateway.complete(call, nullptr, &providerTime);
+    // What the gateway itself added, apart from the provider's time: the
+    // figure users of a gateway ask for first (Server-Timing, in ms).
+    auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    char timing[96];
+    std::snprintf(timing, sizeof timing, "gateway;dur=%.3f, provider;dur=%.3f", (total - providerTime).count() / 1000.0,
+                  providerTime.count() / 1000.0);
+    response.header("Server-Timing", timing).json(answer);
   }, {.permission = "ai:route", .category = "ai", .summary = "Route a prompt to the best model and answer it"});
 
   plugin.route("GET", "/ai/usage", [&ledger](orch::Request& request, orch::Response& response) {

@@ -240,8 +240,14 @@ json Gateway::decide(const AiRequest& request) const {
           {"alternatives", std::move(alternatives)}};
 }
 
-json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta) {
+json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::chrono::microseconds* providerTime) {
   auto decision = plan(request);
+  std::chrono::microseconds waited{0};
+  struct Report { // also on the way out through an exception
+    std::chrono::microseconds& waited;
+    std::chrono::microseconds* into;
+    ~Report() { if (into) *into = waited; }
+  } report{waited, providerTime};
   auto deadline = Clock::now() + settings_.requestTimeout;
   json failures = json::array();
   std::optional<HttpError> budgetRefusal;
@@ -290,8 +296,11 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta) {
     for (int retry = 0;; ++retry) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       call.timeout = std::min(providers_.settings(model.provider)->timeout, std::max(remaining, std::chrono::milliseconds(1)));
+      auto calling = Clock::now();
+      auto addWait = [&] { waited += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - calling); };
       try {
         auto reply = client->complete(call, onDelta ? &forward : nullptr);
+        addWait();
         auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         billed(reply.text, reply.usage);
         record.latencyMs = std::llround(elapsed);
@@ -318,6 +327,7 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta) {
                 {"call_id", record.id},
                 {"estimated_cost", round6(candidate.estimatedCost)}};
       } catch (const ProviderError& error) {
+        addWait();
         auto wait = error.retryAfter.value_or(backoff(retry));
         bool retryable = error.kind == ProviderError::Kind::RateLimited && retry < settings_.retries && !streamedAny &&
                          wait <= settings_.maxRetryWait && Clock::now() + wait < deadline;

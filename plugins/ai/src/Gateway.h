@@ -54,7 +54,9 @@ public:
   orch::json decide(const AiRequest& request) const;
   /// ai/route: decides and calls. With `onDelta`, the answer streams through it.
   /// Throws HttpError 402 (budget), 422 (nothing suitable) or 502 (every attempt failed).
-  orch::json complete(const AiRequest& request, const DeltaSink* onDelta);
+  /// `providerTime`, when given, receives the time spent waiting for providers.
+  orch::json complete(const AiRequest& request, const DeltaSink* onDelta,
+                      std::chrono::microseconds* providerTime = nullptr);
   /// The catalog with measured health and whether each provider is configured.
   orch::json models(const orch::json& filters = orch::json::object()) const;
 

@@ -1,0 +1,67 @@
+// Providers over HTTPS: the certificate is verified (system CAs plus
+// ai.tls.ca_file), so an API key never goes to a server that cannot prove
+// who it is.
+#include "FakeLlmServer.h"
+#include "HostProcess.h"
+#include "HttpClient.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace {
+
+using orch::test::FakeLlmServer;
+using orch::test::HostProcess;
+using orch::test::HttpClient;
+
+class AiOverTls : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("orch-ai-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_ / "plugins");
+    for (const auto& source : {std::string(ORCH_PLUGIN_DIR "/ai.so"), std::string(ORCH_FIXTURE_PLUGIN_DIR "/test_kit.so")})
+      std::filesystem::create_symlink(source, dir_ / "plugins" / std::filesystem::path(source).filename());
+    // A self-signed certificate for 127.0.0.1, made by the openssl tool.
+    auto command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                   (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " 2>/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    provider_ = std::make_unique<FakeLlmServer>(FakeLlmServer::Tls{(dir_ / "cert.pem").string(), (dir_ / "key.pem").string()});
+  }
+  void TearDown() override {
+    provider_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  orch::test::HttpResult callThroughHost(const std::string& extraConfig) {
+    HostProcess host({.pluginsDir = (dir_ / "plugins").string(),
+                      .config = "ai.providers = openai\n"
+                                "ai.providers.openai.base_url = " + provider_->baseUrl() + "/v1\n"
+                                "ai.providers.openai.api_key = sk-tls\n" + extraConfig});
+    return HttpClient(host.port()).post("/api/v1/ai/route", {{"prompt", "Hi"}, {"model", "gpt-4o-mini"}},
+                                        orch::test::testToken("u1", "ai:route"));
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<FakeLlmServer> provider_;
+};
+
+TEST_F(AiOverTls, ATrustedCertificateCarriesTheCall) {
+  ASSERT_EQ(provider_->baseUrl().substr(0, 8), "https://");
+  auto answer = callThroughHost("ai.tls.ca_file = " + (dir_ / "cert.pem").string() + "\n");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.json()["response"], "Hello from the fake model");
+  ASSERT_EQ(provider_->requestCount(), 1u);
+  EXPECT_EQ(provider_->received()[0].headers["authorization"], "Bearer sk-tls");
+}
+
+TEST_F(AiOverTls, AnUntrustedCertificateIsRefusedBeforeTheKeyIsSent) {
+  auto answer = callThroughHost("");
+  ASSERT_EQ(answer.status, 502) << answer.body;
+  auto attempt = answer.json()["error"]["details"]["attempts"][0];
+  EXPECT_EQ(attempt["error"], "connection_failed") << answer.body;
+  EXPECT_EQ(provider_->requestCount(), 0u);
+}
+
+} // namespace
