@@ -95,11 +95,8 @@ int main(int argc, char** argv) {
   int seconds = argc > 2 ? std::atoi(argv[2]) : 20;
   FakeLlmServer provider;
 
-  auto plugins = std::filesystem::temp_directory_path() / ("orch-ai-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(plugins);
-  for (const char* name : {"auth.so", "ai.so"})
-    std::filesystem::create_symlink(std::string(ORCH_PLUGIN_DIR "/") + name, plugins / name);
-  HostProcess host({.pluginsDir = plugins.string(),
+  auto plugins = orch::test::linkedPluginFolder("ai-bench", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/ai.so"});
+  HostProcess host({.pluginsDir = plugins,
                     .config = "ratelimit.enabled = false\n"
                               "ai.providers = openai\n"
                               "ai.providers.openai.base_url = " + provider.baseUrl() + "/v1\n"

@@ -2,6 +2,8 @@
 #include "HostProcess.h"
 #include "HttpClient.h"
 
+#include <orchestrator/abi.h>
+
 #include <gtest/gtest.h>
 
 using orch::test::HostProcess;
@@ -9,6 +11,8 @@ using orch::test::HttpClient;
 using orch::test::testToken;
 
 namespace {
+
+const std::string kHostAbi = std::to_string(ORCH_ABI_MAJOR) + "." + std::to_string(ORCH_ABI_MINOR);
 
 nlohmann::json pluginNamed(const nlohmann::json& list, const std::string& name) {
   for (const auto& plugin : list["plugins"])
@@ -34,8 +38,8 @@ TEST_F(PluginLoading, RefusesEachBrokenPluginWithOneLogLineNamingFileAndReason) 
   auto logs = host_->logs();
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"no_entry.so", "no entry point"},
-      {"wrong_major.so", "ABI major version mismatch: plugin 2.0, host 1.1"},
-      {"newer_minor.so", "plugin needs ABI 1.2, newer than the host's 1.1"},
+      {"wrong_major.so", "ABI major version mismatch: plugin 2.0, host " + kHostAbi},
+      {"newer_minor.so", "plugin needs ABI 1." + std::to_string(ORCH_ABI_MINOR + 1) + ", newer than the host's " + kHostAbi},
       {"init_fails.so", "init failed: database credentials missing"},
       {"route_conflict.so", "route GET /hello/{who} is already registered"},
       {"step_conflict.so", "step type 'greet' is already registered"},
@@ -55,12 +59,12 @@ TEST_F(PluginLoading, ServesTheRestAndListsEveryPluginWithItsState) {
   auto response = client.get("/api/v1/plugins", testToken("ops", "system:read"));
   ASSERT_EQ(response.status, 200) << response.body;
   auto list = response.json();
-  EXPECT_EQ(list["abi_version"], "1.1");
+  EXPECT_EQ(list["abi_version"], kHostAbi);
 
   auto example = pluginNamed(list, "hello_steps");
   EXPECT_EQ(example["state"], "loaded");
   EXPECT_EQ(example["version"], "1.0.0");
-  EXPECT_EQ(example["abi_version"], "1.1");
+  EXPECT_EQ(example["abi_version"], kHostAbi);
   EXPECT_EQ(example["registered"]["routes"], nlohmann::json::array({"GET /hello/{name}"}));
   EXPECT_EQ(example["registered"]["step_types"], nlohmann::json::array({"greet"}));
 

@@ -150,4 +150,16 @@ int HostProcess::stop(int signal, std::chrono::seconds timeout) {
   return code;
 }
 
+std::string linkedPluginFolder(const std::string& tag, const std::vector<std::string>& pluginFiles) {
+  auto dir = std::filesystem::temp_directory_path() / ("orch-" + tag + "-plugins-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const auto& source : pluginFiles) {
+    auto target = dir / std::filesystem::path(source).filename();
+    std::error_code ignored;
+    std::filesystem::remove(target, ignored);
+    std::filesystem::create_symlink(source, target);
+  }
+  return dir.string();
+}
+
 } // namespace orch::test

@@ -53,4 +53,9 @@ private:
   int port_ = 0;
 };
 
+/// A plugin folder (in the temporary directory, one per process and `tag`)
+/// holding symbolic links to the given plugin files, so a host loads exactly
+/// those. Made once; later calls return the same folder.
+std::string linkedPluginFolder(const std::string& tag, const std::vector<std::string>& pluginFiles);
+
 } // namespace orch::test

@@ -1,21 +1,13 @@
 #include "SpendLedger.h"
 
 #include <cmath>
-#include <ctime>
 
 namespace ai {
 namespace {
 
 using orch::json;
 
-std::string monthOf(std::int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m", &utc);
-  return text;
-}
+std::string monthOf(std::int64_t epoch) { return orch::formatUtc(epoch, "%Y-%m"); }
 
 constexpr const char* kEnsureSpendRow =
     "INSERT INTO ai_spend (scope_type, scope_id, month, spent_nanos, reserved_nanos, calls) VALUES (?, ?, ?, 0, 0, 0) "

@@ -118,15 +118,17 @@ inline std::int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-/// An epoch second as RFC 3339 UTC, the form API.md gives every time: "2026-11-23T10:00:00Z".
-inline std::string rfc3339(std::int64_t epochSeconds) {
+/// An epoch second in UTC, formatted by strftime's `format` ("%Y-%m" -> "2026-11").
+inline std::string formatUtc(std::int64_t epochSeconds, const char* format) {
   std::time_t t = static_cast<std::time_t>(epochSeconds);
   std::tm utc{};
   gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  char text[64];
+  return std::string(text, std::strftime(text, sizeof text, format, &utc));
 }
+
+/// An epoch second as RFC 3339 UTC, the form API.md gives every time: "2026-11-23T10:00:00Z".
+inline std::string rfc3339(std::int64_t epochSeconds) { return formatUtc(epochSeconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 inline std::string nowRfc3339() { return rfc3339(nowSeconds()); }
 

@@ -27,17 +27,7 @@ using Auth = std::map<std::string, std::string>;
 enum class Backend { Sqlite, Postgres };
 
 inline std::string pluginFolder() {
-  static const std::string folder = [] {
-    auto dir = std::filesystem::temp_directory_path() / ("orch-ai-plugins-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    for (const auto& source : {std::string(ORCH_PLUGIN_DIR "/auth.so"), std::string(ORCH_PLUGIN_DIR "/ai.so"),
-                               std::string(ORCH_FIXTURE_PLUGIN_DIR "/test_kit.so")}) {
-      auto target = dir / std::filesystem::path(source).filename();
-      std::filesystem::remove(target);
-      std::filesystem::create_symlink(source, target);
-    }
-    return dir.string();
-  }();
+  static const std::string folder = orch::test::linkedPluginFolder("ai", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/ai.so", ORCH_FIXTURE_PLUGIN_DIR "/test_kit.so"});
   return folder;
 }
 

@@ -20,9 +20,8 @@ class AiOverTls : public ::testing::Test {
 protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("orch-ai-tls-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_ / "plugins");
-    for (const auto& source : {std::string(ORCH_PLUGIN_DIR "/ai.so"), std::string(ORCH_FIXTURE_PLUGIN_DIR "/test_kit.so")})
-      std::filesystem::create_symlink(source, dir_ / "plugins" / std::filesystem::path(source).filename());
+    std::filesystem::create_directories(dir_);
+    plugins_ = orch::test::linkedPluginFolder("ai-tls", {ORCH_PLUGIN_DIR "/ai.so", ORCH_FIXTURE_PLUGIN_DIR "/test_kit.so"});
     // A self-signed certificate for 127.0.0.1, made by the openssl tool.
     auto command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
                    (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " 2>/dev/null";
@@ -35,7 +34,7 @@ protected:
   }
 
   orch::test::HttpResult callThroughHost(const std::string& extraConfig) {
-    HostProcess host({.pluginsDir = (dir_ / "plugins").string(),
+    HostProcess host({.pluginsDir = plugins_,
                       .config = "ai.providers = openai\n"
                                 "ai.providers.openai.base_url = " + provider_->baseUrl() + "/v1\n"
                                 "ai.providers.openai.api_key = sk-tls\n" + extraConfig});
@@ -44,6 +43,7 @@ protected:
   }
 
   std::filesystem::path dir_;
+  std::string plugins_;
   std::unique_ptr<FakeLlmServer> provider_;
 };
 

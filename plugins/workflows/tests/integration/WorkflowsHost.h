@@ -26,17 +26,7 @@ enum class Backend { Sqlite, Postgres };
 
 /// A plugin folder holding auth, workflows and the SDK example.
 inline std::string pluginFolder() {
-  static const std::string folder = [] {
-    auto dir = std::filesystem::temp_directory_path() / ("orch-wf-plugins-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    for (const auto& source : {std::string(ORCH_PLUGIN_DIR "/auth.so"), std::string(ORCH_PLUGIN_DIR "/workflows.so"),
-                               std::string(ORCH_FIXTURE_PLUGIN_DIR "/hello_steps.so")}) {
-      auto target = dir / std::filesystem::path(source).filename();
-      std::filesystem::remove(target);
-      std::filesystem::create_symlink(source, target);
-    }
-    return dir.string();
-  }();
+  static const std::string folder = orch::test::linkedPluginFolder("wf", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/workflows.so", ORCH_FIXTURE_PLUGIN_DIR "/hello_steps.so"});
   return folder;
 }
 
