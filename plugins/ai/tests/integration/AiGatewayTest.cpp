@@ -339,6 +339,28 @@ TEST_P(AiHost, ABudgetRefusesACallWith402BeforeAnyProviderIsCalled) {
   EXPECT_EQ(post("/api/v1/ai/route", {{"prompt", "Hi"}, {"model", "an-strong"}}, alice_).status, 200);
 }
 
+TEST_P(AiHost, AnOrganizationsBudgetCoversItsMembersCalls) {
+  auto created = post("/api/v1/organizations", {{"name", "Acme Research"}}, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto organization = created.json()["id"].get<std::string>();
+  ASSERT_EQ(put("/api/v1/ai/budgets/organization/" + organization, {{"monthly_limit_usd", 0.00001}}, admin_).status, 200);
+  // Alice's only organization pays by default; naming it is the same.
+  for (const json& body : {json{{"prompt", "Hi"}, {"model", "an-strong"}},
+                           json{{"prompt", "Hi"}, {"model", "an-strong"}, {"organization_id", organization}}}) {
+    auto refused = post("/api/v1/ai/route", body, alice_);
+    EXPECT_EQ(refused.status, 402) << refused.body;
+    EXPECT_EQ(refused.json()["error"]["details"]["scope"], "organization") << refused.body;
+  }
+  expectInvalid(post("/api/v1/ai/route", {{"prompt", "Hi"}, {"organization_id", "someone-elses"}}, alice_), "organization_id");
+  auto served = post("/api/v1/ai/route", {{"prompt", "Hi"}, {"priority", "cost"}, {"max_tokens", 10}}, alice_);
+  ASSERT_EQ(served.status, 200) << served.body;
+  auto usage = get("/api/v1/ai/usage", alice_).json();
+  EXPECT_EQ(usage["organization"]["id"], organization);
+  EXPECT_NEAR(usage["organization"]["spent_usd"].get<double>(), served.json()["cost"].get<double>(), 1e-9);
+  EXPECT_NEAR(usage["organization"]["remaining_usd"].get<double>(), 0.00001 - served.json()["cost"].get<double>(), 1e-9);
+  EXPECT_EQ(providerCalls(), 1u);
+}
+
 TEST_P(AiHost, ConcurrentCallsNeverPassABudgetTogether) {
   auto alice = userId(alice_);
   auto estimate = post("/api/v1/models/route", {{"prompt", "Hi"}, {"priority", "cost"}, {"max_tokens", 1000}}, alice_)
