@@ -101,6 +101,7 @@ const char* const kCondition = R"json({
   "type": "object",
   "title": "Condition",
   "x-error-message": "A condition needs an expression",
+  "x-no-template": ["expression", "condition"],
   "properties": {
     "expression": {"type": "string", "minLength": 1, "x-error-message": "expression must be a non-empty string"},
     "condition": {"type": "string", "minLength": 1, "x-error-message": "condition must be a non-empty string"},
@@ -140,6 +141,7 @@ const char* const kTransform = R"json({
   "type": "object",
   "title": "Transform",
   "x-error-message": "A transform needs a mapping, an expression or a template",
+  "x-no-template": ["expression"],
   "properties": {
     "mapping": {"type": "object", "x-error-message": "mapping must be an object"},
     "expression": {"type": "string", "minLength": 1, "x-error-message": "expression must be a non-empty string"},

@@ -1,5 +1,7 @@
 #include "TemplateParameters.h"
 
+#include "engine/Placeholders.h"
+
 #include <set>
 
 namespace workflows {
@@ -25,8 +27,6 @@ std::optional<std::string> typeProblem(const std::string& type, const orch::json
     return "Must be an email address";
   return std::nullopt;
 }
-
-std::string text(const orch::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
 
 } // namespace
 
@@ -95,38 +95,11 @@ std::map<std::string, orch::json> TemplateParameters::samples() const {
 }
 
 orch::json TemplateParameters::fill(const orch::json& value, const std::map<std::string, orch::json>& values) {
-  if (value.is_object()) {
-    orch::json out = orch::json::object();
-    for (const auto& [key, item] : value.items()) out[key] = fill(item, values);
-    return out;
-  }
-  if (value.is_array()) {
-    orch::json out = orch::json::array();
-    for (const auto& item : value) out.push_back(fill(item, values));
-    return out;
-  }
-  if (!value.is_string()) return value;
-  const auto& source = value.get_ref<const std::string&>();
-  std::string result;
-  std::size_t at = 0;
-  while (true) {
-    auto open = source.find("{{", at);
-    if (open == std::string::npos) break;
-    auto close = source.find("}}", open + 2);
-    if (close == std::string::npos) break;
-    auto name = source.substr(open + 2, close - open - 2);
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
+  return placeholders::fill(value, [&values](const std::string& name) -> std::optional<orch::json> {
     auto found = values.find(name);
-    if (found == values.end()) {
-      result += source.substr(at, close + 2 - at);
-    } else {
-      if (open == 0 && close + 2 == source.size()) return found->second; // the whole string: keep the type
-      result += source.substr(at, open - at) + text(found->second);
-    }
-    at = close + 2;
-  }
-  return result + source.substr(at);
+    if (found == values.end()) return std::nullopt;
+    return found->second;
+  });
 }
 
 } // namespace workflows

@@ -125,7 +125,9 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
       response.json(WorkflowStore::view(row, &(*version)["graph"]));
       return;
     }
-    response.json(WorkflowStore::view(row));
+    auto id = row["id"].get<std::string>();
+    auto stats = store.executionStats({id});
+    response.json(WorkflowStore::view(row, nullptr, stats.contains(id) ? &stats[id] : nullptr));
   }, {.permission = "workflow:read", .summary = "A workflow, or one of its versions with ?version="});
 
   plugin.route("PUT", "/workflows/{id}", [&store, &catalog](orch::Request& request, orch::Response& response) {
@@ -135,8 +137,10 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
     auto columns = columnsFrom(body, tenant);
     std::optional<WorkflowGraph> graph;
     if (carriesGraph(body)) graph = catalog.checkedGraph(body);
-    auto updated = store.update(row["id"].get<std::string>(), columns, graph ? &*graph : nullptr, tenant.userId);
-    response.json(WorkflowStore::view(updated));
+    auto id = row["id"].get<std::string>();
+    auto updated = store.update(id, columns, graph ? &*graph : nullptr, tenant.userId);
+    auto stats = store.executionStats({id});
+    response.json(WorkflowStore::view(updated, nullptr, stats.contains(id) ? &stats[id] : nullptr));
   }, {.permission = "workflow:update", .summary = "Update a workflow; a changed graph bumps the minor version"});
 
   plugin.route("DELETE", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {

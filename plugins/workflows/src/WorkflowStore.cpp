@@ -1,5 +1,7 @@
 #include "WorkflowStore.h"
 
+#include "engine/ExecutionStore.h"
+
 #include "Rows.h"
 
 
@@ -136,15 +138,25 @@ std::pair<orch::json, std::int64_t> WorkflowStore::list(const Tenant& tenant, co
   auto pageParams = params;
   pageParams.push_back(page.limit);
   pageParams.push_back(page.offset);
+  auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE " + where +
+                            " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                        pageParams);
+  std::vector<std::string> ids;
+  for (const auto& row : rows) ids.push_back(row["id"].get<std::string>());
+  auto stats = executionStats(ids);
   orch::json items = orch::json::array();
-  for (const auto& row : db_.query(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE " + where +
-                                       " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                                   pageParams))
-    items.push_back(view(row));
+  for (const auto& row : rows) {
+    auto found = stats.find(row["id"].get<std::string>());
+    items.push_back(view(row, nullptr, found == stats.end() ? nullptr : &*found));
+  }
   return {items, total};
 }
 
-orch::json WorkflowStore::view(const orch::json& row, const orch::json* graphOverride) {
+orch::json WorkflowStore::executionStats(const std::vector<std::string>& workflowIds) const {
+  return ExecutionStore(db_).statsFor(workflowIds);
+}
+
+orch::json WorkflowStore::view(const orch::json& row, const orch::json* graphOverride, const orch::json* stats) {
   auto definition = orch::json::parse(graphOverride ? graphOverride->get<std::string>() : row["graph"].get<std::string>());
   auto graph = WorkflowGraph::fromRequest({{"definition", definition}});
   auto status = row["status"].get<std::string>();
@@ -170,10 +182,12 @@ orch::json WorkflowStore::view(const orch::json& row, const orch::json* graphOve
           {"created_by", row["created_by"]},
           {"created_at", row["created_at"]},
           {"updated_at", row["updated_at"]},
-          // Executions arrive with the execution engine; until then there are none.
-          {"execution_count", 0},
-          {"last_execution", nullptr},
-          {"execution_stats", {{"total", 0}, {"completed", 0}, {"failed", 0}, {"success_rate", 0}, {"average_duration", nullptr}}}};
+          {"execution_count", stats ? (*stats)["total"] : orch::json(0)},
+          {"last_execution", stats ? (*stats)["last_execution"] : orch::json()},
+          {"execution_stats", stats ? *stats
+                                    : orch::json{{"total", 0}, {"total_executions", 0}, {"completed", 0},
+                                                 {"successful_executions", 0}, {"failed", 0}, {"failed_executions", 0},
+                                                 {"success_rate", 0}, {"average_duration", nullptr}}}};
 }
 
 } // namespace workflows

@@ -38,7 +38,11 @@ public:
   std::pair<orch::json, std::int64_t> list(const Tenant& tenant, const Filter& filter, const orch::Page& page) const;
 
   /// The response shape: every seed field, with both `steps` and `definition`.
-  static orch::json view(const orch::json& row, const orch::json* graphOverride = nullptr);
+  /// `stats` is the workflow's entry of executionStats (none: no executions).
+  static orch::json view(const orch::json& row, const orch::json* graphOverride = nullptr,
+                         const orch::json* stats = nullptr);
+  /// ExecutionStore::statsFor, for the routes that show a workflow.
+  orch::json executionStats(const std::vector<std::string>& workflowIds) const;
   /// "1.4.0" -> "1.5.0".
   static std::string nextMinor(const std::string& version);
 

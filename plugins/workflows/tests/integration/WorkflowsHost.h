@@ -41,8 +41,8 @@ protected:
       databaseUrl_ = orch::test::freshPostgresDatabase();
       env["ORCH_STORAGE__URL"] = databaseUrl_;
     }
-    host_ = std::make_unique<HostProcess>(HostProcess::Options{
-        .pluginsDir = pluginFolder(), .config = "ratelimit.enabled = false\n", .env = env});
+    env_ = env;
+    startHost();
     alice_ = userToken("alice@example.com");
     bob_ = userToken("bob@example.com");
   }
@@ -53,6 +53,17 @@ protected:
       auto logs = host_->logs();
       std::cerr << "host log (last 3000 bytes):\n" << logs.substr(logs.size() > 3000 ? logs.size() - 3000 : 0) << "\n";
     }
+  }
+
+  /// Config lines a test suite adds to every host it starts.
+  virtual std::string extraConfig() const { return ""; }
+
+  /// Starts the host (again): on `dataDir` when given (a restart), on the same database.
+  void startHost(const std::string& dataDir = "") {
+    host_ = std::make_unique<HostProcess>(HostProcess::Options{.pluginsDir = pluginFolder(),
+                                                               .config = "ratelimit.enabled = false\n" + extraConfig(),
+                                                               .env = env_,
+                                                               .dataDir = dataDir});
   }
 
   /// Registers a user and returns its Authorization header.
@@ -114,6 +125,7 @@ protected:
   }
 
   std::unique_ptr<HostProcess> host_;
+  std::map<std::string, std::string> env_;
   std::string databaseUrl_;
   std::map<std::string, std::string> alice_, bob_;
 };

@@ -1,0 +1,158 @@
+#pragma once
+
+#include "engine/CommitQueue.h"
+#include "engine/EngineSettings.h"
+#include "engine/ExecutionStore.h"
+#include "engine/Plan.h"
+
+#include <orchestrator/plugin.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace workflows {
+
+/// What POST workflows/{id}/execute asks for, checked.
+struct ExecutionRequest {
+  std::string workflowId, workflowVersion, ownerId, correlationId, webhookUrl;
+  orch::json agentId, organizationId;      ///< string or null
+  orch::json principal, input, metadata;
+  int priority = 1;                         ///< 0 low, 1 normal, 2 high
+  std::optional<std::int64_t> scheduledAtMs;
+  std::optional<std::int64_t> timeoutMs;
+  int retryCount = 0;
+  std::string executionMode = "async";
+};
+
+/// The durable execution engine (DESIGN.md, "Executions are durable").
+///
+/// The database holds the truth: an execution row, a row per step outcome,
+/// and a job per execution in `wf_jobs`. A host runs an execution while it
+/// holds the job's lease, renewing it as it goes; each step's outcome is
+/// committed (with the lease checked in the same transaction) before anything
+/// depends on it. A host that dies stops renewing: its leases expire and any
+/// host claims the jobs and resumes each execution from its committed steps.
+/// Steps therefore run at least once, and an execution ends exactly once
+/// (the ending deletes the job under the lease).
+///
+/// Inside a host, independent steps of one execution run in parallel on a
+/// pool of workers; waits (delay steps, retry backoff, scheduled_at) are rows
+/// the queue honours, so they survive restarts.
+class Engine {
+public:
+  Engine(orch::Plugin& plugin, EngineSettings settings);
+  ~Engine();
+
+  void start();
+  void stop();
+
+  /// The plan of a workflow version, built once and shared.
+  std::shared_ptr<const Plan> plan(const std::string& workflowId, const std::string& version);
+
+  /// Stores a new execution and starts it (or queues it for `scheduled_at`).
+  /// Returns its row.
+  orch::json submit(const ExecutionRequest& request, std::shared_ptr<const Plan> plan);
+  /// Cancels a queued, scheduled or running execution: false when it had already ended.
+  bool cancel(const std::string& executionId);
+  /// Runs a failed or cancelled execution again from the steps that did not
+  /// complete: false when it had not ended that way.
+  bool retry(const std::string& executionId);
+  /// Waits until the execution has ended or `timeoutMs` passed; its row then.
+  orch::json waitForEnd(const std::string& executionId, std::int64_t timeoutMs);
+
+  const ExecutionStore& store() const { return store_; }
+  const EngineSettings& settings() const { return settings_; }
+  /// Statuses an execution can still leave.
+  static bool active(const std::string& status) {
+    return status == "queued" || status == "scheduled" || status == "running";
+  }
+
+  /// Hands a claimed `notify` job to whoever delivers execution summaries.
+  /// It must end the job through finishNotify or retryNotify.
+  using NotifyHandler = std::function<void(const ExecutionStore::Job&)>;
+  void onNotify(NotifyHandler handler) { notify_ = std::move(handler); }
+  void finishNotify(const std::string& jobId);
+  /// The wait before attempt `attempt + 1`: `baseMs` doubled per attempt,
+  /// capped at retry_max_ms, with jitter.
+  std::int64_t backoffMs(std::int64_t attempt, std::int64_t baseMs) const;
+  void retryNotify(const std::string& jobId, std::int64_t runAtMs, const std::string& error);
+
+private:
+  struct Run;
+  struct StepState;
+
+  // Workers.
+  void post(int priority, std::function<void()> task);
+  void workerLoop();
+  // The clock: timeouts, wake-ups, lease renewal and polling.
+  void clockLoop();
+  void tick(std::int64_t now);
+  void poll();
+
+  std::shared_ptr<Run> makeRun(const orch::json& row, std::shared_ptr<const Plan> plan, const orch::json& stepRows);
+  void adopt(const ExecutionStore::Job& job);
+  void resume(const std::shared_ptr<Run>& run);
+  void dispatch(const std::shared_ptr<Run>& run);
+  void runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token);
+  void attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
+                    std::optional<orch::json> output, const std::string& error, std::int64_t cpuMicros);
+  void completeStep(const std::shared_ptr<Run>& run, std::size_t index, orch::json output, std::unique_lock<std::mutex>& lock);
+  void finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,
+              const std::string& failedStep, std::unique_lock<std::mutex>& lock);
+  void abandon(const std::shared_ptr<Run>& run);
+  void forget(const std::string& executionId);
+  void ended(const std::string& executionId, const std::string& event, const orch::json& payload);
+  std::int64_t backoff(int attempt, const orch::json& config) const;
+  orch::json eventPayload(const Run& run) const;
+
+  orch::Plugin& plugin_;
+  EngineSettings settings_;
+  ExecutionStore store_;
+  CommitQueue commits_;
+  const std::string owner_; ///< this host's lease-holder id, new each start
+  NotifyHandler notify_;
+
+  std::mutex plansMutex_;
+  std::map<std::string, std::shared_ptr<const Plan>> plans_;
+  std::mutex rawKeysMutex_;
+  std::map<std::string, std::set<std::string>> rawKeys_;
+
+  std::mutex runsMutex_;
+  std::unordered_map<std::string, std::shared_ptr<Run>> runs_;
+
+  struct Task {
+    int priority;
+    std::uint64_t sequence;
+    std::function<void()> work;
+    bool operator<(const Task& other) const {
+      return priority != other.priority ? priority < other.priority : sequence > other.sequence;
+    }
+  };
+  std::mutex tasksMutex_;
+  std::condition_variable tasksReady_;
+  std::priority_queue<Task> tasks_;
+  std::uint64_t sequence_ = 0;
+  std::vector<std::thread> workers_;
+
+  std::mutex waitersMutex_;
+  std::condition_variable ended_;
+  std::atomic<std::uint64_t> endings_{0};
+
+  std::atomic<std::uint64_t> attemptTokens_{0};
+  std::atomic<bool> stopping_{false}, polling_{false};
+  std::mutex clockMutex_;
+  std::condition_variable clockWake_;
+  std::thread clock_;
+};
+
+} // namespace workflows

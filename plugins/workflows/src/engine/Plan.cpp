@@ -1,0 +1,90 @@
+#include "engine/Plan.h"
+
+namespace workflows {
+namespace {
+
+/// The branch names a condition's config gives `target`: "true" for
+/// true_step, "false" for false_step, and each key (or `when`/`name`) of
+/// `branches` that leads to it. Empty when the config says nothing of it.
+std::set<std::string> branchesLeadingTo(const orch::json& config, const std::string& target) {
+  std::set<std::string> names;
+  auto names_step = [&](const orch::json& value) {
+    if (value.is_string()) return value.get<std::string>() == target;
+    if (value.is_array())
+      for (const auto& item : value)
+        if (item.is_string() && item.get<std::string>() == target) return true;
+    return false;
+  };
+  if (names_step(config.value("true_step", orch::json()))) names.insert("true");
+  if (names_step(config.value("false_step", orch::json()))) names.insert("false");
+  auto branches = config.value("branches", orch::json());
+  if (branches.is_object()) {
+    for (const auto& [name, next] : branches.items())
+      if (names_step(next)) names.insert(name);
+  } else if (branches.is_array()) {
+    for (const auto& branch : branches) {
+      if (!branch.is_object()) continue;
+      auto next = branch.contains("next") ? branch["next"] : branch.value("target", orch::json());
+      auto name = branch.contains("when") ? branch["when"] : branch.value("name", orch::json());
+      if (names_step(next) && !name.is_null()) names.insert(name.is_string() ? name.get<std::string>() : name.dump());
+    }
+  }
+  return names;
+}
+
+std::string branchOf(const orch::json& output) {
+  if (!output.is_object() || !output.contains("branch")) return {};
+  const auto& branch = output["branch"];
+  return branch.is_string() ? branch.get<std::string>() : branch.dump();
+}
+
+} // namespace
+
+Plan::Plan(const WorkflowGraph& graph, const RawKeysOf& rawKeysOf) {
+  for (const auto& node : graph.nodes()) {
+    index_[node.id] = steps_.size();
+    auto rawKeys = rawKeysOf(node.type);
+    if (!rawKeys && std::find(unknownTypes_.begin(), unknownTypes_.end(), node.type) == unknownTypes_.end())
+      unknownTypes_.push_back(node.type);
+    steps_.push_back({node.id, node.type, node.name.empty() ? node.id : node.name, node.config, {}, {},
+                      rawKeys.value_or(std::set<std::string>())});
+  }
+  for (const auto& edge : graph.edges()) {
+    auto from = index_.at(edge.source), to = index_.at(edge.target);
+    steps_[to].incoming.push_back({from, edge.condition});
+    steps_[from].outgoing.push_back(to);
+  }
+}
+
+std::size_t Plan::indexOf(const std::string& id) const {
+  auto found = index_.find(id);
+  return found == index_.end() ? steps_.size() : found->second;
+}
+
+bool Plan::taken(std::size_t from, std::size_t to, const orch::json& output,
+                 const std::function<bool(const std::string& expression)>& evaluate) const {
+  const auto& source = steps_[from];
+  auto branch = branchOf(output);
+  auto named = branchesLeadingTo(source.config, steps_[to].id);
+  if (!named.empty()) return named.count(branch) > 0;
+  for (const auto& incoming : steps_[to].incoming) {
+    if (incoming.from != from || incoming.condition.is_null()) continue;
+    const auto& condition = incoming.condition;
+    // {"branch": "true"}, "true", true: matched against the source's branch;
+    // {"expression": "..."} or any other string: evaluated.
+    if (condition.is_boolean()) return branch == (condition.get<bool>() ? "true" : "false");
+    if (condition.is_object() && condition.contains("branch")) {
+      const auto& wanted = condition["branch"];
+      return branch == (wanted.is_string() ? wanted.get<std::string>() : wanted.dump());
+    }
+    std::string expression = condition.is_object() ? condition.value("expression", std::string())
+                             : condition.is_string() ? condition.get<std::string>()
+                                                     : std::string();
+    if (!branch.empty() && !condition.is_object()) return branch == expression;
+    if (expression.empty()) return true;
+    return evaluate(expression);
+  }
+  return true;
+}
+
+} // namespace workflows

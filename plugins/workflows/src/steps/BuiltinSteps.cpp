@@ -1,0 +1,24 @@
+#include "steps/BuiltinSteps.h"
+
+#include "BuiltinStepTypes.h"
+
+#include <map>
+
+namespace workflows {
+
+void registerBuiltinSteps(orch::Plugin& plugin, std::shared_ptr<const StepSettings> settings) {
+  const std::map<std::string, orch::StepHandler> handlers = {
+      {"start", steps::start},
+      {"transform", steps::transform},
+      {"condition", steps::condition},
+      {"delay", steps::delay},
+      {"ai_prompt", [&plugin](const orch::StepContext& step) { return steps::aiPrompt(plugin, step); }},
+      {"email", [&plugin, settings](const orch::StepContext& step) { return steps::email(plugin, *settings, step); }},
+      {"api_call", [settings](const orch::StepContext& step) { return steps::apiCall(*settings, step); }},
+      {"webhook", [settings](const orch::StepContext& step) { return steps::webhook(*settings, step); }},
+  };
+  for (const auto& type : builtinStepTypes())
+    plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name));
+}
+
+} // namespace workflows

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "steps/StepSettings.h"
+
+#include <orchestrator/plugin.hpp>
+
+#include <memory>
+
+namespace workflows {
+
+/// Registers the built-in step types (BuiltinStepTypes.h) with their
+/// handlers: the engine runs them through the host like any plugin's steps.
+/// `settings` is shared and may be completed later (the webhook secret,
+/// read from storage at start).
+void registerBuiltinSteps(orch::Plugin& plugin, std::shared_ptr<const StepSettings> settings);
+
+namespace steps {
+// One handler per step type, each in its own file under steps/.
+orch::json start(const orch::StepContext& step);
+orch::json transform(const orch::StepContext& step);
+orch::json condition(const orch::StepContext& step);
+orch::json delay(const orch::StepContext& step);
+orch::json aiPrompt(const orch::Plugin& plugin, const orch::StepContext& step);
+orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);
+orch::json apiCall(const StepSettings& settings, const orch::StepContext& step);
+orch::json webhook(const StepSettings& settings, const orch::StepContext& step);
+} // namespace steps
+
+} // namespace workflows

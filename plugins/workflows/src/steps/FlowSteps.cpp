@@ -1,0 +1,57 @@
+// The steps that shape the flow itself: start, transform, condition, delay.
+#include "steps/BuiltinSteps.h"
+
+#include "engine/Clock.h"
+#include "engine/Expression.h"
+
+namespace workflows::steps {
+namespace {
+
+const orch::json& executionInput(const orch::StepContext& step) {
+  static const orch::json empty = orch::json::object();
+  auto found = step.input.find("input");
+  return found == step.input.end() ? empty : *found;
+}
+
+} // namespace
+
+orch::json start(const orch::StepContext& step) {
+  // The execution's input, passed on, so `steps.<start>.output.x` reads it too.
+  return executionInput(step);
+}
+
+orch::json transform(const orch::StepContext& step) {
+  const auto& config = step.config;
+  if (config.contains("mapping")) return config["mapping"];
+  if (config.contains("expression"))
+    return {{"result", evaluate(config["expression"].get<std::string>(), Variables(step.input))}};
+  return {{"text", config.value("template", std::string())}};
+}
+
+orch::json condition(const orch::StepContext& step) {
+  auto expression = step.config.contains("expression") ? step.config["expression"].get<std::string>()
+                                                       : step.config.value("condition", std::string());
+  bool result = truthy(evaluate(expression, Variables(step.input)));
+  return {{"result", result}, {"branch", result ? "true" : "false"}, {"expression", expression}};
+}
+
+orch::json delay(const orch::StepContext& step) {
+  const auto& config = step.config;
+  auto now = clock::nowMs();
+  std::int64_t until = now;
+  if (config.contains("until")) {
+    auto at = clock::parseRfc3339(config["until"].get<std::string>());
+    if (!at) throw std::runtime_error("until must be an RFC 3339 date-time");
+    until = std::max(now, *at);
+  } else {
+    auto seconds = config.contains("seconds") ? config["seconds"] : config.value("duration_seconds", orch::json(0));
+    until = now + static_cast<std::int64_t>(seconds.get<double>() * 1000);
+  }
+  // The engine keeps this moment in the step's row and wakes the step then,
+  // across restarts; the output the step ends with is this one, resumed.
+  return {{"$suspend_until", until},
+          {"delayed_until", clock::rfc3339(until)},
+          {"delay_seconds", static_cast<double>(until - now) / 1000.0}};
+}
+
+} // namespace workflows::steps

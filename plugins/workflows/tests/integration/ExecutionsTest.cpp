@@ -1,0 +1,364 @@
+// Executions end to end: a real host, its database (SQLite and PostgreSQL),
+// and real HTTP servers on loopback for the steps to call.
+#include "LocalHttpServer.h"
+#include "WorkflowsHost.h"
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/HMACEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include <chrono>
+#include <csignal>
+#include <sstream>
+#include <thread>
+
+namespace workflows_test {
+namespace {
+
+using orch::test::LocalHttpServer;
+
+class Executions : public WorkflowsHost {
+protected:
+  std::string extraConfig() const override {
+    return "workflows.engine.lease_ms = 1500\n"
+           "workflows.engine.poll_ms = 50\n"
+           "workflows.engine.release_after_ms = 300\n"
+           "workflows.engine.retry_base_ms = 50\n" +
+           extra_;
+  }
+
+  std::string createWorkflow(const json& steps, const std::string& name = "flow") {
+    auto created = post("/api/v1/workflows", {{"name", name}, {"steps", steps}}, alice_);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.json().value("id", "");
+  }
+
+  HttpResult execute(const std::string& workflowId, const json& body) {
+    return post("/api/v1/workflows/" + workflowId + "/execute", body, alice_);
+  }
+
+  /// Polls the execution until it leaves queued/scheduled/running (or `wanted` matches).
+  json waitFor(const std::string& id, const std::function<bool(const json&)>& wanted = {},
+               std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    json execution;
+    while (std::chrono::steady_clock::now() < deadline) {
+      execution = get("/api/v1/executions/" + id, alice_).json();
+      auto status = execution.value("status", "");
+      if (wanted ? wanted(execution) : (status != "queued" && status != "scheduled" && status != "running"))
+        return execution;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "execution " << id << " did not get there: " << execution.dump();
+    return execution;
+  }
+
+  std::string extra_;
+};
+
+json transform(const std::string& id, const json& mapping, const json& dependencies = json::array()) {
+  return {{"id", id}, {"type", "transform"}, {"config", {{"mapping", mapping}}}, {"dependencies", dependencies}};
+}
+
+TEST_P(Executions, SyncRunFillsTemplatesFollowsTheTakenBranchAndSkipsTheOther) {
+  auto workflow = createWorkflow(json::array(
+      {transform("greet", {{"greeting", "Hello {{customer_name}}"}, {"score", "{{score}}"}}),
+       {{"id", "check"}, {"type", "condition"}, {"config", {{"expression", "steps.greet.output.score > 5"},
+                                                            {"true_step", "vip"}, {"false_step", "regular"}}},
+        {"dependencies", {"greet"}}},
+       transform("vip", {{"message", "{{steps.greet.output.greeting}}, welcome back"}}, {"check"}),
+       transform("regular", {{"message", "{{steps.greet.output.greeting}}"}}, {"check"}),
+       transform("after_regular", {{"done", true}}, {"regular"})}));
+  auto result = execute(workflow, {{"input_data", {{"customer_name", "Ada"}, {"score", 9}}}, {"execution_mode", "sync"}});
+  ASSERT_EQ(result.status, 200) << result.body;
+  auto execution = result.json();
+  EXPECT_EQ(execution["status"], "completed");
+  EXPECT_EQ(execution["workflow_version"], "1.0.0");
+  EXPECT_EQ(execution["results"]["greet"]["output"]["score"], 9) << "a whole-string placeholder keeps its type";
+  EXPECT_EQ(execution["results"]["vip"]["output"]["message"], "Hello Ada, welcome back");
+  EXPECT_EQ(execution["results"]["regular"]["status"], "skipped");
+  EXPECT_EQ(execution["results"]["after_regular"]["status"], "skipped") << "what follows a skipped step is skipped too";
+  EXPECT_EQ(execution["output_data"], json({{"message", "Hello Ada, welcome back"}}));
+  EXPECT_EQ(execution["progress"]["completed_steps"], 3);
+  EXPECT_EQ(execution["progress"]["total_steps"], 5);
+  for (const char* field : {"steps", "logs", "input_data", "execution_data", "duration", "resource_usage", "correlation_id"})
+    EXPECT_TRUE(execution.contains(field)) << field;
+  EXPECT_EQ(execution["steps"].size(), 5u);
+  EXPECT_FALSE(execution["logs"].empty());
+  EXPECT_EQ(storedValue("SELECT status FROM wf_execution_steps WHERE step_id = 'regular' AND execution_id = ?",
+                        execution["id"].get<std::string>()),
+            "skipped");
+
+  auto workflowView = get("/api/v1/workflows/" + workflow, alice_).json();
+  EXPECT_EQ(workflowView["execution_count"], 1);
+  EXPECT_EQ(workflowView["execution_stats"]["completed"], 1);
+  auto byAlias = get("/api/v1/workflows/executions/" + execution["id"].get<std::string>(), alice_);
+  EXPECT_EQ(byAlias.status, 200);
+  EXPECT_EQ(get("/api/v1/executions/" + execution["id"].get<std::string>(), bob_).status, 404)
+      << "another tenant's execution does not exist for bob";
+}
+
+TEST_P(Executions, AsyncRunAnswers202AndIsListedWithFilters) {
+  auto workflow = createWorkflow(json::array({transform("a", {{"v", 1}}), transform("b", {{"w", 2}}, {"a"})}));
+  auto accepted = execute(workflow, {{"input", {{"x", 1}}}, {"metadata", {{"source", "api_trigger"}}}, {"priority", "HIGH"}});
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  auto id = accepted.json()["execution_id"].get<std::string>();
+  EXPECT_EQ(accepted.json()["progress"]["total_steps"], 2);
+  EXPECT_EQ(waitFor(id)["status"], "completed");
+  auto list = get("/api/v1/executions?workflow_id=" + workflow + "&status=COMPLETED", alice_).json();
+  ASSERT_EQ(list["total"], 1) << list.dump();
+  EXPECT_EQ(list["executions"][0]["id"], id);
+  EXPECT_EQ(list["executions"][0]["priority"], "high");
+  EXPECT_EQ(get("/api/v1/executions?status=failed", alice_).json()["total"], 0);
+  EXPECT_EQ(get("/api/v1/executions?end_date=2000-01-01", alice_).json()["total"], 0);
+  EXPECT_EQ(get("/api/v1/executions?start_date=soon", alice_).status, 422);
+  EXPECT_EQ(get("/api/v1/executions", bob_).json()["total"], 0);
+}
+
+TEST_P(Executions, BadRequestsAreRefusedAndAnUnknownVariableFailsTheStepByName) {
+  auto workflow = createWorkflow(json::array({transform("a", {{"v", "{{missing_value}}"}})}));
+  expectInvalid(execute(workflow, {{"priority", "urgent"}}), "priority");
+  expectInvalid(execute(workflow, {{"scheduled_at", "tomorrow"}}), "scheduled_at");
+  expectInvalid(execute(workflow, {{"execution_mode", "later"}}), "execution_mode");
+  expectInvalid(execute(workflow, {{"webhook_url", "ftp://x"}}), "webhook_url");
+  expectInvalid(execute(workflow, {{"input_data", "text"}}), "input_data");
+  expectInvalid(execute(workflow, {{"execution_options", {{"retry_count", 99}}}}), "execution_options.retry_count");
+  EXPECT_EQ(post("/api/v1/workflows/nope/execute", json::object(), alice_).status, 404);
+  EXPECT_EQ(get("/api/v1/executions?status=sleeping", alice_).status, 422);
+
+  auto failed = execute(workflow, {{"execution_mode", "sync"}}).json();
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_EQ(failed["failed_step"], "a");
+  EXPECT_NE(failed["error"].get<std::string>().find("missing_value"), std::string::npos) << failed["error"];
+
+  put("/api/v1/workflows/" + workflow, {{"status", "inactive"}}, alice_);
+  auto refused = execute(workflow, json::object());
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "WORKFLOW_ERROR");
+}
+
+TEST_P(Executions, AStepOfAnotherPluginRunsThroughTheAbiAndItsFailureIsRetriedThenFailsTheExecution) {
+  auto workflow = createWorkflow(json::array({{{"id", "hello"}, {"type", "greet"}, {"config", {{"name", "{{who}}"}}}}}));
+  auto greeted = execute(workflow, {{"input_data", {{"who", "Ada"}}}, {"execution_mode", "sync"}}).json();
+  EXPECT_EQ(greeted["results"]["hello"]["output"]["message"], "Hello, Ada!") << greeted.dump();
+
+  // An empty name makes the example's step throw: the step fails, the host lives on.
+  auto failed = execute(workflow, {{"input_data", {{"who", ""}}}, {"execution_mode", "sync"},
+                                   {"execution_options", {{"retry_count", 2}}}}).json();
+  EXPECT_EQ(failed["status"], "failed") << failed.dump();
+  EXPECT_EQ(failed["steps"][0]["attempts"], 3) << "two retries after the first attempt";
+  EXPECT_NE(failed["error"].get<std::string>().find("Name cannot be empty"), std::string::npos);
+  EXPECT_EQ(get("/api/v1/health", {}).status, 200);
+}
+
+TEST_P(Executions, RetryResumesFromTheFailedStepAndReusesCompletedOutputs) {
+  std::atomic<int> calls{0};
+  LocalHttpServer api([&](const LocalHttpServer::Request&) {
+    return ++calls == 1 ? LocalHttpServer::Reply{503, R"({"error":"down"})"} : LocalHttpServer::Reply{200, R"({"ok":true})"};
+  });
+  extra_ = "steps.api_call.allow_private_networks = true\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  auto workflow = createWorkflow(json::array(
+      {transform("first", {{"n", "{{n}}"}}),
+       {{"id", "call"}, {"type", "api_call"}, {"config", {{"url", api.url("/things")}, {"method", "POST"},
+                                                          {"body", {{"n", "{{steps.first.output.n}}"}}}}},
+        {"dependencies", {"first"}}}}));
+  auto failed = execute(workflow, {{"input_data", {{"n", 7}}}, {"execution_mode", "sync"}}).json();
+  ASSERT_EQ(failed["status"], "failed") << failed.dump();
+  EXPECT_NE(failed["error"].get<std::string>().find("503"), std::string::npos);
+  auto id = failed["id"].get<std::string>();
+  auto firstCompletedAt = failed["results"]["first"].dump();
+
+  auto retried = post("/api/v1/executions/" + id + "/retry", json::object(), alice_);
+  ASSERT_EQ(retried.status, 202) << retried.body;
+  auto done = waitFor(id);
+  EXPECT_EQ(done["status"], "completed") << done.dump();
+  EXPECT_EQ(done["attempt"], 2);
+  EXPECT_EQ(done["results"]["call"]["output"]["body"]["ok"], true);
+  EXPECT_EQ(done["results"]["call"]["output"]["status_code"], 200);
+  EXPECT_EQ(done["steps"][0]["completed_at"], failed["steps"][0]["completed_at"]) << "the first step did not run again";
+  EXPECT_EQ(json::parse(api.requests().back().body)["n"], 7);
+  EXPECT_EQ(post("/api/v1/executions/" + id + "/retry", json::object(), alice_).status, 409);
+}
+
+TEST_P(Executions, IndependentBranchesRunInParallel) {
+  LocalHttpServer api([](const LocalHttpServer::Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    return LocalHttpServer::Reply{};
+  });
+  extra_ = "steps.api_call.allow_private_networks = true\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  auto call = [&](const std::string& id) {
+    return json{{"id", id}, {"type", "api_call"}, {"config", {{"url", api.url("/" + id)}}}, {"dependencies", {"start"}}};
+  };
+  auto workflow = createWorkflow(json::array({{{"id", "start"}, {"type", "start"}}, call("left"), call("middle"),
+                                              call("right"), transform("join", {{"all", true}}, {"left", "middle", "right"})}));
+  auto done = execute(workflow, {{"execution_mode", "sync"}}).json();
+  EXPECT_EQ(done["status"], "completed") << done.dump();
+  EXPECT_EQ(api.requests().size(), 3u);
+  EXPECT_EQ(api.maxConcurrent(), 3) << "the three branches were in flight together";
+}
+
+TEST_P(Executions, TheNetworkGuardRefusesLoopbackUnlessTheOperatorAllowsIt) {
+  LocalHttpServer api;
+  for (const auto& url : {api.url("/x"), "http://localhost:" + std::to_string(api.port()) + "/x",
+                          std::string("http://169.254.169.254/latest/meta-data/"), std::string("http://[::1]:9/")}) {
+    auto workflow = createWorkflow(json::array({{{"id", "call"}, {"type", "api_call"}, {"config", {{"url", url}}}}}));
+    auto failed = execute(workflow, {{"execution_mode", "sync"}}).json();
+    EXPECT_EQ(failed["status"], "failed") << url;
+    EXPECT_NE(failed["error"].get<std::string>().find("Refused to call"), std::string::npos) << failed["error"];
+  }
+  EXPECT_TRUE(api.requests().empty()) << "nothing reached the loopback server";
+}
+
+TEST_P(Executions, DelaysAreDurableAndScheduledRunsWaitForTheirTime) {
+  auto workflow = createWorkflow(json::array({{{"id", "wait"}, {"type", "delay"}, {"config", {{"seconds", 1}}}},
+                                              transform("after", {{"woke", true}}, {"wait"})}));
+  auto id = execute(workflow, json::object()).json()["execution_id"].get<std::string>();
+  auto waiting = waitFor(id, [](const json& e) { return e["results"]["wait"]["status"] == "waiting"; });
+  EXPECT_EQ(waiting["status"], "running");
+  EXPECT_EQ(storedValue("SELECT status FROM wf_execution_steps WHERE step_id = 'wait' AND execution_id = ?", id),
+            "waiting")
+      << "the wait is a row, not a sleeping thread";
+  auto done = waitFor(id);
+  EXPECT_EQ(done["status"], "completed");
+  EXPECT_TRUE(done["results"]["wait"]["output"].contains("resumed_at"));
+
+  auto at = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 2;
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
+  std::string later = text;
+  auto scheduled = execute(workflow, {{"scheduled_at", later}}).json();
+  EXPECT_EQ(scheduled["status"], "scheduled");
+  EXPECT_EQ(get("/api/v1/executions/" + scheduled["execution_id"].get<std::string>(), alice_).json()["status"], "scheduled");
+  auto ran = waitFor(scheduled["execution_id"].get<std::string>());
+  EXPECT_EQ(ran["status"], "completed");
+  EXPECT_GE(ran["started_at"].get<std::string>(), later.substr(0, 19));
+}
+
+TEST_P(Executions, CancelStopsARunningExecutionOnceAndTimeoutsFailIt) {
+  auto workflow = createWorkflow(json::array({{{"id", "wait"}, {"type", "delay"}, {"config", {{"seconds", 30}}}},
+                                              transform("never", {{"x", 1}}, {"wait"})}));
+  auto id = execute(workflow, json::object()).json()["execution_id"].get<std::string>();
+  waitFor(id, [](const json& e) { return e["results"]["wait"]["status"] == "waiting"; });
+  auto cancelled = post("/api/v1/executions/" + id + "/cancel", json::object(), alice_);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.json()["status"], "cancelled");
+  EXPECT_EQ(post("/api/v1/executions/" + id + "/cancel", json::object(), alice_).status, 409);
+  auto view = get("/api/v1/executions/" + id, alice_).json();
+  EXPECT_EQ(view["results"]["never"]["status"], "cancelled");
+  EXPECT_EQ(storedValue("SELECT COUNT(*) FROM wf_jobs WHERE execution_id = ?", id), "0");
+
+  auto timed = execute(workflow, {{"execution_options", {{"timeout", 500}}}}).json()["execution_id"].get<std::string>();
+  auto failed = waitFor(timed);
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_NE(failed["error"].get<std::string>().find("timed out"), std::string::npos) << failed["error"];
+}
+
+std::string base64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << bytes;
+  encoder.close();
+  return out.str();
+}
+
+class Sha256 : public Poco::SHA2Engine {
+public:
+  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
+  Sha256() : Poco::SHA2Engine(SHA_256) {}
+};
+
+TEST_P(Executions, TheEndedExecutionIsPostedToItsWebhookSignedTheStandardWebhooksWay) {
+  std::atomic<int> calls{0};
+  LocalHttpServer receiver([&](const LocalHttpServer::Request&) {
+    return ++calls == 1 ? LocalHttpServer::Reply{500, "{}"} : LocalHttpServer::Reply{204, ""};
+  });
+  extra_ = "steps.api_call.allow_private_networks = true\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  auto workflow = createWorkflow(json::array({transform("a", {{"v", "{{v}}"}})}));
+  auto id = execute(workflow, {{"input_data", {{"v", 5}}}, {"webhook_url", receiver.url("/hook")}})
+                .json()["execution_id"].get<std::string>();
+  waitFor(id);
+  for (int i = 0; i < 100 && receiver.requests().size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 2u) << "a failed delivery is tried again";
+  const auto& delivery = requests.back();
+  EXPECT_EQ(delivery.headers.at("webhook-id"), requests.front().headers.at("webhook-id"));
+  auto payload = json::parse(delivery.body);
+  EXPECT_EQ(payload["type"], "workflow.completed");
+  EXPECT_EQ(payload["data"]["execution_id"], id);
+  EXPECT_EQ(payload["data"]["output_data"]["v"], 5);
+
+  HttpClient admin(host_->port());
+  auto login = admin.post("/api/v1/auth/login", {{"email", "admin@example.com"}, {"password", "admin-password-42"}});
+  auto secret = admin.get("/api/v1/workflows/webhook-secret",
+                          {{"Authorization", "Bearer " + login.json()["access_token"].get<std::string>()}})
+                    .json()["secret"].get<std::string>();
+  ASSERT_EQ(secret.rfind("whsec_", 0), 0u);
+  std::istringstream encoded(secret.substr(6));
+  Poco::Base64Decoder decoder(encoded);
+  std::string key((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+  Poco::HMACEngine<Sha256> hmac(key);
+  hmac.update(delivery.headers.at("webhook-id") + "." + delivery.headers.at("webhook-timestamp") + "." + delivery.body);
+  const auto& digest = hmac.digest();
+  EXPECT_EQ(delivery.headers.at("webhook-signature"), "v1," + base64(std::string(digest.begin(), digest.end())));
+  EXPECT_EQ(get("/api/v1/workflows/webhook-secret", alice_).status, 403);
+}
+
+TEST_P(Executions, AKilledHostResumesEveryExecutionAndEndsEachExactlyOnce) {
+  constexpr int kExecutions = 1000;
+  auto workflow = createWorkflow(json::array({transform("a", {{"n", "{{n}}"}}),
+                                              {{"id", "pause"}, {"type", "delay"}, {"config", {{"seconds", 0.3}}}, {"dependencies", {"a"}}},
+                                              transform("b", {{"n", "{{steps.a.output.n}}"}}, {"pause"})}));
+  std::vector<std::string> ids;
+  {
+    std::vector<std::thread> senders;
+    std::mutex mutex;
+    for (int t = 0; t < 4; ++t)
+      senders.emplace_back([&, t] {
+        HttpClient client(host_->port());
+        for (int i = t; i < kExecutions; i += 4) {
+          auto accepted = client.post("/api/v1/workflows/" + workflow + "/execute", {{"input_data", {{"n", i}}}}, alice_);
+          if (accepted.status != 202) continue;
+          std::lock_guard lock(mutex);
+          ids.push_back(accepted.json()["execution_id"].get<std::string>());
+        }
+      });
+    for (auto& sender : senders) sender.join();
+  }
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kExecutions));
+  host_->stop(SIGKILL); // mid-batch: most executions are waiting out their delay
+  auto previous = std::move(host_);
+  startHost(previous->dataDir());
+
+  HttpClient client(host_->port());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::int64_t completed = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    completed = client.get("/api/v1/executions?status=completed&workflow_id=" + workflow + "&limit=1", alice_).json()["total"];
+    if (completed == kExecutions) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(completed, kExecutions);
+  EXPECT_EQ(storedValue("SELECT COUNT(*) FROM wf_jobs WHERE execution_id <> ?", ""), "0");
+  EXPECT_EQ(storedValue("SELECT COUNT(*) FROM wf_execution_steps WHERE status = 'completed' AND output IS NOT NULL "
+                        "AND step_id <> ?", "none"),
+            std::to_string(3 * kExecutions))
+      << "every step of every execution committed its output";
+  for (int i = 0; i < kExecutions; i += 97) {
+    auto execution = client.get("/api/v1/executions/" + ids[i], alice_).json();
+    EXPECT_EQ(execution["results"]["b"]["output"]["n"], execution["input_data"]["n"]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Executions, ::testing::Values(Backend::Sqlite, Backend::Postgres),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+
+} // namespace
+} // namespace workflows_test
