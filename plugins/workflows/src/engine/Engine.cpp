@@ -648,7 +648,6 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
   const auto& planned = run->plan->steps()[index];
   auto now = nowMs();
   if (output) {
-    run->peakBytes = std::max<std::int64_t>(run->peakBytes, static_cast<std::int64_t>(output->dump().size()));
     if (auto wake = suspendUntil(*output)) {
       step.status = S::Committing;
       auto stepId = planned.id;
@@ -725,9 +724,11 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
   const auto& planned = run->plan->steps()[index];
   step.status = S::Committing;
   auto now = nowMs();
+  auto text = output.dump();
+  run->peakBytes = std::max<std::int64_t>(run->peakBytes, static_cast<std::int64_t>(text.size()));
   auto row = orch::json{{"status", "completed"},
                         {"attempts", step.attempts},
-                        {"output", output.dump()},
+                        {"output", std::move(text)},
                         {"error", nullptr},
                         {"wake_ms", nullptr},
                         {"tokens_used", numberOrNull(output, "tokens_used")},

@@ -240,7 +240,8 @@ bool truthy(const orch::json& value) {
   if (value.is_null()) return false;
   if (value.is_boolean()) return value.get<bool>();
   if (value.is_number()) return value.get<double>() != 0;
-  if (value.is_string() || value.is_array() || value.is_object()) return !value.empty();
+  if (value.is_string()) return !value.get_ref<const std::string&>().empty();
+  if (value.is_array() || value.is_object()) return !value.empty();
   return true;
 }
 
