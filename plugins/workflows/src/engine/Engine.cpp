@@ -40,8 +40,6 @@ struct Engine::Run {
 
 namespace {
 
-using Status = std::string;
-
 std::int64_t threadCpuMicros() {
   timespec now{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
@@ -207,7 +205,7 @@ bool Engine::cancel(const std::string& executionId) {
     run->finished = true; // answers of steps still under way are dropped
   }
   forget(executionId);
-  ended(executionId, "execution_cancelled",
+  ended("execution_cancelled",
         {{"execution_id", executionId},
          {"workflow_id", row["workflow_id"]},
          {"owner_id", row["owner_id"]},
@@ -224,7 +222,6 @@ bool Engine::retry(const std::string& executionId) {
     auto current = store_.execution(executionId, &tx);
     retried = false;
     if (!current) return;
-    auto timeout = (*current)["timeout_ms"];
     retried = store_.updateExecution(executionId,
                                      {{"status", "queued"},
                                       {"error", nullptr},
@@ -809,7 +806,7 @@ void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, 
           plugin_.logError("workflow engine: could not end execution " + run->id + "; its lease will run out and it resumes");
           return;
         }
-        if (*ended) this->ended(run->id, "execution_" + status, payload);
+        if (*ended) this->ended("execution_" + status, payload);
       });
 }
 
@@ -826,8 +823,7 @@ void Engine::forget(const std::string& executionId) {
   runs_.erase(executionId);
 }
 
-void Engine::ended(const std::string& executionId, const std::string& event, const orch::json& payload) {
-  (void)executionId;
+void Engine::ended(const std::string& event, const orch::json& payload) {
   plugin_.publish(event, payload);
   {
     std::lock_guard lock(waitersMutex_);

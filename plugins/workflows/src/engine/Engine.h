@@ -111,7 +111,8 @@ private:
               const std::string& failedStep, std::unique_lock<std::mutex>& lock);
   void abandon(const std::shared_ptr<Run>& run);
   void forget(const std::string& executionId);
-  void ended(const std::string& executionId, const std::string& event, const orch::json& payload);
+  /// Publishes an ending and wakes the sync waiters.
+  void ended(const std::string& event, const orch::json& payload);
   std::int64_t backoff(int attempt, const orch::json& config) const;
   orch::json eventPayload(const Run& run) const;
 
