@@ -16,8 +16,6 @@
 #include <thread>
 #include <unistd.h>
 
-extern char** environ;
-
 namespace orch::test {
 namespace {
 
@@ -47,27 +45,9 @@ HostProcess::HostProcess(Options options) : options_(std::move(options)) {
   }
   args.insert(args.end(), options_.args.begin(), options_.args.end());
 
-  std::vector<std::string> env;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string item(*entry);
-    if (item.rfind("ORCH_", 0) != 0) env.push_back(item); // a test's environment is its own
-  }
+  auto env = ChildProcess::cleanEnvironment();
   for (const auto& [name, value] : options_.env) env.push_back(name + "=" + value);
-
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    int fd = ::open(logFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
+  process_ = ChildProcess(args, env, logFile_);
   if (options_.waitUntilReady) {
     waitUntilListening();
     waitForReady();
@@ -75,7 +55,7 @@ HostProcess::HostProcess(Options options) : options_(std::move(options)) {
 }
 
 HostProcess::~HostProcess() {
-  if (pid_ > 0) stop(SIGKILL);
+  process_.stop(SIGKILL, std::chrono::seconds(20));
   if (ownsDataDir_) std::filesystem::remove_all(dataDir_);
 }
 
@@ -96,11 +76,7 @@ void HostProcess::waitUntilListening() {
       port_ = std::stoi(match[1]);
       return;
     }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("orchestrator exited before listening:\n" + text);
-    }
+    if (process_.exited()) throw std::runtime_error("orchestrator exited before listening:\n" + text);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   throw std::runtime_error("orchestrator did not listen within 30 s:\n" + logs());
@@ -115,40 +91,15 @@ void HostProcess::waitForReady() {
     } catch (const std::exception&) {
       client = HttpClient(port_);
     }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("orchestrator exited before ready:\n" + logs());
-    }
+    if (process_.exited()) throw std::runtime_error("orchestrator exited before ready:\n" + logs());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   throw std::runtime_error("orchestrator not ready within 30 s:\n" + logs());
 }
 
-int HostProcess::waitForExit(std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (pid_ > 0) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return -1;
-}
+int HostProcess::waitForExit(std::chrono::seconds timeout) { return process_.waitForExit(timeout); }
 
-int HostProcess::stop(int signal, std::chrono::seconds timeout) {
-  if (pid_ <= 0) return -1;
-  kill(pid_, signal);
-  auto code = waitForExit(timeout);
-  if (code == -1 && pid_ > 0) {
-    kill(pid_, SIGKILL);
-    code = waitForExit(std::chrono::seconds(5));
-  }
-  return code;
-}
+int HostProcess::stop(int signal, std::chrono::seconds timeout) { return process_.stop(signal, timeout); }
 
 std::string linkedPluginFolder(const std::string& tag, const std::vector<std::string>& pluginFiles) {
   auto dir = std::filesystem::temp_directory_path() / ("orch-" + tag + "-plugins-" + std::to_string(::getpid()));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ChildProcess.h"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -37,8 +39,8 @@ public:
   int stop(int signal = 15, std::chrono::seconds timeout = std::chrono::seconds(20));
   /// Waits for the process to exit on its own (e.g. a refused start).
   int waitForExit(std::chrono::seconds timeout = std::chrono::seconds(20));
-  bool running() const { return pid_ > 0; }
-  int pid() const { return pid_; }
+  bool running() const { return process_.running(); }
+  int pid() const { return process_.pid(); }
   /// Waits until the server listens and sets port() (for a host started
   /// with waitUntilReady = false, which serves /ready before it is ready).
   void waitUntilListening();
@@ -49,7 +51,7 @@ private:
   Options options_;
   std::string dataDir_, logFile_;
   bool ownsDataDir_ = false;
-  int pid_ = -1;
+  ChildProcess process_;
   int port_ = 0;
 };
 

@@ -51,8 +51,9 @@ private:
 
 } // namespace
 
-LocalHttpServer::LocalHttpServer(Handler handler) : handler_(std::move(handler)) {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 256);
+LocalHttpServer::LocalHttpServer(Handler handler, std::string address)
+    : handler_(std::move(handler)), address_(std::move(address)) {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(address_, 0), 256);
   port_ = socket.address().port();
   pool_ = std::make_unique<Poco::ThreadPool>(2, 64);
   auto params = new Poco::Net::HTTPServerParams;

@@ -34,11 +34,14 @@ public:
   };
   using Handler = std::function<Reply(const Request&)>;
 
-  explicit LocalHttpServer(Handler handler = {});
+  /// Listens on `address` (an address of this machine) and a free port.
+  explicit LocalHttpServer(Handler handler = {}, std::string address = "127.0.0.1");
   ~LocalHttpServer();
 
   int port() const { return port_; }
-  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path = "/") const {
+    return "http://" + address_ + ":" + std::to_string(port_) + path;
+  }
   std::vector<Request> requests() const;
   /// The most requests ever in progress at once.
   int maxConcurrent() const { return maxConcurrent_; }
@@ -48,6 +51,7 @@ public:
 
 private:
   Handler handler_;
+  std::string address_;
   int port_ = 0;
   mutable std::mutex mutex_;
   std::vector<Request> requests_;

@@ -4,11 +4,10 @@
 #include "FakeLlmServer.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
+#include "TestCertificate.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 
 namespace {
 
@@ -19,18 +18,9 @@ using orch::test::HttpClient;
 class AiOverTls : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("orch-ai-tls-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
     plugins_ = orch::test::linkedPluginFolder("ai-tls", {ORCH_PLUGIN_DIR "/ai.so", ORCH_FIXTURE_PLUGIN_DIR "/test_kit.so"});
-    // A self-signed certificate for 127.0.0.1, made by the openssl tool.
-    auto command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                   (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " 2>/dev/null";
-    ASSERT_EQ(std::system(command.c_str()), 0);
-    provider_ = std::make_unique<FakeLlmServer>(FakeLlmServer::Tls{(dir_ / "cert.pem").string(), (dir_ / "key.pem").string()});
-  }
-  void TearDown() override {
-    provider_.reset();
-    std::filesystem::remove_all(dir_);
+    provider_ = std::make_unique<FakeLlmServer>(
+        FakeLlmServer::Tls{certificate_.certificateFile(), certificate_.privateKeyFile()});
   }
 
   orch::test::HttpResult callThroughHost(const std::string& extraConfig) {
@@ -42,14 +32,14 @@ protected:
                                         orch::test::testToken("u1", "ai:route"));
   }
 
-  std::filesystem::path dir_;
+  orch::test::TestCertificate certificate_;
   std::string plugins_;
   std::unique_ptr<FakeLlmServer> provider_;
 };
 
 TEST_F(AiOverTls, ATrustedCertificateCarriesTheCall) {
   ASSERT_EQ(provider_->baseUrl().substr(0, 8), "https://");
-  auto answer = callThroughHost("ai.tls.ca_file = " + (dir_ / "cert.pem").string() + "\n");
+  auto answer = callThroughHost("ai.tls.ca_file = " + certificate_.certificateFile() + "\n");
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(answer.json()["response"], "Hello from the fake model");
   ASSERT_EQ(provider_->requestCount(), 1u);

@@ -12,7 +12,9 @@ OutboundRequest requestFrom(const StepSettings& settings, const orch::json& conf
   OutboundRequest request;
   request.url = config["url"].get<std::string>();
   request.method = config.value("method", defaultMethod);
-  for (const auto& [name, value] : config.value("headers", orch::json::object()).items())
+  // Held in a variable: items() of a temporary would iterate a destroyed object.
+  auto headers = config.value("headers", orch::json::object());
+  for (const auto& [name, value] : headers.items())
     request.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
   if (config.contains("timeout") && config["timeout"].is_number())
     request.timeoutMs = static_cast<std::int64_t>(config["timeout"].get<double>() * 1000);

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -54,8 +56,32 @@ protected:
     return execution;
   }
 
+  /// Waits until `count` executions of the workflow completed (or a minute
+  /// passed); returns how many did.
+  std::int64_t waitForCompleted(int port, const std::string& workflowId, std::int64_t count) {
+    HttpClient client(port);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::int64_t completed = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      completed = client.get("/api/v1/executions?status=completed&workflow_id=" + workflowId + "&limit=1", alice_)
+                      .json()
+                      .value("total", std::int64_t(0));
+      if (completed >= count) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return completed;
+  }
+
   std::string extra_;
 };
+
+/// The time `seconds` from now, as RFC 3339 in UTC (whole seconds).
+std::string rfc3339In(int seconds) {
+  auto at = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + seconds;
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
+  return text;
+}
 
 json transform(const std::string& id, const json& mapping, const json& dependencies = json::array()) {
   return {{"id", id}, {"type", "transform"}, {"config", {{"mapping", mapping}}}, {"dependencies", dependencies}};
@@ -227,10 +253,7 @@ TEST_P(Executions, DelaysAreDurableAndScheduledRunsWaitForTheirTime) {
   EXPECT_EQ(done["status"], "completed");
   EXPECT_TRUE(done["results"]["wait"]["output"].contains("resumed_at"));
 
-  auto at = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 2;
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
-  std::string later = text;
+  auto later = rfc3339In(2);
   auto scheduled = execute(workflow, {{"scheduled_at", later}}).json();
   EXPECT_EQ(scheduled["status"], "scheduled");
   EXPECT_EQ(get("/api/v1/executions/" + scheduled["execution_id"].get<std::string>(), alice_).json()["status"], "scheduled");
@@ -337,15 +360,8 @@ TEST_P(Executions, AKilledHostResumesEveryExecutionAndEndsEachExactlyOnce) {
   auto previous = std::move(host_);
   startHost(previous->dataDir());
 
+  EXPECT_EQ(waitForCompleted(host_->port(), workflow, kExecutions), kExecutions);
   HttpClient client(host_->port());
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  std::int64_t completed = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    completed = client.get("/api/v1/executions?status=completed&workflow_id=" + workflow + "&limit=1", alice_).json()["total"];
-    if (completed == kExecutions) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_EQ(completed, kExecutions);
   EXPECT_EQ(storedValue("SELECT COUNT(*) FROM wf_jobs WHERE execution_id <> ?", ""), "0");
   EXPECT_EQ(storedValue("SELECT COUNT(*) FROM wf_execution_steps WHERE status = 'completed' AND output IS NOT NULL "
                         "AND step_id <> ?", "none"),
@@ -355,6 +371,64 @@ TEST_P(Executions, AKilledHostResumesEveryExecutionAndEndsEachExactlyOnce) {
     auto execution = client.get("/api/v1/executions/" + ids[i], alice_).json();
     EXPECT_EQ(execution["results"]["b"]["output"]["n"], execution["input_data"]["n"]);
   }
+}
+
+TEST_P(Executions, TwoHostsOnOnePostgresShareTheQueueAndRunEachStepOnce) {
+  if (GetParam() != Backend::Postgres) GTEST_SKIP() << "SQLite is one host's own file";
+  constexpr int kPerHost = 40;
+  std::mutex mutex;
+  std::map<std::string, int> calls; // execution id -> api_call requests
+  LocalHttpServer api([&](const LocalHttpServer::Request& request) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::lock_guard lock(mutex);
+    ++calls[json::parse(request.body).value("execution", "")];
+    return LocalHttpServer::Reply{};
+  });
+  auto expectOneCallEach = [&](const std::vector<std::string>& ids) {
+    std::lock_guard lock(mutex);
+    for (const auto& id : ids) EXPECT_EQ(calls[id], 1) << "execution " << id << " called the API " << calls[id] << " times";
+  };
+  // Hosts behind one load balancer share the token key, as well as the database.
+  extra_ = "steps.api_call.allow_private_networks = true\nauth.jwt_secret = shared-secret-of-both-hosts-0123456789\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  HostProcess second({.pluginsDir = pluginsDir(), .config = "ratelimit.enabled = false\n" + extraConfig(), .env = env_});
+  auto workflow = createWorkflow(json::array(
+      {transform("a", {{"n", "{{n}}"}}),
+       {{"id", "pause"}, {"type", "delay"}, {"config", {{"seconds", 2}}}, {"dependencies", {"a"}}},
+       {{"id", "call"}, {"type", "api_call"}, {"dependencies", {"pause"}},
+        {"config", {{"url", api.url("/record")}, {"method", "POST"}, {"body", {{"execution", "{{execution.id}}"}}}}}},
+       transform("b", {{"status", "{{steps.call.output.status_code}}"}}, {"call"})}));
+  ASSERT_FALSE(workflow.empty());
+  auto submit = [&](int port, const json& extra) {
+    std::vector<std::string> ids;
+    HttpClient client(port);
+    for (int i = 0; i < kPerHost; ++i) {
+      json body = {{"input_data", {{"n", i}}}};
+      body.update(extra);
+      auto accepted = client.post("/api/v1/workflows/" + workflow + "/execute", body, alice_);
+      EXPECT_EQ(accepted.status, 202) << accepted.body;
+      ids.push_back(accepted.json().value("execution_id", ""));
+    }
+    return ids;
+  };
+  auto ids = submit(host_->port(), json::object());
+  auto onSecond = submit(second.port(), json::object());
+  ids.insert(ids.end(), onSecond.begin(), onSecond.end());
+  // The first host dies while all its executions wait out their delay: the
+  // second must take them over once their leases lapse.
+  ASSERT_TRUE(api.requests().empty()) << "no call may be in flight at the kill";
+  host_->stop(SIGKILL);
+  EXPECT_EQ(waitForCompleted(second.port(), workflow, 2 * kPerHost), 2 * kPerHost);
+  expectOneCallEach(ids);
+  EXPECT_EQ(storedValue("SELECT COUNT(*) FROM wf_jobs WHERE execution_id <> ?", ""), "0");
+
+  // Two live hosts: scheduled runs belong to no host until one of the two
+  // polls claims them; still each runs once.
+  startHost();
+  auto scheduled = submit(second.port(), {{"scheduled_at", rfc3339In(1)}});
+  EXPECT_EQ(waitForCompleted(second.port(), workflow, 3 * kPerHost), 3 * kPerHost);
+  expectOneCallEach(scheduled);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Executions, ::testing::Values(Backend::Sqlite, Backend::Postgres),

@@ -57,10 +57,12 @@ protected:
 
   /// Config lines a test suite adds to every host it starts.
   virtual std::string extraConfig() const { return ""; }
+  /// The plugins a test suite's hosts load.
+  virtual std::string pluginsDir() const { return pluginFolder(); }
 
   /// Starts the host (again): on `dataDir` when given (a restart), on the same database.
   void startHost(const std::string& dataDir = "") {
-    host_ = std::make_unique<HostProcess>(HostProcess::Options{.pluginsDir = pluginFolder(),
+    host_ = std::make_unique<HostProcess>(HostProcess::Options{.pluginsDir = pluginsDir(),
                                                                .config = "ratelimit.enabled = false\n" + extraConfig(),
                                                                .env = env_,
                                                                .dataDir = dataDir});
