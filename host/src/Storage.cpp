@@ -43,6 +43,7 @@
 #include <mutex>
 #include <optional>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 
 namespace orch::host {
@@ -208,24 +209,24 @@ public:
   // instead of waiting for the busy timeout.
   std::string beginStatement() const override { return "BEGIN IMMEDIATE"; }
 
+  // Statements are prepared once per connection and kept: parsing the SQL
+  // again for each run was a fifth of a busy host's time.
   Result run(Session& session, const std::string& sql, const std::vector<Param>& params) const override {
     sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
-    sqlite3_stmt* prepared = nullptr;
-    const char* tail = nullptr;
-    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &prepared, &tail) != SQLITE_OK) {
-      throw failure(db, sql);
-    }
-    const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> statement(prepared, &sqlite3_finalize);
+    auto [statement, keep] = prepared(db, sql);
     if (!statement) return {}; // only comments
-    if (!splitStatements(std::string(tail, sql.data() + sql.size())).empty()) {
-      throw statementError("SQLite: one statement at a time (use executeScript for several)", sql);
-    }
-    bind(statement.get(), params, sql);
+    // Whatever happens below, the statement is left ready for its next run
+    // (the text parameters it points at, SQLITE_STATIC, are gone after this
+    // call), or finalized when it is not kept.
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> done(
+        statement, keep ? +[](sqlite3_stmt* s) { return sqlite3_reset(s) | sqlite3_clear_bindings(s); }
+                        : &sqlite3_finalize);
+    bind(statement, params, sql);
 
     Result result;
     const sqlite3_int64 changesBefore = sqlite3_total_changes64(db);
     int status = SQLITE_OK;
-    while ((status = sqlite3_step(statement.get())) == SQLITE_ROW) result.rows.push_back(row(statement.get()));
+    while ((status = sqlite3_step(statement)) == SQLITE_ROW) result.rows.push_back(row(statement));
     if (status != SQLITE_DONE) throw failure(db, sql);
     // changes() keeps the count of the last INSERT, UPDATE or DELETE, even
     // when this statement was none of them.
@@ -233,7 +234,48 @@ public:
     return result;
   }
 
+  ~SqliteDialect() override {
+    // The pool closed its connections before (sqlite3_close_v2 keeps them
+    // while statements live): finalizing the last statement frees each.
+    for (auto& [db, statements] : _statements)
+      for (auto& [sql, statement] : statements) sqlite3_finalize(statement);
+  }
+
 private:
+  /// At most this many statements are kept per connection, so that SQL
+  /// whose text keeps changing cannot grow memory without end.
+  static constexpr std::size_t kStatementsPerConnection = 256;
+
+  /// The statement for `sql` on this connection (nullptr for SQL that is
+  /// only comments), and whether it is kept for later runs. A connection is
+  /// used by one thread at a time, so only the map needs the lock.
+  std::pair<sqlite3_stmt*, bool> prepared(sqlite3* db, const std::string& sql) const {
+    {
+      std::lock_guard lock(_statementsMutex);
+      auto& statements = _statements[db];
+      if (auto found = statements.find(sql); found != statements.end()) return {found->second, true};
+    }
+    sqlite3_stmt* statement = nullptr;
+    const char* tail = nullptr;
+    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement,
+                           &tail) != SQLITE_OK) {
+      throw failure(db, sql);
+    }
+    if (!statement) return {nullptr, false};
+    if (!splitStatements(std::string(tail, sql.data() + sql.size())).empty()) {
+      sqlite3_finalize(statement);
+      throw statementError("SQLite: one statement at a time (use executeScript for several)", sql);
+    }
+    std::lock_guard lock(_statementsMutex);
+    auto& statements = _statements[db];
+    if (statements.size() >= kStatementsPerConnection) return {statement, false};
+    statements.emplace(sql, statement);
+    return {statement, true};
+  }
+
+  mutable std::mutex _statementsMutex;
+  mutable std::unordered_map<sqlite3*, std::unordered_map<std::string, sqlite3_stmt*>> _statements;
+
   static StorageError failure(sqlite3* db, const std::string& sql) {
     return statementError(std::string("SQLite: ") + sqlite3_errmsg(db), sql);
   }
@@ -521,13 +563,21 @@ std::string withoutSecret(std::string message, const std::string& secret) {
 class PreparingSessionPool final : public Poco::Data::SessionPool {
 public:
   PreparingSessionPool(const Target& target, const Storage::Options& options)
-      : SessionPool(target.connector, target.connectionString, options.poolMin, options.poolMax),
+      : SessionPool(target.connector, target.connectionString, options.poolMin, options.poolMax,
+                    idleSeconds(*target.dialect)),
         _dialect(*target.dialect) {}
 
 protected:
   void customizeSession(Session& session) override { _dialect.prepareSession(session); }
 
 private:
+  /// How long an idle session stays open. SQLite connections are cheap and
+  /// hold the prepared statements the dialect keeps for them (released only
+  /// with the dialect), so they stay for a week; a server's, a minute.
+  static int idleSeconds(const Dialect& dialect) {
+    return dialect.backend() == Storage::Backend::SQLite ? 7 * 24 * 3600 : 60;
+  }
+
   const Dialect& _dialect;
 };
 

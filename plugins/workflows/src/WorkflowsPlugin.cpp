@@ -170,7 +170,7 @@ struct State {
 void init(orch::Plugin& plugin) {
   registerMigrations(plugin);
   auto state = std::make_shared<State>(plugin);
-  registerBuiltinSteps(plugin, state->stepSettings);
+  state->engine.runLocally(registerBuiltinSteps(plugin, state->stepSettings));
   registerWorkflowRoutes(plugin, state->store, state->catalog);
   registerTemplateRoutes(plugin, state->templates, state->store, state->catalog);
   registerExecutionRoutes(plugin, state->store, state->engine);

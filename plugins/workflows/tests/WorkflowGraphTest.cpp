@@ -1,5 +1,6 @@
 // WorkflowGraph: the seeds' three request shapes, the exact fields of their
 // errors, cycles in very large graphs, and the two response renderings.
+#include "SeedWorkflows.h"
 #include "WorkflowGraph.h"
 
 #include <gtest/gtest.h>
@@ -14,64 +15,9 @@ using workflows::WorkflowGraph;
 
 namespace {
 
-// Seed 000, POST /api/workflows, as the seed shows it.
-const json kSeed000Create = json::parse(R"({
-  "name": "New Workflow",
-  "description": "Description of the workflow",
-  "category": "automation",
-  "steps": [
-    {
-      "type": "ai_prompt",
-      "name": "Generate Response",
-      "config": {"prompt": "Analyze the following customer feedback:", "model": "gpt-4", "max_tokens": 500},
-      "position": { "x": 100, "y": 100 }
-    },
-    {
-      "type": "email",
-      "name": "Send Summary",
-      "config": {"template": "summary-template", "to": "manager@company.com"},
-      "position": { "x": 300, "y": 100 },
-      "dependencies": ["step-1"]
-    }
-  ]
-})");
-
-// Seed 000, the curl example: explicit ids.
-const json kSeed000Onboarding = json::parse(R"({
-  "name": "Customer Onboarding Automation",
-  "description": "Automated workflow for new customer onboarding",
-  "category": "customer_service",
-  "steps": [
-    {"id": "welcome-email", "type": "email", "name": "Send Welcome Email",
-     "config": {"template": "welcome-template", "to": "{{customer_email}}", "subject": "Welcome to Auterity!"},
-     "position": {"x": 100, "y": 100}},
-    {"id": "setup-account", "type": "api_call", "name": "Setup Customer Account",
-     "config": {"url": "https://api.crm.com/customers", "method": "POST",
-                "headers": {"Authorization": "Bearer crm-token"},
-                "body": {"email": "{{customer_email}}", "name": "{{customer_name}}", "source": "auterity_onboarding"}},
-     "position": {"x": 300, "y": 100}, "dependencies": ["welcome-email"]},
-    {"id": "ai-personalization", "type": "ai_prompt", "name": "Generate Personalized Content",
-     "config": {"prompt": "Create personalized content for {{customer_name}} based on their industry: {{customer_industry}}",
-                "model": "gpt-4", "max_tokens": 300},
-     "position": {"x": 500, "y": 100}, "dependencies": ["setup-account"]}
-  ]
-})");
-
-// Seed 001, POST /api/workflows.
-const json kSeed001Create = json::parse(R"({
-  "name": "Customer Follow-up Workflow",
-  "description": "Automated customer follow-up process",
-  "definition": {
-    "nodes": [
-      {"id": "start", "type": "start", "data": {"label": "Start Process"}, "position": { "x": 100, "y": 100 }},
-      {"id": "send_email", "type": "email",
-       "data": {"label": "Send Follow-up Email", "to": "{{customer_email}}", "template": "follow_up_template"},
-       "position": { "x": 300, "y": 100 }}
-    ],
-    "edges": [{"id": "e1", "source": "start", "target": "send_email"}]
-  },
-  "is_active": true
-})");
+const json kSeed000Create = workflows_seeds::seed000Create();
+const json kSeed000Onboarding = workflows_seeds::seed000Onboarding();
+const json kSeed001Create = workflows_seeds::seed001FollowUp();
 
 // Seed 001, GET /api/templates/{id}: a node without a position.
 const json kSeed001Template = json::parse(R"({

@@ -60,13 +60,17 @@ void CommitQueue::commit(std::deque<Piece>& batch) {
   std::vector<std::exception_ptr> outcomes(batch.size());
   try {
     db_.transaction([&](orch::Transaction& tx) {
+      ++transactionNumber_;
       for (std::size_t i = 0; i < batch.size(); ++i) batch[i].work(tx);
     });
   } catch (...) {
     // Replay alone, so only the piece that fails learns of it.
     for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
-        db_.transaction([&](orch::Transaction& tx) { batch[i].work(tx); });
+        db_.transaction([&](orch::Transaction& tx) {
+          ++transactionNumber_;
+          batch[i].work(tx);
+        });
       } catch (...) {
         outcomes[i] = std::current_exception();
       }

@@ -3,6 +3,7 @@
 #include <orchestrator/plugin.hpp>
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -33,6 +34,10 @@ public:
   void run(Work work);
   /// Commits what is queued, then stops the writer. Later posts fail at once.
   void stop();
+  /// Which transaction the writer is in (a new number for each, replays
+  /// included): lets work skip what an earlier piece of the same
+  /// transaction already did. Read it on the writer thread only.
+  std::uint64_t transactionNumber() const { return transactionNumber_; }
 
 private:
   struct Piece {
@@ -48,6 +53,7 @@ private:
   std::condition_variable wake_;
   std::deque<Piece> queue_;
   bool stopping_ = false;
+  std::uint64_t transactionNumber_ = 0;
   std::thread writer_;
 };
 

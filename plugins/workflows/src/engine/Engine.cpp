@@ -21,6 +21,7 @@ struct Engine::StepState {
   std::int64_t limitMs = 0;      ///< the running attempt's time limit
   std::int64_t wakeMs = 0;       ///< when a waiting step goes on
   bool suspended = false;        ///< waiting because the step asked to (delay), not for a retry
+  bool provisional = false;      ///< committing a pure step's output, which pure steps may already use
   orch::json output;             ///< a suspended step's output, kept for when it wakes
   std::string startedAt;
 };
@@ -36,6 +37,9 @@ struct Engine::Run {
   std::int64_t startedMs = 0, deadlineMs = 0, cpuMicros = 0, peakBytes = 0;
   std::vector<StepState> steps;
   bool finished = false; ///< ended, cancelled, released or lost: nothing more happens here
+  // The lease as last checked by the writer thread (only it touches these).
+  std::uint64_t leaseCheckedIn = 0; ///< CommitQueue::transactionNumber() of the check
+  bool leaseHeld = false;
 };
 
 namespace {
@@ -63,6 +67,10 @@ std::optional<std::int64_t> suspendUntil(const orch::json& output) {
   if (found->is_string()) return clock::parseRfc3339(found->get<std::string>());
   return std::nullopt;
 }
+
+/// Steps that only compute from their inputs: nothing outside the engine
+/// sees them run, so running one again (after a crash) changes nothing.
+bool pureStep(const std::string& type) { return type == "transform" || type == "condition" || type == "start"; }
 
 orch::json numberOrNull(const orch::json& output, const char* key) {
   if (!output.is_object()) return nullptr;
@@ -472,7 +480,7 @@ void Engine::adopt(const ExecutionStore::Job& job) {
   auto started = std::make_shared<bool>(false);
   commits_.post(
       [this, run, now, started](orch::Transaction& tx) {
-        *started = store_.renewLease(run->jobId, owner_, now + settings_.leaseMs, tx) &&
+        *started = holdsLease(*run, tx) &&
                    store_.updateExecution(run->id,
                                           {{"status", "running"},
                                            {"started_at", clock::rfc3339(now)},
@@ -507,7 +515,7 @@ void Engine::resume(const std::shared_ptr<Run>& run) {
   dispatch(run);
 }
 
-void Engine::dispatch(const std::shared_ptr<Run>& run) {
+void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
   using S = StepState::Status;
   std::unique_lock lock(run->mutex);
   if (run->finished) return;
@@ -536,14 +544,20 @@ void Engine::dispatch(const std::shared_ptr<Run>& run) {
       auto& step = run->steps[i];
       if (step.status != S::Pending || std::find(ready.begin(), ready.end(), i) != ready.end()) continue;
       const auto& incoming = plan.steps()[i].incoming;
+      // A pure step may run on outputs still being committed: it has no
+      // effect outside, and after a crash it runs again on the same inputs.
+      // Any other step waits until everything it follows is committed, so
+      // that what it does is never based on outputs a crash could take back.
+      bool pure = pureStep(plan.steps()[i].type);
       bool settled = true, reached = incoming.empty();
       for (const auto& edge : incoming) {
-        auto from = run->steps[edge.from].status;
-        if (from != S::Completed && from != S::Skipped) {
+        const auto& before = run->steps[edge.from];
+        bool done = before.status == S::Completed || (pure && before.provisional && before.status == S::Committing);
+        if (!done && before.status != S::Skipped) {
           settled = false;
           break;
         }
-        if (from == S::Completed && !reached) {
+        if (done && !reached) {
           const auto& fromId = plan.steps()[edge.from].id;
           reached = plan.taken(edge.from, i, run->scope["steps"][fromId]["output"], [&](const std::string& expression) {
             try {
@@ -581,9 +595,27 @@ void Engine::dispatch(const std::shared_ptr<Run>& run) {
     auto limit = secondsSetting(plan.steps()[i].config, "timeout").value_or(settings_.stepTimeoutMs);
     step.limitMs = limit;
     step.deadlineMs = now + limit;
-    post(run->priority, [this, run, i, token = step.token] { runStep(run, i, token); });
+    if (i != ready.front() || !runHere) post(run->priority, [this, run, i, token = step.token] { runStep(run, i, token); });
   }
-  if (!ready.empty()) return;
+  if (!ready.empty()) {
+    // The caller's thread goes on with the first step itself: a chain of
+    // steps then runs without a hand-over to another worker per step. The
+    // depth is bounded, since each step nests another call.
+    thread_local int depth = 0;
+    if (runHere && depth < 32) {
+      auto first = ready.front();
+      auto token = run->steps[first].token;
+      lock.unlock();
+      ++depth;
+      runStep(run, first, token);
+      --depth;
+    } else if (runHere) {
+      post(run->priority, [this, run, first = ready.front(), token = run->steps[ready.front()].token] {
+        runStep(run, first, token);
+      });
+    }
+    return;
+  }
   // Nothing new to run: end, wait, or leave it to what is under way.
   bool inFlight = false, failed = false;
   std::int64_t earliestWake = 0;
@@ -603,6 +635,18 @@ void Engine::dispatch(const std::shared_ptr<Run>& run) {
     return;
   }
   if (!failed) finish(run, "completed", "", "", lock);
+}
+
+bool Engine::holdsLease(Run& run, orch::Transaction& tx) {
+  // Renewed once per transaction: the pieces of one batch that belong to the
+  // same run share the answer (a failed batch is replayed in new transactions,
+  // which check again).
+  auto number = commits_.transactionNumber();
+  if (run.leaseCheckedIn != number) {
+    run.leaseHeld = store_.renewLease(run.jobId, owner_, nowMs() + settings_.leaseMs, tx);
+    run.leaseCheckedIn = number;
+  }
+  return run.leaseHeld;
 }
 
 void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token) {
@@ -626,10 +670,13 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   std::optional<orch::json> output;
   std::string error;
   try {
-    output = plugin_.runStep(planned.type, context);
+    auto local = localSteps_.find(planned.type);
+    output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
   } catch (const std::exception& e) {
     error = e.what();
     if (error.empty()) error = "Step '" + planned.id + "' failed";
+  } catch (...) {
+    error = "Step '" + planned.id + "' failed";
   }
   attemptEnded(run, index, token, std::move(output), error, threadCpuMicros() - cpuStart);
 }
@@ -656,7 +703,7 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
                                               {"wake_ms", *wake},
                                               {"started_at", step.startedAt}},
            saved](orch::Transaction& tx) {
-            *saved = store_.renewLease(run->jobId, owner_, nowMs() + settings_.leaseMs, tx);
+            *saved = holdsLease(*run, tx);
             if (*saved) store_.saveStep(run->id, stepId, row, tx);
           },
           [this, run, index, wake = *wake, out = *output, saved](std::exception_ptr error) {
@@ -674,6 +721,11 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
       return;
     }
     completeStep(run, index, std::move(*output), lock);
+    // What follows a pure step need not wait for its commit (see dispatch).
+    if (step.provisional) {
+      lock.unlock();
+      dispatch(run, true);
+    }
     return;
   }
   // A failed attempt: again after a backoff, or the end of the execution.
@@ -689,7 +741,7 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
         [this, run, stepId, saved,
          row = orch::json{{"status", "retrying"}, {"attempts", step.attempts}, {"error", error}, {"wake_ms", wake},
                           {"started_at", step.startedAt}}](orch::Transaction& tx) {
-          *saved = store_.renewLease(run->jobId, owner_, nowMs() + settings_.leaseMs, tx);
+          *saved = holdsLease(*run, tx);
           if (*saved) store_.saveStep(run->id, stepId, row, tx);
         },
         [this, run, index, wake, saved](std::exception_ptr error) {
@@ -709,7 +761,7 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
   auto row = orch::json{{"status", "failed"},       {"attempts", step.attempts}, {"error", error},
                         {"started_at", step.startedAt}, {"completed_at", clock::rfc3339(now)}};
   commits_.post([this, run, stepId, row](orch::Transaction& tx) {
-    if (store_.renewLease(run->jobId, owner_, nowMs() + settings_.leaseMs, tx)) store_.saveStep(run->id, stepId, row, tx);
+    if (holdsLease(*run, tx)) store_.saveStep(run->id, stepId, row, tx);
   });
   finish(run, "failed", "Step '" + stepId + "' failed: " + error, stepId, lock);
 }
@@ -732,28 +784,37 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
                         {"cost", numberOrNull(output, "cost")},
                         {"started_at", step.startedAt.empty() ? clock::rfc3339(now) : step.startedAt},
                         {"completed_at", clock::rfc3339(now)}};
+  // In the scope at once: only pure steps read it before the commit (see dispatch).
+  step.provisional = pureStep(planned.type);
+  run->scope["steps"][planned.id] = {{"output", std::move(output)}, {"status", "completed"}};
   auto saved = std::make_shared<bool>(false);
   commits_.post(
       [this, run, stepId = planned.id, row, saved](orch::Transaction& tx) {
-        *saved = store_.renewLease(run->jobId, owner_, nowMs() + settings_.leaseMs, tx);
+        *saved = holdsLease(*run, tx);
         if (*saved) store_.saveStep(run->id, stepId, row, tx);
       },
-      [this, run, index, output = std::move(output), saved](std::exception_ptr error) mutable {
+      [this, run, index, saved](std::exception_ptr error) {
         if (error || !*saved) return abandon(run);
-        orch::json event;
         {
           std::lock_guard lock(run->mutex);
           if (run->finished) return;
-          const auto& done = run->plan->steps()[index];
           run->steps[index].status = S::Completed;
-          event = eventPayload(*run);
-          event["step_id"] = done.id;
-          event["step_name"] = done.name;
-          event["step_type"] = done.type;
-          run->scope["steps"][done.id] = {{"output", std::move(output)}, {"status", "completed"}};
+          run->steps[index].provisional = false;
         }
-        plugin_.publish("step_completed", event);
-        dispatch(run);
+        // The rest off the writer thread: it has other runs' commits to make.
+        post(run->priority, [this, run, index] {
+          orch::json event;
+          {
+            std::lock_guard lock(run->mutex);
+            const auto& done = run->plan->steps()[index];
+            event = eventPayload(*run);
+            event["step_id"] = done.id;
+            event["step_name"] = done.name;
+            event["step_type"] = done.type;
+          }
+          plugin_.publish("step_completed", event);
+          dispatch(run);
+        });
       });
 }
 

@@ -55,6 +55,10 @@ public:
 
   void start();
   void stop();
+  /// Step types of this plugin, called directly rather than through the
+  /// host: the same handlers, without turning the step's context and output
+  /// into text and back. Set before start().
+  void runLocally(std::map<std::string, orch::StepHandler> handlers) { localSteps_ = std::move(handlers); }
 
   /// The plan of a workflow version, built once and shared.
   std::shared_ptr<const Plan> plan(const std::string& workflowId, const std::string& version);
@@ -102,8 +106,13 @@ private:
   std::shared_ptr<Run> makeRun(const orch::json& row, std::shared_ptr<const Plan> plan, const orch::json& stepRows);
   void adopt(const ExecutionStore::Job& job);
   void resume(const std::shared_ptr<Run>& run);
-  void dispatch(const std::shared_ptr<Run>& run);
+  /// Starts what is ready, ends or releases the run when nothing is left.
+  /// `runHere`: the calling worker runs the first ready step itself.
+  void dispatch(const std::shared_ptr<Run>& run, bool runHere = false);
   void runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token);
+  /// On the writer, inside a transaction: whether this host still holds the
+  /// run's lease, renewing it.
+  bool holdsLease(Run& run, orch::Transaction& tx);
   void attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
                     std::optional<orch::json> output, const std::string& error, std::int64_t cpuMicros);
   void completeStep(const std::shared_ptr<Run>& run, std::size_t index, orch::json output, std::unique_lock<std::mutex>& lock);
@@ -123,6 +132,7 @@ private:
   const std::string owner_; ///< this host's lease-holder id, new each start
   NotifyHandler notify_;
 
+  std::map<std::string, orch::StepHandler> localSteps_;
   std::mutex plansMutex_;
   std::map<std::string, std::shared_ptr<const Plan>> plans_;
   std::mutex rawKeysMutex_;

@@ -2,12 +2,11 @@
 
 #include "BuiltinStepTypes.h"
 
-#include <map>
-
 namespace workflows {
 
-void registerBuiltinSteps(orch::Plugin& plugin, std::shared_ptr<const StepSettings> settings) {
-  const std::map<std::string, orch::StepHandler> handlers = {
+std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plugin,
+                                                              std::shared_ptr<const StepSettings> settings) {
+  std::map<std::string, orch::StepHandler> handlers = {
       {"start", steps::start},
       {"transform", steps::transform},
       {"condition", steps::condition},
@@ -19,6 +18,7 @@ void registerBuiltinSteps(orch::Plugin& plugin, std::shared_ptr<const StepSettin
   };
   for (const auto& type : builtinStepTypes())
     plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name));
+  return handlers;
 }
 
 } // namespace workflows

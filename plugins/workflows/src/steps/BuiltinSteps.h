@@ -4,15 +4,19 @@
 
 #include <orchestrator/plugin.hpp>
 
+#include <map>
 #include <memory>
+#include <string>
 
 namespace workflows {
 
 /// Registers the built-in step types (BuiltinStepTypes.h) with their
-/// handlers: the engine runs them through the host like any plugin's steps.
+/// handlers, so that any plugin can run them through the host, and returns
+/// the handlers for this plugin's engine to call directly.
 /// `settings` is shared and may be completed later (the webhook secret,
 /// read from storage at start).
-void registerBuiltinSteps(orch::Plugin& plugin, std::shared_ptr<const StepSettings> settings);
+std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plugin,
+                                                              std::shared_ptr<const StepSettings> settings);
 
 namespace steps {
 // One handler per step type, each in its own file under steps/.

@@ -6,6 +6,7 @@
 #include "LocalHttpServer.h"
 #include "SmtpServer.h"
 #include "WorkflowsHost.h"
+#include "../SeedWorkflows.h"
 
 #include <chrono>
 #include <thread>
@@ -79,24 +80,7 @@ protected:
 TEST_P(SeedExamples, Seed000CustomerOnboardingSendsMailCallsTheCrmAndPersonalizes) {
   llm_.setDefaultReply({.text = "Tailored tips for a Technology company", .promptTokens = 40, .completionTokens = 25});
   // Seed 000's "Complete Workflow Creation Example", the CRM URL pointing here.
-  auto workflow = json::parse(R"json({
-    "name": "Customer Onboarding Automation",
-    "description": "Automated workflow for new customer onboarding",
-    "category": "customer_service",
-    "steps": [
-      {"id": "welcome-email", "type": "email", "name": "Send Welcome Email",
-       "config": {"template": "welcome-template", "to": "{{customer_email}}", "subject": "Welcome to Auterity!"},
-       "position": {"x": 100, "y": 100}},
-      {"id": "setup-account", "type": "api_call", "name": "Setup Customer Account",
-       "config": {"url": "CRM_URL", "method": "POST", "headers": {"Authorization": "Bearer crm-token"},
-                  "body": {"email": "{{customer_email}}", "name": "{{customer_name}}", "source": "auterity_onboarding"}},
-       "position": {"x": 300, "y": 100}, "dependencies": ["welcome-email"]},
-      {"id": "ai-personalization", "type": "ai_prompt", "name": "Generate Personalized Content",
-       "config": {"prompt": "Create personalized content for {{customer_name}} based on their industry: {{customer_industry}}",
-                  "model": "gpt-4", "max_tokens": 300},
-       "position": {"x": 500, "y": 100}, "dependencies": ["setup-account"]}
-    ]
-  })json");
+  auto workflow = workflows_seeds::seed000Onboarding();
   workflow["steps"][1]["config"]["url"] = crm_.url("/customers");
   // Seed 000's "Execute Workflow Example".
   auto execution = runToEnd("/api/workflows", workflow, json::parse(R"json({
@@ -150,20 +134,7 @@ TEST_P(SeedExamples, Seed000CustomerOnboardingSendsMailCallsTheCrmAndPersonalize
 
 TEST_P(SeedExamples, Seed001FollowUpRunsTheDefinitionGraphFromStartToEmail) {
   // Seed 001's "Customer Follow-up Workflow": nodes and edges, config in `data`.
-  auto workflow = json::parse(R"json({
-    "name": "Customer Follow-up Workflow",
-    "description": "Automated customer follow-up process",
-    "definition": {
-      "nodes": [
-        {"id": "start", "type": "start", "data": {"label": "Start Process"}, "position": {"x": 100, "y": 100}},
-        {"id": "send_email", "type": "email",
-         "data": {"label": "Send Follow-up Email", "to": "{{customer_email}}", "template": "follow_up_template"},
-         "position": {"x": 300, "y": 100}}
-      ],
-      "edges": [{"id": "e1", "source": "start", "target": "send_email"}]
-    },
-    "is_active": true
-  })json");
+  auto workflow = workflows_seeds::seed001FollowUp();
   auto execution = runToEnd("/api/workflows", workflow,
                             {{"input_data", {{"customer_email", "ada@example.com"}, {"customer_name", "Ada"}}}});
   ASSERT_EQ(execution["status"], "completed") << execution.dump();
@@ -179,19 +150,7 @@ TEST_P(SeedExamples, Seed000CreateExampleMailsTheModelsSummaryToTheManager) {
   llm_.setDefaultReply({.text = "Customers love the new dashboard."});
   // Seed 000's POST /api/workflows body: no step ids, so the second step's
   // dependency names the first by its place ("step-1").
-  auto workflow = json::parse(R"json({
-    "name": "New Workflow",
-    "description": "Description of the workflow",
-    "category": "automation",
-    "steps": [
-      {"type": "ai_prompt", "name": "Generate Response",
-       "config": {"prompt": "Analyze the following customer feedback:", "model": "gpt-4", "max_tokens": 500},
-       "position": {"x": 100, "y": 100}},
-      {"type": "email", "name": "Send Summary",
-       "config": {"template": "summary-template", "to": "manager@company.com"},
-       "position": {"x": 300, "y": 100}, "dependencies": ["step-1"]}
-    ]
-  })json");
+  auto workflow = workflows_seeds::seed000Create();
   auto execution = runToEnd("/api/workflows", workflow, {{"input_data", json::object()}});
   ASSERT_EQ(execution["status"], "completed") << execution.dump();
   auto mail = smtp_.waitForMessages(1);

@@ -2,6 +2,7 @@
 // and the SDK example (whose step type must validate like a built-in one), on
 // SQLite and on PostgreSQL.
 #include "WorkflowsHost.h"
+#include "../SeedWorkflows.h"
 
 namespace {
 
@@ -221,20 +222,7 @@ TEST_P(WorkflowRoutes, AgentWorkflowsAsSeed004SendsThem) {
 }
 
 TEST_P(WorkflowRoutes, Seeds001And002CreateBodiesAndListQueriesAsSent) {
-  auto seed001 = json::parse(R"json({
-  "name": "Customer Follow-up Workflow",
-  "description": "Automated customer follow-up process",
-  "definition": {
-    "nodes": [
-      {"id": "start", "type": "start", "data": {"label": "Start Process"}, "position": { "x": 100, "y": 100 }},
-      {"id": "send_email", "type": "email",
-       "data": {"label": "Send Follow-up Email", "to": "{{customer_email}}", "template": "follow_up_template"},
-       "position": { "x": 300, "y": 100 }}
-    ],
-    "edges": [{"id": "e1", "source": "start", "target": "send_email"}]
-  },
-  "is_active": true
-})json");
+  const auto& seed001 = workflows_seeds::seed001FollowUp();
   auto created = post("/api/workflows", seed001, alice_);
   ASSERT_EQ(created.status, 201) << created.body;
   auto body = created.json();
