@@ -1,9 +1,9 @@
 #include "outbound/OutboundHttp.h"
 
 #include "outbound/NetworkGuard.h"
+#include "outbound/TlsClient.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -12,32 +12,18 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <map>
 #include <memory>
-#include <mutex>
 
 namespace workflows {
 namespace {
 
 constexpr std::size_t kMaxBody = 10 * 1024 * 1024;
 
-Poco::Net::Context::Ptr tlsContext(const std::string& caFile) {
-  static std::mutex mutex;
-  static std::map<std::string, Poco::Net::Context::Ptr> contexts;
-  std::lock_guard lock(mutex);
-  auto& context = contexts[caFile];
-  if (!context) {
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile,
-                                     Poco::Net::Context::VERIFY_RELAXED, 9, true);
-  }
-  return context;
-}
-
 std::unique_ptr<Poco::Net::HTTPClientSession> connectTo(const Poco::URI& uri, const std::string& address,
                                                          const std::string& caFile) {
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (uri.getScheme() == "https") {
-    Poco::Net::SecureStreamSocket socket(tlsContext(caFile));
+    Poco::Net::SecureStreamSocket socket(tlsClientContext(caFile));
     socket.setPeerHostName(uri.getHost()); // certificate checked against the name, not the address
     session = std::make_unique<Poco::Net::HTTPSClientSession>(socket);
   } else {

@@ -1,9 +1,9 @@
 #include "steps/BuiltinSteps.h"
 
 #include "engine/Variables.h"
+#include "outbound/TlsClient.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/MailRecipient.h>
 #include <Poco/Net/SecureSMTPClientSession.h>
@@ -86,9 +86,7 @@ orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const
     session.setTimeout(Poco::Timespan(settings.smtpTimeoutMs * 1000));
     session.login();
     if (settings.smtpStartTls) {
-      Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", settings.smtpCaFile,
-                                                              Poco::Net::Context::VERIFY_RELAXED, 9, true);
-      if (!session.startTLS(context)) throw std::runtime_error("the SMTP server does not offer STARTTLS");
+      if (!session.startTLS(tlsClientContext(settings.smtpCaFile))) throw std::runtime_error("the SMTP server does not offer STARTTLS");
     }
     auto [user, password] = login(plugin, settings, step);
     if (!user.empty()) session.login(Poco::Net::SMTPClientSession::AUTH_PLAIN, user, password);
