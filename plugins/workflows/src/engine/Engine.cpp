@@ -36,6 +36,7 @@ struct Engine::Run {
   int retryCount = 0;
   std::int64_t startedMs = 0, deadlineMs = 0, cpuMicros = 0, peakBytes = 0;
   std::vector<StepState> steps;
+  std::vector<std::size_t> announcing; ///< committed steps whose event and dispatch are still to come
   bool finished = false; ///< ended, cancelled, released or lost: nothing more happens here
   // The lease as last checked by the writer thread (only it touches these).
   std::uint64_t leaseCheckedIn = 0; ///< CommitQueue::transactionNumber() of the check
@@ -652,24 +653,26 @@ bool Engine::holdsLease(Run& run, orch::Transaction& tx) {
 void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token) {
   const auto& planned = run->plan->steps()[index];
   orch::StepContext context;
-  {
-    std::lock_guard lock(run->mutex);
-    if (run->finished || run->steps[index].token != token) return;
-    context.input = run->scope;
-    context.principal = run->principal;
-  }
   context.executionId = run->id;
   context.stepId = planned.id;
-  try {
-    context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
-  } catch (const std::exception& e) {
-    attemptEnded(run, index, token, std::nullopt, e.what(), 0);
-    return;
+  std::unique_lock lock(run->mutex);
+  if (run->finished || run->steps[index].token != token) return;
+  context.principal = run->principal;
+  // A pure step is a few microseconds of CPU: it runs under the run's lock on
+  // the scope itself, lent to its context, instead of on a copy of every
+  // earlier step's output (a copy per step made long workflows quadratic).
+  bool lent = pureStep(planned.type) && localSteps_.count(planned.type);
+  if (lent) {
+    context.input = std::move(run->scope);
+  } else {
+    context.input = run->scope;
+    lock.unlock();
   }
   auto cpuStart = threadCpuMicros();
   std::optional<orch::json> output;
   std::string error;
   try {
+    context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
     auto local = localSteps_.find(planned.type);
     output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
   } catch (const std::exception& e) {
@@ -678,7 +681,12 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   } catch (...) {
     error = "Step '" + planned.id + "' failed";
   }
-  attemptEnded(run, index, token, std::move(output), error, threadCpuMicros() - cpuStart);
+  auto cpuMicros = threadCpuMicros() - cpuStart;
+  if (lent) {
+    run->scope = std::move(context.input);
+    lock.unlock();
+  }
+  attemptEnded(run, index, token, std::move(output), error, cpuMicros);
 }
 
 void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
@@ -774,6 +782,7 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
   step.status = S::Committing;
   auto now = nowMs();
   auto text = output.dump();
+  auto nowText = clock::rfc3339(now);
   run->peakBytes = std::max<std::int64_t>(run->peakBytes, static_cast<std::int64_t>(text.size()));
   auto row = orch::json{{"status", "completed"},
                         {"attempts", step.attempts},
@@ -782,40 +791,49 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
                         {"wake_ms", nullptr},
                         {"tokens_used", numberOrNull(output, "tokens_used")},
                         {"cost", numberOrNull(output, "cost")},
-                        {"started_at", step.startedAt.empty() ? clock::rfc3339(now) : step.startedAt},
-                        {"completed_at", clock::rfc3339(now)}};
+                        {"started_at", step.startedAt.empty() ? nowText : step.startedAt},
+                        {"completed_at", nowText}};
   // In the scope at once: only pure steps read it before the commit (see dispatch).
   step.provisional = pureStep(planned.type);
   run->scope["steps"][planned.id] = {{"output", std::move(output)}, {"status", "completed"}};
   auto saved = std::make_shared<bool>(false);
   commits_.post(
-      [this, run, stepId = planned.id, row, saved](orch::Transaction& tx) {
+      [this, run, stepId = planned.id, row = std::move(row), saved](orch::Transaction& tx) {
         *saved = holdsLease(*run, tx);
         if (*saved) store_.saveStep(run->id, stepId, row, tx);
       },
       [this, run, index, saved](std::exception_ptr error) {
         if (error || !*saved) return abandon(run);
+        bool first = false;
         {
           std::lock_guard lock(run->mutex);
           if (run->finished) return;
           run->steps[index].status = S::Completed;
           run->steps[index].provisional = false;
+          first = run->announcing.empty();
+          run->announcing.push_back(index);
         }
-        // The rest off the writer thread: it has other runs' commits to make.
-        post(run->priority, [this, run, index] {
-          orch::json event;
-          {
-            std::lock_guard lock(run->mutex);
-            const auto& done = run->plan->steps()[index];
-            event = eventPayload(*run);
-            event["step_id"] = done.id;
-            event["step_name"] = done.name;
-            event["step_type"] = done.type;
-          }
-          plugin_.publish("step_completed", event);
-          dispatch(run);
-        });
+        // The rest off the writer thread, which has other runs' commits to
+        // make; one task for all the steps of a run that one batch committed.
+        if (first) post(run->priority, [this, run] { announceCommitted(run); });
       });
+}
+
+void Engine::announceCommitted(const std::shared_ptr<Run>& run) {
+  std::vector<orch::json> events;
+  {
+    std::lock_guard lock(run->mutex);
+    for (auto index : run->announcing) {
+      const auto& done = run->plan->steps()[index];
+      auto& event = events.emplace_back(eventPayload(*run));
+      event["step_id"] = done.id;
+      event["step_name"] = done.name;
+      event["step_type"] = done.type;
+    }
+    run->announcing.clear();
+  }
+  for (const auto& event : events) plugin_.publish("step_completed", event);
+  dispatch(run);
 }
 
 void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,

@@ -78,17 +78,13 @@ void ExecutionStore::deleteJob(const std::string& jobId, orch::Transaction& tx) 
 
 void ExecutionStore::saveStep(const std::string& executionId, const std::string& stepId, const orch::json& columns,
                               orch::Transaction& tx) const {
-  orch::json row = columns;
-  row["execution_id"] = executionId;
-  row["step_id"] = stepId;
-  std::string names, marks, updates;
-  orch::json values = orch::json::array();
-  for (const auto& [column, value] : row.items()) {
-    names += (names.empty() ? "" : ", ") + column;
-    marks += marks.empty() ? "?" : ", ?";
+  std::string names = "execution_id, step_id", marks = "?, ?", updates;
+  orch::json values = orch::json::array({executionId, stepId});
+  for (const auto& [column, value] : columns.items()) {
+    names += ", " + column;
+    marks += ", ?";
     values.push_back(value);
-    if (column != "execution_id" && column != "step_id")
-      updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
+    updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
   }
   db_.execute("INSERT INTO wf_execution_steps (" + names + ") VALUES (" + marks +
                   ") ON CONFLICT (execution_id, step_id) DO UPDATE SET " + updates,
