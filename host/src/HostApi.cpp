@@ -67,6 +67,28 @@ orch_status configGet(orch_host* host, orch_str key, orch_sink* value) {
   return ORCH_OK;
 }
 
+/// Validates a plugin's route and keeps it: the checks every kind of route shares.
+orch_status addRoute(orch_host* host, std::shared_ptr<Route> route, orch_str openapiJson) {
+  route->owner = host->plugin->name;
+  route->reachableAtRoot = route->flags & ORCH_ROUTE_AT_ROOT;
+  try {
+    Router::validate(route->method, route->pathTemplate);
+  } catch (const RouteError& e) {
+    pluginLogger(host).error("route refused: %s", std::string(e.what()));
+    return ORCH_INVALID;
+  }
+  if (openapiJson.len) {
+    route->openapi = nlohmann::json::parse(view(openapiJson), nullptr, false);
+    if (route->openapi.is_discarded() || !route->openapi.is_object()) return ORCH_INVALID;
+  }
+  if (host->manager->routeClaimed(route->method, route->pathTemplate)) {
+    host->plugin->reason = "route " + route->method + " " + route->pathTemplate + " is already registered";
+    return ORCH_CONFLICT;
+  }
+  host->plugin->routes.push_back(std::move(route));
+  return ORCH_OK;
+}
+
 orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
   orch_status status;
   auto accepted = acceptRegistration(host, given, status);
@@ -80,21 +102,6 @@ orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
   route->category = d.category.len ? text(d.category) : "default";
   route->summary = text(d.summary);
   route->flags = d.flags;
-  route->owner = host->plugin->name;
-  try {
-    Router::validate(route->method, route->pathTemplate);
-  } catch (const RouteError& e) {
-    pluginLogger(host).error("route refused: %s", std::string(e.what()));
-    return ORCH_INVALID;
-  }
-  if (d.openapi_json.len) {
-    route->openapi = nlohmann::json::parse(view(d.openapi_json), nullptr, false);
-    if (route->openapi.is_discarded() || !route->openapi.is_object()) return ORCH_INVALID;
-  }
-  if (host->manager->routeClaimed(route->method, route->pathTemplate)) {
-    host->plugin->reason = "route " + route->method + " " + route->pathTemplate + " is already registered";
-    return ORCH_CONFLICT;
-  }
   auto onRequest = d.on_request;
   auto userData = d.user_data;
   route->handler = [onRequest, userData](const orch_request& request, HostResponse& response, std::string& error) {
@@ -103,8 +110,39 @@ orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
     if (status != ORCH_OK) error = message.text;
     return status;
   };
-  host->plugin->routes.push_back(std::move(route));
-  return ORCH_OK;
+  return addRoute(host, std::move(route), d.openapi_json);
+}
+
+orch_status registerWebSocketRoute(orch_host* host, const orch_websocket_route_descriptor* given) {
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
+  if (!d.on_open) return ORCH_INVALID;
+  auto route = std::make_shared<Route>();
+  route->method = "GET";
+  route->pathTemplate = text(d.path_template);
+  route->permission = text(d.permission);
+  route->category = "websocket";
+  route->summary = text(d.summary);
+  route->flags = d.flags & ORCH_ROUTE_AT_ROOT;
+  auto hooks = std::make_shared<WebSocketRoute>();
+  hooks->onOpen = d.on_open;
+  hooks->onMessage = d.on_message;
+  hooks->onClose = d.on_close;
+  hooks->userData = d.user_data;
+  hooks->firstMessageAuth = d.flags & ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH;
+  route->websocket = std::move(hooks);
+  return addRoute(host, std::move(route), {});
+}
+
+orch_status websocketSend(orch_host* host, uint64_t connection, orch_str message) {
+  auto& hub = host->context->websockets;
+  return hub ? hub->send(connection, view(message)) : ORCH_NOT_FOUND;
+}
+
+void websocketClose(orch_host* host, uint64_t connection, int32_t code, orch_str reason) {
+  if (auto& hub = host->context->websockets) hub->close(connection, code, view(reason));
 }
 
 orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* given) {
@@ -391,6 +429,9 @@ const orch_host_api& hostApi() {
       &stepTypesList,
       &stepTypeExecute,
       &responseStream,
+      &registerWebSocketRoute,
+      &websocketSend,
+      &websocketClose,
   };
   return api;
 }

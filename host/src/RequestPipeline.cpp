@@ -1,13 +1,16 @@
 #include "orchestrator/host/RequestPipeline.h"
 
 #include "orchestrator/host/ErrorEnvelope.h"
+#include "orchestrator/host/WebSocketFrames.h"
 
 #include <orchestrator/plugin.hpp>
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 #include <algorithm>
 #include <chrono>
@@ -198,50 +201,38 @@ void RequestPipeline::process(Exchange& exchange) {
   exchange.route = match.route;
   exchange.params = std::move(match.params);
 
-  if (!authenticate(exchange) || !limitRate(exchange) || !authorize(exchange) || !readBody(exchange)) return;
+  if (!authenticate(exchange) || !limitRate(exchange) || !authorize(exchange)) return;
+  if (exchange.route->websocket) return upgradeWebSocket(exchange);
+  if (!readBody(exchange)) return;
   invoke(exchange);
 }
 
 bool RequestPipeline::authenticate(Exchange& exchange) {
   auto& request = exchange.request;
-  std::string authorization = request.get("Authorization", ""); // copies: get() may return its default temporary
-  std::string apiKey = request.get("X-API-KEY", "");
-  auto token = exchange.query.empty() ? std::string() : queryParameter(exchange.query, "token");
-  bool isPublic = exchange.route->isPublic();
-  const auto& authenticator = context_.authenticator;
-
-  orch_status status = ORCH_AUTH_NONE;
-  orch::detail::StringSink principal, message;
-  if (authenticator && !(authorization.empty() && apiKey.empty() && token.empty())) {
-    orch_auth_request auth{};
-    auth.struct_size = sizeof auth;
-    auth.authorization = view(authorization);
-    auth.api_key = view(apiKey);
-    auth.query_token = view(token);
-    auth.client_ip = view(exchange.clientIp);
-    auth.path = view(exchange.routedPath);
-    status = authenticator->onAuthenticate(authenticator->userData, &auth, principal.get(), message.get());
+  Credentials credentials;
+  credentials.authorization = request.get("Authorization", ""); // copies: get() may return its default temporary
+  credentials.apiKey = request.get("X-API-KEY", "");
+  if (!exchange.query.empty()) credentials.token = queryParameter(exchange.query, "token");
+  credentials.clientIp = exchange.clientIp;
+  credentials.path = std::string(exchange.routedPath);
+  auto outcome = orch::host::authenticate(context_, credentials);
+  if (outcome.status == ORCH_OK) {
+    auto& principal = *outcome.principal;
+    exchange.principalJson = std::move(principal.json);
+    exchange.principalId = std::move(principal.id);
+    exchange.permissions = std::move(principal.permissions);
+    exchange.admin = principal.admin;
+    return true;
   }
-  if (status == ORCH_OK) {
-    auto parsed = nlohmann::json::parse(principal.text, nullptr, false);
-    if (parsed.is_object()) {
-      exchange.principalJson = std::move(principal.text);
-      exchange.principalId = parsed.value("id", std::string());
-      for (const auto& p : parsed.value("permissions", nlohmann::json::array()))
-        if (p.is_string()) exchange.permissions.push_back(p.get<std::string>());
-      for (const auto& r : parsed.value("roles", nlohmann::json::array()))
-        if (r == "admin") exchange.admin = true;
-      return true;
-    }
-    httpLogger().error("the authenticator returned a principal that is not a JSON object");
-    status = ORCH_ERROR;
-  }
-  // A public route serves anonymous callers, even with bad credentials.
-  if (isPublic) return true;
-  if (status == ORCH_AUTH_NONE) {
+  // A public route serves anonymous callers, even with bad credentials; a
+  // WebSocket route may wait for credentials in the first message.
+  const auto& websocket = exchange.route->websocket;
+  if (exchange.route->isPublic() || (outcome.status == ORCH_AUTH_NONE && websocket && websocket->firstMessageAuth))
+    return true;
+  if (outcome.status == ORCH_AUTH_NONE) {
     exchange.out.setError(401, "UNAUTHORIZED", "Authentication required");
   } else {
-    exchange.out.setError(401, "UNAUTHORIZED", message.text.empty() ? "Invalid credentials" : message.text);
+    exchange.out.setError(401, "UNAUTHORIZED", outcome.message.empty() ? "Invalid credentials" : outcome.message);
   }
   exchange.extraHeaders.emplace_back("WWW-Authenticate", "Bearer");
   return false;
@@ -269,6 +260,8 @@ bool RequestPipeline::limitRate(Exchange& exchange) {
 bool RequestPipeline::authorize(Exchange& exchange) {
   const auto& permission = exchange.route->permission;
   if (exchange.route->isPublic() || permission.empty() || grants(exchange.permissions, permission)) return true;
+  // Checked once the first message has said who it is (WebSocketHub).
+  if (exchange.route->websocket && exchange.principalId.empty()) return true;
   exchange.out.setError(403, "FORBIDDEN", "Permission '" + permission + "' is required",
                         nlohmann::json{{"required_permission", permission}}.dump());
   return false;
@@ -373,6 +366,74 @@ void RequestPipeline::invoke(Exchange& exchange) {
                        exchange.requestId, error.empty() ? std::string("no message") : error);
     if (!exchange.out.streamed) exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
   }
+}
+
+namespace {
+
+/// Whether a comma-separated header holds `token`, in any case.
+bool headerHasToken(const std::string& header, const std::string& token) {
+  Poco::StringTokenizer tokens(header, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return Poco::icompare(t, token) == 0; });
+}
+
+} // namespace
+
+void RequestPipeline::upgradeWebSocket(Exchange& exchange) {
+  auto& request = exchange.request;
+  auto& hub = *context_.websockets;
+  std::string key = request.get("Sec-WebSocket-Key", "");
+  if (!headerHasToken(request.get("Upgrade", ""), "websocket") || !headerHasToken(request.get("Connection", ""), "upgrade") ||
+      key.empty())
+    return exchange.out.setError(400, "BAD_REQUEST",
+                                 "This is a WebSocket endpoint: send GET with Upgrade: websocket, Connection: Upgrade "
+                                 "and Sec-WebSocket-Key");
+  if (request.get("Sec-WebSocket-Version", "") != "13") {
+    exchange.extraHeaders.emplace_back("Sec-WebSocket-Version", "13");
+    return exchange.out.setError(426, "BAD_REQUEST", "Only WebSocket version 13 is supported");
+  }
+  const auto& route = *exchange.route;
+  WebSocketOpening opening;
+  opening.route = route.websocket;
+  opening.permission = route.permission;
+  opening.routeTemplate = route.pathTemplate;
+  opening.path = std::string(exchange.path);
+  opening.query = std::string(exchange.query);
+  opening.paramsJson = paramsJson(exchange.params);
+  opening.clientIp = exchange.clientIp;
+  opening.requestId = exchange.requestId;
+  bool authenticated = !exchange.principalId.empty();
+  if (authenticated) {
+    if (!hub.admit(exchange.principalId))
+      return exchange.out.setError(429, "RATE_LIMITED",
+                                   "Too many WebSocket connections: at most " +
+                                       std::to_string(hub.settings().maxConnectionsPerUser) + " per user",
+                                   nlohmann::json{{"limit", hub.settings().maxConnectionsPerUser}}.dump());
+    opening.principal = Principal{exchange.principalJson, exchange.principalId, exchange.permissions, exchange.admin};
+  }
+  auto id = hub.create(std::move(opening));
+  if (authenticated) {
+    if (auto refusal = hub.open(id)) {
+      hub.discard(id);
+      return exchange.out.setError(403, "FORBIDDEN", *refusal);
+    }
+  }
+  auto& response = exchange.response;
+  response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SWITCHING_PROTOCOLS);
+  response.set("Upgrade", "websocket");
+  response.set("Connection", "Upgrade");
+  response.set("Sec-WebSocket-Accept", websocket::acceptKey(key));
+  response.set("X-Request-ID", exchange.requestId);
+  response.setContentLength(0);
+  exchange.out.status = 101;
+  exchange.out.streamed = true; // answered here: send() must not answer again
+  try {
+    response.send().flush();
+  } catch (const std::exception&) {
+    hub.close(id, websocket::close_code::kGoingAway, "");
+    return;
+  }
+  // From here the reactor serves the socket and this worker is free.
+  hub.attach(id, static_cast<Poco::Net::HTTPServerRequestImpl&>(request).detachSocket());
 }
 
 bool RequestPipeline::streamChunk(Exchange& exchange, std::string_view chunk) {

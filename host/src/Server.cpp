@@ -66,6 +66,9 @@ std::uint16_t Server::port() const { return http_ ? http_->port() : 0; }
 void Server::start() {
   std::filesystem::create_directories(settings_.dataDir);
   context_.storage = Storage::open({settings_.storageUrl, settings_.dataDir, 1, settings_.storagePoolMax});
+  context_.websockets = std::make_unique<WebSocketHub>(
+      WebSocketSettings::fromConfig(config_), [this](const Credentials& credentials) { return authenticate(context_, credentials); });
+  context_.websockets->start();
 
   // Serve /health and /ready while plugins load.
   bootRouter_ = std::make_unique<Router>();
@@ -122,6 +125,8 @@ void Server::stop() {
     }
     threads_->joinAll();
   }
+  // Before the plugins go: closing a WebSocket calls its plugin's on_close.
+  if (context_.websockets) context_.websockets->stop();
   context_.events.drain();
   plugins_.shutdownAll();
   context_.scheduler.stop();

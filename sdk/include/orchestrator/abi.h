@@ -1,5 +1,5 @@
 /*
- * Orchestrator plugin ABI, version 1 (minor 2).
+ * Orchestrator plugin ABI, version 1 (minor 3).
  *
  * This file is the single source of truth for the contract between the
  * `orchestrator` host and its plugins. It is plain C99 so that a plugin can be
@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 2
+#define ORCH_ABI_MINOR 3
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -116,6 +116,9 @@ typedef struct orch_txn orch_txn;
 #define ORCH_ROUTE_ACCEPTS_FORM 0x2u
 /** Any content type; the host neither checks nor parses the body. */
 #define ORCH_ROUTE_RAW_BODY 0x4u
+/** Also served at the root, without an API prefix ("/ws/executions" as well
+ *  as "/api/v1/ws/executions"). Added in ABI 1.3. */
+#define ORCH_ROUTE_AT_ROOT 0x8u
 
 /** One HTTP request as the host hands it to a route handler. Every view is
  *  borrowed for the duration of on_request. */
@@ -278,6 +281,50 @@ typedef struct orch_service_descriptor {
 /** A job or timer callback, run on a host worker thread. */
 typedef void (*orch_on_job_fn)(void* user_data);
 
+/* ------------------------------------------------------------ WebSockets */
+/* Added in ABI 1.3. The host does the upgrade, the framing, ping/pong,
+ * frame-size and queue limits and the per-user connection limit; after the
+ * upgrade a connection is served by the host's reactor thread, not by an HTTP
+ * worker. A connection is a number, unique for the life of the process. */
+
+/** WebSocket route flag: when the upgrade request carries no credentials, the
+ *  client authenticates with its first message, {"type":"auth","token":"<access
+ *  token or API key>"}; the host closes with 1008 and the reason when that
+ *  message is missing, wrong or later than `websocket.auth_timeout` seconds.
+ *  Without this flag a request without credentials is answered 401. */
+#define ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH 0x100u
+
+/** A client is authenticated and asks to open. `request` is as for
+ *  on_request, except that `path` is the whole request path, API prefix
+ *  included, and the body is empty. Return ORCH_OK to accept; anything else
+ *  refuses with `error_message` as the reason (403 FORBIDDEN before the
+ *  upgrade; close code 1008 after a first-message authentication).
+ *  websocket_send may be called from here: what it queues follows the
+ *  upgrade. Called from an HTTP worker or the WebSocket thread. */
+typedef orch_status (*orch_on_websocket_open_fn)(void* user_data, uint64_t connection, const orch_request* request,
+                                                 orch_sink* error_message);
+/** A text message from the client; `text` is borrowed for the call. Called
+ *  on the WebSocket thread, one message at a time per connection: keep it
+ *  short. */
+typedef void (*orch_on_websocket_message_fn)(void* user_data, uint64_t connection, orch_str text);
+/** The connection is gone (closed by either side, dropped as too slow, or
+ *  at shutdown). Called once for each connection that was accepted; after it
+ *  websocket_send answers ORCH_NOT_FOUND. Any thread. */
+typedef void (*orch_on_websocket_close_fn)(void* user_data, uint64_t connection);
+
+/** A WebSocket route. Borrowed during register_websocket_route. */
+typedef struct orch_websocket_route_descriptor {
+  size_t struct_size;
+  orch_str path_template; /**< as for routes: "/ws/{client_id}" */
+  orch_str permission;    /**< needed to open; empty: any authenticated principal */
+  orch_str summary;       /**< one line for /openapi.json */
+  uint32_t flags;         /**< ORCH_ROUTE_AT_ROOT, ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH */
+  orch_on_websocket_open_fn on_open;
+  orch_on_websocket_message_fn on_message; /**< may be NULL: messages are ignored */
+  orch_on_websocket_close_fn on_close;     /**< may be NULL */
+  void* user_data; /**< owned by the plugin, must live until on_shutdown */
+} orch_websocket_route_descriptor;
+
 /* ------------------------------------------------------- host functions */
 
 /** The table of host functions, handed to the plugin's on_init. Valid until
@@ -418,6 +465,21 @@ typedef struct orch_host_api {
    *  have no effect; the response ends when on_request returns. Returns
    *  ORCH_ERROR once the client has gone away (stop producing then). */
   orch_status (*response_stream)(orch_response* response, const char* ptr, size_t len);
+
+  /* --- Added in ABI 1.3: WebSockets. Check abi_minor >= 3 (or struct_size)
+   *     before calling. --- */
+
+  /** Registers a WebSocket route (GET with an upgrade). Only during on_init.
+   *  ORCH_CONFLICT when a route of that shape is taken. */
+  orch_status (*register_websocket_route)(orch_host* host, const orch_websocket_route_descriptor* route);
+  /** Queues a text message for a connection and returns at once; the reactor
+   *  sends it. ORCH_NOT_FOUND when the connection is gone. When the client
+   *  reads too slowly and its queue passes `websocket.max_queued_bytes`, the
+   *  host drops it (on_close follows) and answers ORCH_ERROR. Any thread. */
+  orch_status (*websocket_send)(orch_host* host, uint64_t connection, orch_str text);
+  /** Closes a connection with a close code (1000 normal, 1008 policy, ...)
+   *  and a reason of at most 123 bytes; on_close follows. Any thread. */
+  void (*websocket_close)(orch_host* host, uint64_t connection, int32_t code, orch_str reason);
 } orch_host_api;
 
 /* ------------------------------------------------------ the entry point */

@@ -510,6 +510,14 @@ using Job = std::function<void()>;
 
 /// The plugin as its init function sees it: registers everything and gives
 /// access to the host's services. Owned by the host (as plugin_state).
+/// A WebSocket route's hooks (ABI 1.3). `open` throws to refuse the client:
+/// the exception's message is the reason it is given.
+struct WebSocketHandlers {
+  std::function<void(std::uint64_t connection, Request& request)> open;
+  std::function<void(std::uint64_t connection, std::string_view text)> message; ///< may be empty
+  std::function<void(std::uint64_t connection)> close;                         ///< may be empty
+};
+
 class Plugin {
 public:
   Plugin(orch_host* host, const orch_host_api* api) : host_(host, api), db_(host_) {}
@@ -557,6 +565,32 @@ private:
   }
 
 public:
+  /// Registers a WebSocket route (ABI 1.3); `options.flags` takes
+  /// ORCH_ROUTE_AT_ROOT and ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH.
+  void websocket(std::string_view path, WebSocketHandlers handlers, RouteOptions options = {}) {
+    if (!host_.has(&orch_host_api::websocket_close))
+      throw std::runtime_error("the host is too old for WebSockets (ABI 1.3)");
+    auto& entry = websockets_.emplace_back(WebSocketEntry{this, std::move(handlers)});
+    orch_websocket_route_descriptor d{};
+    d.struct_size = sizeof d;
+    d.path_template = detail::view(path);
+    d.permission = detail::view(options.permission);
+    d.summary = detail::view(options.summary);
+    d.flags = options.flags;
+    d.on_open = &Plugin::onWebSocketOpen;
+    d.on_message = &Plugin::onWebSocketMessage;
+    d.on_close = &Plugin::onWebSocketClose;
+    d.user_data = &entry;
+    expectOk(host_.api().register_websocket_route(host_.raw(), &d), "WebSocket route " + std::string(path));
+  }
+  /// Queues a text message; false when the connection is gone or was just
+  /// dropped for reading too slowly.
+  bool websocketSend(std::uint64_t connection, std::string_view text) const {
+    return host_.api().websocket_send(host_.raw(), connection, detail::view(text)) == ORCH_OK;
+  }
+  void websocketClose(std::uint64_t connection, int code, std::string_view reason) const {
+    host_.api().websocket_close(host_.raw(), connection, code, detail::view(reason));
+  }
 
   /// Registers a workflow step type with the JSON Schema of its config.
   void stepType(std::string_view name, std::string_view description, const json& configSchema, StepHandler run) {
@@ -823,6 +857,38 @@ private:
     });
   }
 
+  static orch_status onWebSocketOpen(void* user_data, std::uint64_t connection, const orch_request* raw,
+                                     orch_sink* error_message) noexcept {
+    auto* entry = static_cast<WebSocketEntry*>(user_data);
+    try {
+      Request request(entry->plugin->host_, *raw);
+      entry->handlers.open(connection, request);
+      return ORCH_OK;
+    } catch (const std::exception& e) {
+      detail::write(error_message, e.what());
+    } catch (...) {
+      detail::write(error_message, "refused");
+    }
+    return ORCH_ERROR;
+  }
+
+  static void onWebSocketMessage(void* user_data, std::uint64_t connection, orch_str text) noexcept {
+    auto* entry = static_cast<WebSocketEntry*>(user_data);
+    try {
+      if (entry->handlers.message) entry->handlers.message(connection, detail::view(text));
+    } catch (...) {
+      // One bad message must not take the reactor down.
+    }
+  }
+
+  static void onWebSocketClose(void* user_data, std::uint64_t connection) noexcept {
+    auto* entry = static_cast<WebSocketEntry*>(user_data);
+    try {
+      if (entry->handlers.close) entry->handlers.close(connection);
+    } catch (...) {
+    }
+  }
+
   static void onEvent(void* user_data, orch_str topic, orch_str payload) noexcept {
     try {
       (*static_cast<EventHandler*>(user_data))(std::string(detail::view(topic)),
@@ -875,6 +941,11 @@ private:
   Database db_;
   // deques keep element addresses stable; the host holds pointers to them.
   std::deque<RouteEntry> routes_;
+  struct WebSocketEntry {
+    Plugin* plugin;
+    WebSocketHandlers handlers;
+  };
+  std::deque<WebSocketEntry> websockets_;
   std::deque<StepHandler> steps_;
   std::deque<FrameworkAdapter> adapters_;
   std::deque<ServiceHandler> services_;

@@ -5,6 +5,7 @@
 #include "orchestrator/host/NamedRegistry.h"
 #include "orchestrator/host/Scheduler.h"
 #include "orchestrator/host/Storage.h"
+#include "orchestrator/host/WebSocketHub.h"
 
 #include <orchestrator/abi.h>
 
@@ -55,6 +56,7 @@ struct HostContext {
   NamedRegistry<FrameworkAdapter> frameworkAdapters;
   NamedRegistry<Service> services;
   std::optional<Authenticator> authenticator;
+  std::unique_ptr<WebSocketHub> websockets; ///< from Server::start
 };
 
 } // namespace orch::host

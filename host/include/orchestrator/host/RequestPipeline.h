@@ -51,6 +51,8 @@ private:
   struct Exchange;
   void process(Exchange& exchange);
   bool authenticate(Exchange& exchange);
+  /// Hands a WebSocket route's connection to the WebSocketHub.
+  void upgradeWebSocket(Exchange& exchange);
   bool limitRate(Exchange& exchange);
   bool authorize(Exchange& exchange);
   bool readBody(Exchange& exchange);

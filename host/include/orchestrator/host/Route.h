@@ -47,6 +47,8 @@ struct Route {
   std::string owner;        ///< plugin name, or "host"
   bool reachableAtRoot = false; ///< also served without an API prefix (/health, /openapi.json)
   RouteHandler handler;
+  /// Set on a WebSocket route: the pipeline upgrades instead of calling handler.
+  std::shared_ptr<const struct WebSocketRoute> websocket;
 
   bool isPublic() const { return flags & ORCH_ROUTE_PUBLIC; }
 };

@@ -36,7 +36,7 @@ struct Engine::Run {
   int retryCount = 0;
   std::int64_t startedMs = 0, deadlineMs = 0, cpuMicros = 0, peakBytes = 0;
   std::vector<StepState> steps;
-  std::vector<std::size_t> announcing; ///< committed steps whose event and dispatch are still to come
+  bool dispatchPending = false; ///< a task to dispatch after committed steps is on its way
   bool finished = false; ///< ended, cancelled, released or lost: nothing more happens here
   // The lease as last checked by the writer thread (only it touches these).
   std::uint64_t leaseCheckedIn = 0; ///< CommitQueue::transactionNumber() of the check
@@ -805,35 +805,36 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
       [this, run, index, saved](std::exception_ptr error) {
         if (error || !*saved) return abandon(run);
         bool first = false;
+        orch::json event;
         {
           std::lock_guard lock(run->mutex);
-          if (run->finished) return;
-          run->steps[index].status = S::Completed;
-          run->steps[index].provisional = false;
-          first = run->announcing.empty();
-          run->announcing.push_back(index);
+          if (!run->finished) {
+            run->steps[index].status = S::Completed;
+            run->steps[index].provisional = false;
+            first = !run->dispatchPending;
+            run->dispatchPending = true;
+          }
+          const auto& done = run->plan->steps()[index];
+          event = eventPayload(*run);
+          event["step_id"] = done.id;
+          event["step_name"] = done.name;
+          event["step_type"] = done.type;
         }
-        // The rest off the writer thread, which has other runs' commits to
+        // Published here, in commit order, so that clients see every step
+        // before an ending that committed after it (also when the run has
+        // already ended on a provisional output).
+        plugin_.publish("step_completed", event);
+        // Dispatch off the writer thread, which has other runs' commits to
         // make; one task for all the steps of a run that one batch committed.
-        if (first) post(run->priority, [this, run] { announceCommitted(run); });
+        if (first)
+          post(run->priority, [this, run] {
+            {
+              std::lock_guard lock(run->mutex);
+              run->dispatchPending = false;
+            }
+            dispatch(run);
+          });
       });
-}
-
-void Engine::announceCommitted(const std::shared_ptr<Run>& run) {
-  std::vector<orch::json> events;
-  {
-    std::lock_guard lock(run->mutex);
-    for (auto index : run->announcing) {
-      const auto& done = run->plan->steps()[index];
-      auto& event = events.emplace_back(eventPayload(*run));
-      event["step_id"] = done.id;
-      event["step_name"] = done.name;
-      event["step_type"] = done.type;
-    }
-    run->announcing.clear();
-  }
-  for (const auto& event : events) plugin_.publish("step_completed", event);
-  dispatch(run);
 }
 
 void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,

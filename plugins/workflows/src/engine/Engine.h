@@ -116,8 +116,6 @@ private:
   void attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
                     std::optional<orch::json> output, const std::string& error, std::int64_t cpuMicros);
   void completeStep(const std::shared_ptr<Run>& run, std::size_t index, orch::json output, std::unique_lock<std::mutex>& lock);
-  /// Publishes step_completed for the steps just committed, then dispatches.
-  void announceCommitted(const std::shared_ptr<Run>& run);
   void finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,
               const std::string& failedStep, std::unique_lock<std::mutex>& lock);
   void abandon(const std::shared_ptr<Run>& run);

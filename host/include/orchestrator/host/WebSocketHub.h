@@ -1,0 +1,126 @@
+#pragma once
+
+#include "orchestrator/host/Authentication.h"
+
+#include <orchestrator/abi.h>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Net/SocketNotification.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace orch::host {
+
+class Config;
+
+/// The hooks of a WebSocket route (register_websocket_route).
+struct WebSocketRoute {
+  orch_on_websocket_open_fn onOpen = nullptr;
+  orch_on_websocket_message_fn onMessage = nullptr;
+  orch_on_websocket_close_fn onClose = nullptr;
+  void* userData = nullptr;
+  bool firstMessageAuth = false;
+};
+
+/// Limits of `websocket.*` in the config.
+struct WebSocketSettings {
+  std::size_t maxMessageBytes = 64 * 1024;   ///< a bigger message closes with 1009
+  std::size_t maxQueuedBytes = 1024 * 1024;  ///< a client further behind is dropped
+  std::size_t maxConnectionsPerUser = 100;   ///< the next one is refused
+  std::int64_t pingIntervalMs = 30000;       ///< silent for two intervals: dropped
+  std::int64_t authTimeoutMs = 10000;        ///< for the first-message authentication
+
+  static WebSocketSettings fromConfig(const Config& config);
+};
+
+/// What the upgrade request said, kept for on_open.
+struct WebSocketOpening {
+  std::shared_ptr<const WebSocketRoute> route;
+  std::string permission, routeTemplate, path, query, paramsJson, clientIp, requestId;
+  std::optional<Principal> principal; ///< empty until a first-message authentication
+};
+
+/// Every open WebSocket of the host. After the upgrade a connection belongs
+/// to one reactor thread (a Poco SocketReactor over epoll), so ten thousand
+/// idle clients cost memory, not threads. Senders on any thread queue text;
+/// what the socket does not take at once waits in the connection's outbox,
+/// bounded by maxQueuedBytes.
+class WebSocketHub {
+public:
+  /// Turns the token of a first message into a principal.
+  using Authenticator = std::function<Authentication(const Credentials&)>;
+
+  WebSocketHub(WebSocketSettings settings, Authenticator authenticator);
+  ~WebSocketHub();
+  WebSocketHub(const WebSocketHub&) = delete;
+  WebSocketHub& operator=(const WebSocketHub&) = delete;
+
+  void start();
+  /// Closes every connection (1001) and stops the reactor.
+  void stop();
+  const WebSocketSettings& settings() const { return settings_; }
+
+  /// Takes one of the user's connection slots: false when all are in use.
+  bool admit(const std::string& userId);
+
+  /// A connection before its upgrade: messages sent to it wait for attach().
+  std::uint64_t create(WebSocketOpening opening);
+  /// Calls the route's on_open (the principal is known): the refusal's
+  /// reason, or nullopt once accepted.
+  std::optional<std::string> open(std::uint64_t id);
+  /// Forgets a connection refused before the upgrade.
+  void discard(std::uint64_t id);
+  /// Hands the upgraded socket to the reactor.
+  void attach(std::uint64_t id, Poco::Net::StreamSocket socket);
+
+  orch_status send(std::uint64_t id, std::string_view text);
+  void close(std::uint64_t id, int code, std::string_view reason);
+
+  std::size_t size() const;
+
+private:
+  struct Connection;
+  class Reactor;
+
+  std::shared_ptr<Connection> find(std::uint64_t id) const;
+  std::shared_ptr<Connection> findBySocket(const Poco::Net::Socket& socket) const;
+  void onReadable(const Poco::AutoPtr<Poco::Net::ReadableNotification>& notification);
+  void onWritable(const Poco::AutoPtr<Poco::Net::WritableNotification>& notification);
+  void onError(const Poco::AutoPtr<Poco::Net::ErrorNotification>& notification);
+  void receive(const std::shared_ptr<Connection>& connection);
+  /// Handles what a complete message or control frame asks; false once closed.
+  bool handleFrame(const std::shared_ptr<Connection>& connection, int opcode, std::string& payload);
+  void authenticateFirstMessage(const std::shared_ptr<Connection>& connection, const std::string& text);
+  /// Writes what the socket takes now; watches for writability for the rest.
+  /// The connection's mutex is held.
+  bool flushLocked(Connection& connection);
+  bool queue(Connection& connection, std::string frame);
+  /// Sends a close frame and lets the client answer it (`graceful`), or
+  /// drops the socket at once; on_close follows either way.
+  void shut(const std::shared_ptr<Connection>& connection, int code, std::string_view reason, bool graceful);
+  void release(Connection& connection);
+  /// Pings, ping timeouts, first-message deadlines, lingering closes.
+  void maintain();
+
+  WebSocketSettings settings_;
+  Authenticator authenticator_;
+  std::unique_ptr<Reactor> reactor_;
+  std::thread reactorThread_;
+
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+  std::map<const void*, std::shared_ptr<Connection>> bySocket_;
+  std::map<std::string, std::size_t> perUser_;
+  std::uint64_t nextId_ = 1;
+  std::int64_t lastMaintainedMs_ = 0;
+};
+
+} // namespace orch::host

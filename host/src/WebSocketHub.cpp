@@ -1,0 +1,501 @@
+#include "orchestrator/host/WebSocketHub.h"
+
+#include "orchestrator/host/Config.h"
+#include "orchestrator/host/WebSocketFrames.h"
+
+#include <orchestrator/plugin.hpp>
+
+#include <Poco/Logger.h>
+#include <Poco/NObserver.h>
+#include <Poco/Net/SocketReactor.h>
+
+#include <atomic>
+#include <chrono>
+#include <vector>
+
+namespace orch::host {
+namespace {
+
+using namespace websocket;
+using Poco::Net::ErrorNotification;
+using Poco::Net::ReadableNotification;
+using Poco::Net::WritableNotification;
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Poco::Logger& logger() { return Poco::Logger::get("websocket"); }
+
+constexpr std::int64_t kLingerMs = 5000;     ///< how long a closing client may take to answer
+constexpr std::int64_t kMaintainEveryMs = 250;
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+} // namespace
+
+WebSocketSettings WebSocketSettings::fromConfig(const Config& config) {
+  WebSocketSettings s;
+  s.maxMessageBytes = static_cast<std::size_t>(
+      config.getInt("websocket.max_message_bytes", static_cast<long long>(s.maxMessageBytes), 125, 64LL << 20));
+  s.maxQueuedBytes = static_cast<std::size_t>(
+      config.getInt("websocket.max_queued_bytes", static_cast<long long>(s.maxQueuedBytes), 1024, 1LL << 32));
+  s.maxConnectionsPerUser = static_cast<std::size_t>(
+      config.getInt("websocket.max_connections_per_user", static_cast<long long>(s.maxConnectionsPerUser), 1, 1000000));
+  s.pingIntervalMs = static_cast<std::int64_t>(
+      config.getInt("websocket.ping_interval", s.pingIntervalMs / 1000, 1, 3600)) * 1000;
+  s.authTimeoutMs = static_cast<std::int64_t>(config.getInt("websocket.auth_timeout", s.authTimeoutMs / 1000, 1, 3600)) * 1000;
+  return s;
+}
+
+struct WebSocketHub::Connection {
+  std::uint64_t id = 0;
+  WebSocketOpening opening;
+  // Guarded by mutex: writes to the socket and the state below.
+  std::mutex mutex;
+  Poco::Net::StreamSocket socket;
+  bool attached = false, accepted = false, closing = false, gone = false, watchingWrites = false;
+  std::string outbox;    ///< frames the socket has not taken yet, from `sent`
+  std::size_t sent = 0;
+  std::string userId;    ///< holds one of the user's slots while set
+  std::int64_t lastPingMs = 0, deadlineMs = 0; ///< deadline: first message, or end of a close
+  std::atomic<std::int64_t> lastHeardMs{0};
+  // The reactor thread's own.
+  std::string inbox, message;
+  int messageOpcode = -1;
+};
+
+/// A SocketReactor whose quiet moments run the hub's upkeep instead of
+/// sending a timeout notification to every socket.
+class WebSocketHub::Reactor : public Poco::Net::SocketReactor {
+public:
+  explicit Reactor(WebSocketHub& hub) : Poco::Net::SocketReactor(Poco::Timespan(kMaintainEveryMs * 1000)), hub_(hub) {}
+
+protected:
+  void onTimeout() override { hub_.maintain(); }
+  void onIdle() override { hub_.maintain(); }
+  void onBusy() override { hub_.maintain(); }
+
+private:
+  WebSocketHub& hub_;
+};
+
+WebSocketHub::WebSocketHub(WebSocketSettings settings, Authenticator authenticator)
+    : settings_(settings), authenticator_(std::move(authenticator)), reactor_(std::make_unique<Reactor>(*this)) {}
+
+WebSocketHub::~WebSocketHub() { stop(); }
+
+void WebSocketHub::start() {
+  if (!reactorThread_.joinable()) reactorThread_ = std::thread([this] { reactor_->run(); });
+}
+
+void WebSocketHub::stop() {
+  if (reactorThread_.joinable()) {
+    reactor_->stop();
+    reactor_->wakeUp();
+    reactorThread_.join();
+  }
+  std::vector<std::shared_ptr<Connection>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, connection] : connections_) all.push_back(connection);
+  }
+  for (auto& connection : all) {
+    {
+      std::lock_guard lock(connection->mutex);
+      if (connection->attached && !connection->gone) {
+        connection->outbox += encodeClose(close_code::kGoingAway, "server shutting down");
+        flushLocked(*connection);
+      }
+    }
+    shut(connection, close_code::kGoingAway, "", false);
+  }
+}
+
+bool WebSocketHub::admit(const std::string& userId) {
+  std::lock_guard lock(mutex_);
+  auto& count = perUser_[userId];
+  if (count >= settings_.maxConnectionsPerUser) return false;
+  ++count;
+  return true;
+}
+
+void WebSocketHub::release(Connection& connection) {
+  std::string userId;
+  {
+    std::lock_guard lock(connection.mutex);
+    userId.swap(connection.userId);
+  }
+  if (userId.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto it = perUser_.find(userId);
+  if (it != perUser_.end() && --it->second == 0) perUser_.erase(it);
+}
+
+std::uint64_t WebSocketHub::create(WebSocketOpening opening) {
+  auto connection = std::make_shared<Connection>();
+  if (opening.principal) connection->userId = opening.principal->id;
+  connection->opening = std::move(opening);
+  std::lock_guard lock(mutex_);
+  connection->id = nextId_++;
+  connections_[connection->id] = connection;
+  return connection->id;
+}
+
+std::shared_ptr<WebSocketHub::Connection> WebSocketHub::find(std::uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<WebSocketHub::Connection> WebSocketHub::findBySocket(const Poco::Net::Socket& socket) const {
+  std::lock_guard lock(mutex_);
+  auto it = bySocket_.find(socket.impl());
+  return it == bySocket_.end() ? nullptr : it->second;
+}
+
+std::optional<std::string> WebSocketHub::open(std::uint64_t id) {
+  auto connection = find(id);
+  if (!connection) return "the connection is gone";
+  const auto& o = connection->opening;
+  using orch::detail::view;
+  static const std::string get = "GET";
+  orch_request request{};
+  request.struct_size = sizeof request;
+  request.method = view(get);
+  request.path = view(o.path);
+  request.route_template = view(o.routeTemplate);
+  request.query = view(o.query);
+  request.params_json = view(o.paramsJson);
+  request.principal_json = view(o.principal->json);
+  request.request_id = view(o.requestId);
+  request.client_ip = view(o.clientIp);
+  orch::detail::StringSink message;
+  auto status = o.route->onOpen(o.route->userData, id, &request, message.get());
+  if (status != ORCH_OK) return message.text.empty() ? std::string("refused") : message.text;
+  std::lock_guard lock(connection->mutex);
+  connection->accepted = true;
+  return std::nullopt;
+}
+
+void WebSocketHub::discard(std::uint64_t id) {
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    connection = it->second;
+    connections_.erase(it);
+  }
+  release(*connection);
+}
+
+void WebSocketHub::attach(std::uint64_t id, Poco::Net::StreamSocket socket) {
+  auto connection = find(id);
+  if (!connection) {
+    socket.close();
+    return;
+  }
+  socket.setBlocking(false);
+  socket.setNoDelay(true);
+  {
+    std::lock_guard lock(mutex_);
+    bySocket_[socket.impl()] = connection;
+  }
+  bool ok;
+  {
+    std::lock_guard lock(connection->mutex);
+    connection->socket = socket;
+    connection->attached = true;
+    auto now = nowMs();
+    connection->lastHeardMs = now;
+    connection->lastPingMs = now;
+    if (!connection->accepted) connection->deadlineMs = now + settings_.authTimeoutMs;
+    ok = flushLocked(*connection);
+  }
+  reactor_->addEventHandler(socket, Poco::NObserver<WebSocketHub, ReadableNotification>(*this, &WebSocketHub::onReadable));
+  reactor_->addEventHandler(socket, Poco::NObserver<WebSocketHub, ErrorNotification>(*this, &WebSocketHub::onError));
+  if (!ok) shut(connection, close_code::kGoingAway, "", false);
+}
+
+orch_status WebSocketHub::send(std::uint64_t id, std::string_view text) {
+  auto connection = find(id);
+  if (!connection) return ORCH_NOT_FOUND;
+  {
+    std::lock_guard lock(connection->mutex);
+    if (connection->gone || connection->closing) return ORCH_NOT_FOUND;
+    if (queue(*connection, encodeFrame(Opcode::Text, text))) return ORCH_OK;
+  }
+  logger().warning("dropping WebSocket %Lu: it reads too slowly (more than %z bytes queued)",
+                   static_cast<unsigned long long>(id), settings_.maxQueuedBytes);
+  shut(connection, close_code::kPolicyViolation, "", false);
+  return ORCH_ERROR;
+}
+
+void WebSocketHub::close(std::uint64_t id, int code, std::string_view reason) {
+  if (auto connection = find(id)) shut(connection, code, reason, true);
+}
+
+std::size_t WebSocketHub::size() const {
+  std::lock_guard lock(mutex_);
+  return connections_.size();
+}
+
+bool WebSocketHub::queue(Connection& connection, std::string frame) {
+  if (connection.outbox.size() - connection.sent + frame.size() > settings_.maxQueuedBytes) return false;
+  connection.outbox += frame;
+  return flushLocked(connection);
+}
+
+bool WebSocketHub::flushLocked(Connection& c) {
+  if (!c.attached || c.gone) return true;
+  while (c.sent < c.outbox.size()) {
+    int n = 0;
+    try {
+      n = c.socket.sendBytes(c.outbox.data() + c.sent, static_cast<int>(std::min<std::size_t>(c.outbox.size() - c.sent, 1 << 20)));
+    } catch (const Poco::Exception&) {
+      return false;
+    }
+    if (n <= 0) break; // the kernel's buffer is full
+    c.sent += static_cast<std::size_t>(n);
+  }
+  if (c.sent == c.outbox.size()) {
+    c.outbox.clear();
+    if (c.outbox.capacity() > 64 * 1024) c.outbox.shrink_to_fit();
+    c.sent = 0;
+    if (c.watchingWrites) {
+      reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, WritableNotification>(*this, &WebSocketHub::onWritable));
+      c.watchingWrites = false;
+    }
+  } else {
+    if (c.sent > 256 * 1024) {
+      c.outbox.erase(0, c.sent);
+      c.sent = 0;
+    }
+    if (!c.watchingWrites) {
+      reactor_->addEventHandler(c.socket, Poco::NObserver<WebSocketHub, WritableNotification>(*this, &WebSocketHub::onWritable));
+      c.watchingWrites = true;
+    }
+  }
+  return true;
+}
+
+void WebSocketHub::onWritable(const Poco::AutoPtr<WritableNotification>& notification) {
+  auto connection = findBySocket(notification->socket());
+  if (!connection) return;
+  bool ok;
+  {
+    std::lock_guard lock(connection->mutex);
+    ok = flushLocked(*connection);
+  }
+  if (!ok) shut(connection, close_code::kGoingAway, "", false);
+}
+
+void WebSocketHub::onError(const Poco::AutoPtr<ErrorNotification>& notification) {
+  if (auto connection = findBySocket(notification->socket())) shut(connection, close_code::kGoingAway, "", false);
+}
+
+void WebSocketHub::onReadable(const Poco::AutoPtr<ReadableNotification>& notification) {
+  if (auto connection = findBySocket(notification->socket())) receive(connection);
+}
+
+void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
+  char buffer[kReadChunk];
+  auto& c = *connection;
+  for (int reads = 0; reads < 8; ++reads) {
+    int n = 0;
+    try {
+      n = c.socket.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::Exception&) {
+      return shut(connection, close_code::kGoingAway, "", false);
+    }
+    if (n == 0) return shut(connection, close_code::kGoingAway, "", false); // the client closed
+    if (n < 0) return;                                                       // nothing more for now
+    c.lastHeardMs = nowMs();
+    bool closing;
+    {
+      std::lock_guard lock(c.mutex);
+      closing = c.closing;
+    }
+    if (closing) continue; // only its FIN matters now
+    c.inbox.append(buffer, static_cast<std::size_t>(n));
+    std::size_t offset = 0;
+    while (true) {
+      auto parsed = parseFrame(std::string_view(c.inbox).substr(offset), settings_.maxMessageBytes);
+      if (parsed.kind == Parsed::Kind::Incomplete) break;
+      if (parsed.kind == Parsed::Kind::Invalid) return shut(connection, parsed.closeCode, parsed.reason, true);
+      offset += parsed.consumed;
+      if (!handleFrame(connection, static_cast<int>(parsed.frame.opcode) | (parsed.frame.fin ? 0x80 : 0), parsed.frame.payload))
+        return;
+    }
+    c.inbox.erase(0, offset);
+    if (c.inbox.capacity() > 64 * 1024 && c.inbox.size() < 1024) c.inbox.shrink_to_fit();
+    if (static_cast<std::size_t>(n) < sizeof buffer) return;
+  }
+}
+
+bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, int flags, std::string& payload) {
+  auto& c = *connection;
+  auto opcode = static_cast<Opcode>(flags & 0x0F);
+  bool fin = flags & 0x80;
+  switch (opcode) {
+  case Opcode::Ping: {
+    std::lock_guard lock(c.mutex);
+    queue(c, encodeFrame(Opcode::Pong, payload));
+    return true;
+  }
+  case Opcode::Pong:
+    return true;
+  case Opcode::Close: {
+    auto [code, reason] = decodeClose(payload);
+    {
+      std::lock_guard lock(c.mutex);
+      c.outbox += encodeClose(code == 1005 ? close_code::kNormal : code, "");
+      flushLocked(c);
+    }
+    shut(connection, code, "", false);
+    return false;
+  }
+  case Opcode::Continuation:
+    if (c.messageOpcode < 0) {
+      shut(connection, close_code::kProtocolError, "continuation without a message", true);
+      return false;
+    }
+    c.message += payload;
+    break;
+  default:
+    if (c.messageOpcode >= 0) {
+      shut(connection, close_code::kProtocolError, "a new message inside a fragmented one", true);
+      return false;
+    }
+    c.messageOpcode = static_cast<int>(opcode);
+    c.message.swap(payload);
+  }
+  if (c.message.size() > settings_.maxMessageBytes) {
+    shut(connection, close_code::kMessageTooBig, "message larger than " + std::to_string(settings_.maxMessageBytes) + " bytes", true);
+    return false;
+  }
+  if (!fin) return true;
+  auto kind = static_cast<Opcode>(c.messageOpcode);
+  c.messageOpcode = -1;
+  std::string text;
+  text.swap(c.message);
+  if (kind == Opcode::Binary) {
+    shut(connection, close_code::kUnsupportedData, "binary messages are not supported; send JSON text", true);
+    return false;
+  }
+  bool accepted;
+  {
+    std::lock_guard lock(c.mutex);
+    accepted = c.accepted;
+  }
+  if (!accepted) {
+    authenticateFirstMessage(connection, text);
+  } else if (c.opening.route->onMessage) {
+    c.opening.route->onMessage(c.opening.route->userData, c.id, orch::detail::view(text));
+  }
+  std::lock_guard lock(c.mutex);
+  return !c.gone && !c.closing;
+}
+
+void WebSocketHub::authenticateFirstMessage(const std::shared_ptr<Connection>& connection, const std::string& text) {
+  auto message = nlohmann::json::parse(text, nullptr, false);
+  auto token = message.is_object() && message.value("type", "") == "auth" ? message.find("token") : message.end();
+  if (!message.is_object() || token == message.end() || !token->is_string() || token->get<std::string>().empty())
+    return shut(connection, close_code::kPolicyViolation, R"(authentication required: the first message must be {"type":"auth","token":"..."})", true);
+  auto& opening = connection->opening;
+  auto outcome = authenticator_({"", "", token->get<std::string>(), opening.clientIp, opening.path});
+  if (outcome.status != ORCH_OK)
+    return shut(connection, close_code::kPolicyViolation,
+                "authentication failed: " + (outcome.message.empty() ? std::string("invalid token") : outcome.message), true);
+  auto& principal = *outcome.principal;
+  if (!opening.permission.empty() && !orch::grants(principal.permissions, opening.permission))
+    return shut(connection, close_code::kPolicyViolation, "permission '" + opening.permission + "' is required", true);
+  if (!admit(principal.id))
+    return shut(connection, close_code::kPolicyViolation,
+                "too many connections: at most " + std::to_string(settings_.maxConnectionsPerUser) + " per user", true);
+  {
+    std::lock_guard lock(connection->mutex);
+    connection->userId = principal.id;
+  }
+  opening.principal = std::move(principal);
+  if (auto refusal = open(connection->id)) shut(connection, close_code::kPolicyViolation, *refusal, true);
+}
+
+void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code, std::string_view reason, bool graceful) {
+  auto& c = *connection;
+  bool notify = false, gone = false;
+  {
+    std::lock_guard lock(c.mutex);
+    if (c.gone || (c.closing && graceful)) return;
+    notify = c.accepted;
+    c.accepted = false;
+    if (graceful && c.attached && !c.closing) {
+      // Say why, then let the client answer before the socket closes.
+      c.closing = true;
+      c.outbox += encodeClose(code, reason);
+      flushLocked(c);
+      c.deadlineMs = nowMs() + kLingerMs;
+    } else {
+      c.gone = gone = true;
+      if (c.attached) {
+        reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, ReadableNotification>(*this, &WebSocketHub::onReadable));
+        reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, ErrorNotification>(*this, &WebSocketHub::onError));
+        if (c.watchingWrites)
+          reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, WritableNotification>(*this, &WebSocketHub::onWritable));
+        try {
+          c.socket.close();
+        } catch (const Poco::Exception&) {
+        }
+      }
+    }
+  }
+  if (gone) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(c.id);
+    if (c.attached) bySocket_.erase(c.socket.impl());
+  }
+  release(c);
+  if (notify && c.opening.route->onClose) c.opening.route->onClose(c.opening.route->userData, c.id);
+}
+
+void WebSocketHub::maintain() {
+  auto now = nowMs();
+  if (now - lastMaintainedMs_ < kMaintainEveryMs) return;
+  lastMaintainedMs_ = now;
+  std::vector<std::shared_ptr<Connection>> all;
+  {
+    std::lock_guard lock(mutex_);
+    all.reserve(connections_.size());
+    for (auto& [id, connection] : connections_) all.push_back(connection);
+  }
+  for (auto& connection : all) {
+    auto& c = *connection;
+    enum class Action { None, Linger, AuthLate, Silent, Slow } action = Action::None;
+    {
+      std::lock_guard lock(c.mutex);
+      if (c.gone || !c.attached) continue;
+      if (c.closing) {
+        if (now > c.deadlineMs) action = Action::Linger;
+      } else if (!c.accepted) {
+        if (now > c.deadlineMs) action = Action::AuthLate;
+      } else if (now - c.lastHeardMs > 2 * settings_.pingIntervalMs) {
+        action = Action::Silent;
+      } else if (now - c.lastPingMs >= settings_.pingIntervalMs) {
+        c.lastPingMs = now;
+        if (!queue(c, encodeFrame(Opcode::Ping, ""))) action = Action::Slow;
+      }
+    }
+    switch (action) {
+    case Action::None: break;
+    case Action::Linger:
+    case Action::Slow: shut(connection, close_code::kGoingAway, "", false); break;
+    case Action::AuthLate:
+      shut(connection, close_code::kPolicyViolation, "authentication timed out: no auth message within " +
+                                                         std::to_string(settings_.authTimeoutMs / 1000) + " s", true);
+      break;
+    case Action::Silent: shut(connection, close_code::kGoingAway, "no answer to ping", true); break;
+    }
+  }
+}
+
+} // namespace orch::host

@@ -1,0 +1,135 @@
+// Live updates over WebSockets: the four endpoints of API.md's "Real time",
+// each speaking its seed's message shapes, fed by the host's event bus.
+#include "Messages.h"
+#include "Subscribers.h"
+
+#include <orchestrator/plugin.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+
+namespace {
+
+using realtime::Dialect;
+
+struct Endpoint {
+  const char* path;
+  Dialect dialect;
+  std::uint32_t flags;
+  const char* summary;
+};
+
+constexpr Endpoint kEndpoints[] = {
+    {"/ws/executions", Dialect::Executions, ORCH_ROUTE_AT_ROOT | ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
+     "Execution updates (seed 000); token in ?token=, the Authorization header or a first auth message"},
+    {"/ws/{client_id}", Dialect::Client, ORCH_ROUTE_AT_ROOT,
+     "Updates for a client (seed 001, ?token=); under /api, /api/ws/{user_id} (seed 003) for that user only"},
+    {"/ws", Dialect::Api, ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
+     "Updates (seed 004): authenticate with a first message {\"type\":\"auth\",\"token\":...}"},
+};
+
+/// /api/ws/{user_id} and /ws/{client_id} share one route shape: the prefix tells them apart.
+bool userEndpoint(std::string_view path) { return path.rfind("/ws/", 0) != 0; }
+
+/// System figures for metrics_update, from /proc.
+nlohmann::json systemMetrics(std::size_t connections) {
+  static std::uint64_t lastIdle = 0, lastTotal = 0;
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  std::uint64_t value = 0, total = 0, idle = 0;
+  stat >> cpu;
+  for (int i = 0; i < 8 && stat >> value; ++i) {
+    total += value;
+    if (i == 3 || i == 4) idle += value; // idle and iowait
+  }
+  double cpuUsage = total > lastTotal ? 100.0 * (1.0 - double(idle - lastIdle) / double(total - lastTotal)) : 0.0;
+  lastIdle = idle;
+  lastTotal = total;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key, unit;
+  std::uint64_t memTotal = 0, memAvailable = 0;
+  while (meminfo >> key >> value >> unit) {
+    if (key == "MemTotal:") memTotal = value;
+    if (key == "MemAvailable:") memAvailable = value;
+  }
+  double memoryUsage = memTotal ? 100.0 * double(memTotal - memAvailable) / double(memTotal) : 0.0;
+  return {{"cpu_usage", std::round(cpuUsage * 10) / 10},
+          {"memory_usage", std::round(memoryUsage * 10) / 10},
+          {"websocket_connections", connections},
+          {"timestamp", orch::nowRfc3339()}};
+}
+
+void init(orch::Plugin& plugin) {
+  auto subscribers = std::make_shared<realtime::Subscribers>();
+
+  for (const auto& endpoint : kEndpoints) {
+    orch::WebSocketHandlers handlers;
+    auto dialect = endpoint.dialect;
+    bool byClientId = dialect == Dialect::Client;
+    handlers.open = [&plugin, subscribers, dialect, byClientId](std::uint64_t connection, orch::Request& request) {
+      const auto& principal = request.principal();
+      realtime::Subscriber subscriber;
+      subscriber.userId = principal.value("id", std::string());
+      for (const auto& organization : principal.value("organization_ids", nlohmann::json::array()))
+        if (organization.is_string()) subscriber.organizationIds.insert(organization.get<std::string>());
+      subscriber.dialect = dialect;
+      if (byClientId && userEndpoint(request.path())) {
+        subscriber.dialect = Dialect::User;
+        if (request.param("client_id") != subscriber.userId)
+          throw std::runtime_error("the token belongs to another user than " + request.param("client_id"));
+      }
+      subscribers->add(connection, subscriber);
+      plugin.websocketSend(connection, realtime::envelope("connected", {{"connection_id", std::to_string(connection)},
+                                                                         {"user_id", subscriber.userId}})
+                                           .dump());
+    };
+    handlers.message = [&plugin, subscribers](std::uint64_t connection, std::string_view text) {
+      auto message = nlohmann::json::parse(text, nullptr, false);
+      auto type = message.is_object() ? message.value("type", "") : std::string();
+      auto reply = [&](const std::string& kind, nlohmann::json data) {
+        plugin.websocketSend(connection, realtime::envelope(kind, std::move(data)).dump());
+      };
+      if (type == "ping") return reply("pong", nlohmann::json::object());
+      if (type == "subscribe" || type == "unsubscribe") {
+        auto result = subscribers->change(connection, message);
+        if (result.is_string()) return reply("error_notification", {{"message", result}, {"request", message}});
+        return reply(type == "subscribe" ? "subscribed" : "unsubscribed", result);
+      }
+      reply("error_notification",
+            {{"message", message.is_object() ? "unknown message type '" + type + "'; send subscribe, unsubscribe or ping"
+                                             : std::string("messages are JSON objects with a \"type\"")}});
+    };
+    handlers.close = [subscribers](std::uint64_t connection) { subscribers->remove(connection); };
+    orch::RouteOptions options;
+    options.summary = endpoint.summary;
+    options.flags = endpoint.flags;
+    plugin.websocket(endpoint.path, std::move(handlers), options);
+  }
+
+  plugin.subscribe("*", [&plugin, subscribers](const std::string& topic, const nlohmann::json& event) {
+    if (!realtime::forwarded(topic)) return;
+    // One text per dialect, not per connection: a broadcast to a thousand
+    // subscribers formats at most four messages.
+    std::string texts[4];
+    for (const auto& [connection, dialect] : subscribers->recipients(event)) {
+      auto& text = texts[static_cast<int>(dialect)];
+      if (text.empty()) text = realtime::message(topic, event, dialect).dump();
+      plugin.websocketSend(connection, text);
+    }
+  });
+
+  auto intervalMs = std::stoll(plugin.config("realtime.metrics_interval_ms", "5000"));
+  plugin.onStart([&plugin, subscribers, intervalMs] {
+    plugin.timer(static_cast<std::uint64_t>(intervalMs), static_cast<std::uint64_t>(intervalMs), [&plugin, subscribers] {
+      auto targets = subscribers->metricsSubscribers();
+      if (targets.empty()) return;
+      auto text = realtime::envelope("metrics_update", systemMetrics(subscribers->size())).dump();
+      for (const auto& [connection, dialect] : targets) plugin.websocketSend(connection, text);
+    });
+  });
+}
+
+} // namespace
+
+ORCH_PLUGIN("realtime", "1.0.0", "Live updates over WebSockets for executions, agents and the system", init)

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace realtime {
+
+/// Which seed's message shapes a connection speaks, by the endpoint it opened.
+enum class Dialect {
+  Executions, ///< /ws/executions (seed 000): "execution_update", fields at the top
+  Client,     ///< /ws/{client_id} (seed 001): "workflow_execution_update"
+  User,       ///< /api/ws/{user_id} (seed 003): the event's own name
+  Api,        ///< /api/v1/ws (seed 004): "execution_update" with data
+};
+
+/// One open connection: whose it is and what it asked to hear.
+struct Subscriber {
+  std::string userId;
+  std::set<std::string> organizationIds;
+  Dialect dialect = Dialect::Executions;
+  /// "execution_id" / "workflow_id" / "agent_id" -> ids; empty: every event of the tenant.
+  std::map<std::string, std::set<std::string>> filters;
+  bool metrics = false; ///< subscribed to metrics_update
+};
+
+/// The open connections and who receives an event. Tenancy first: an event
+/// reaches a connection only when its owner is the connection's user or its
+/// organization is one of theirs; subscriptions then narrow it.
+class Subscribers {
+public:
+  void add(std::uint64_t connection, Subscriber subscriber);
+  void remove(std::uint64_t connection);
+  /// Applies a subscribe or unsubscribe message; the filters afterwards, or
+  /// a JSON string saying what was wrong with it.
+  nlohmann::json change(std::uint64_t connection, const nlohmann::json& message);
+
+  /// The connections an event with these owner fields reaches, with their dialects.
+  std::vector<std::pair<std::uint64_t, Dialect>> recipients(const nlohmann::json& event) const;
+  std::vector<std::pair<std::uint64_t, Dialect>> metricsSubscribers() const;
+  std::size_t size() const;
+
+  /// The kinds of ids a subscription can name.
+  static const std::vector<std::string>& filterKeys();
+
+private:
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, Subscriber> subscribers_;
+};
+
+} // namespace realtime

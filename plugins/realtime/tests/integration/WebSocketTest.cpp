@@ -1,0 +1,322 @@
+// A real host (auth, workflows, realtime) and a real WebSocket client: each
+// endpoint's way in and its refusals, tenant isolation, subscriptions, the
+// per-user limit, and the events of a real execution from start to end.
+#include "HostProcess.h"
+#include "HttpClient.h"
+#include "PostgresDatabases.h"
+#include "TestPostgres.h"
+
+#include <Poco/Buffer.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/WebSocket.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+namespace {
+
+using orch::test::HostProcess;
+using orch::test::HttpClient;
+using json = nlohmann::json;
+using Auth = std::map<std::string, std::string>;
+enum class Backend { Sqlite, Postgres };
+
+std::string pluginFolder() {
+  static const std::string folder = orch::test::linkedPluginFolder(
+      "realtime", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/workflows.so", ORCH_PLUGIN_DIR "/realtime.so"});
+  return folder;
+}
+
+/// What the server sent: a text message, or the close frame's code and reason.
+struct Received {
+  json message;
+  int closeCode = 0;
+  std::string closeReason;
+};
+
+/// A WebSocket client over Poco's blocking implementation.
+class Client {
+public:
+  Client(int port, const std::string& path, const Auth& headers = {}) : session_("127.0.0.1", static_cast<Poco::UInt16>(port)) {
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : headers) request.set(name, value);
+    Poco::Net::HTTPResponse response;
+    socket_ = std::make_unique<Poco::Net::WebSocket>(session_, request, response);
+    socket_->setReceiveTimeout(Poco::Timespan(5, 0));
+  }
+
+  void send(const json& message) {
+    auto text = message.dump();
+    socket_->sendFrame(text.data(), static_cast<int>(text.size()), Poco::Net::WebSocket::FRAME_TEXT);
+  }
+
+  /// The next message or close; nullopt when nothing came within `timeout`.
+  std::optional<Received> next(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    socket_->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout.count() / 1000), static_cast<long>(timeout.count() % 1000) * 1000));
+    while (true) {
+      Poco::Buffer<char> buffer(0);
+      int flags = 0;
+      try {
+        socket_->receiveFrame(buffer, flags);
+      } catch (const Poco::TimeoutException&) {
+        return std::nullopt;
+      }
+      auto opcode = flags & Poco::Net::WebSocket::FRAME_OP_BITMASK;
+      std::string payload(buffer.begin(), buffer.size());
+      if (opcode == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
+        Received closed;
+        closed.closeCode = payload.size() >= 2 ? (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]) : 1005;
+        closed.closeReason = payload.size() > 2 ? payload.substr(2) : "";
+        return closed;
+      }
+      if (opcode == Poco::Net::WebSocket::FRAME_OP_TEXT) return Received{json::parse(payload)};
+    }
+  }
+
+  /// Messages until one of `type` arrives (it included); fails after the timeout.
+  json until(const std::string& type, std::vector<json>* seen = nullptr) {
+    while (auto received = next()) {
+      if (received->closeCode) {
+        ADD_FAILURE() << "closed with " << received->closeCode << ": " << received->closeReason;
+        return nullptr;
+      }
+      if (seen) seen->push_back(received->message);
+      if (received->message["type"] == type) return received->message;
+    }
+    ADD_FAILURE() << "no '" << type << "' message within 5 s";
+    return nullptr;
+  }
+
+private:
+  Poco::Net::HTTPClientSession session_;
+  std::unique_ptr<Poco::Net::WebSocket> socket_;
+};
+
+/// The upgrade request by hand, to read a refusal's status and body.
+orch::test::HttpResult upgrade(int port, const std::string& path, Auth headers = {}) {
+  headers["Upgrade"] = "websocket";
+  headers["Connection"] = "Upgrade";
+  headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ==";
+  headers["Sec-WebSocket-Version"] = "13";
+  return HttpClient(port).get(path, headers);
+}
+
+class RealtimeHost : public ::testing::TestWithParam<Backend> {
+protected:
+  void SetUp() override {
+    Auth env;
+    if (GetParam() == Backend::Postgres) {
+      std::string url;
+      ORCH_REQUIRE_POSTGRES(url);
+      env["ORCH_STORAGE__URL"] = orch::test::freshPostgresDatabase();
+    }
+    host_ = std::make_unique<HostProcess>(HostProcess::Options{
+        .pluginsDir = pluginFolder(),
+        .config = "ratelimit.enabled = false\nwebsocket.auth_timeout = 1\nwebsocket.max_connections_per_user = 5\n",
+        .env = env});
+    alice_ = token("alice@example.com");
+    bob_ = token("bob@example.com");
+    aliceId_ = HttpClient(host_->port()).get("/api/v1/auth/me", bearer(alice_)).json()["id"].get<std::string>();
+  }
+
+  void TearDown() override {
+    if (HasFailure() && host_) {
+      auto logs = host_->logs();
+      std::cerr << "host log (last 3000 bytes):\n" << logs.substr(logs.size() > 3000 ? logs.size() - 3000 : 0) << "\n";
+    }
+  }
+
+  std::string token(const std::string& email) {
+    HttpClient client(host_->port());
+    client.post("/api/v1/auth/register", {{"email", email}, {"password", "a long passphrase 7"}});
+    auto login = client.post("/api/v1/auth/login", {{"email", email}, {"password", "a long passphrase 7"}});
+    EXPECT_EQ(login.status, 200) << login.body;
+    return login.json()["access_token"].get<std::string>();
+  }
+  static Auth bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+  /// A workflow of `steps` transforms in a row; its id.
+  std::string workflow(const std::string& owner, int steps) {
+    json list = json::array();
+    for (int i = 0; i < steps; ++i) {
+      json step = {{"id", "s" + std::to_string(i)}, {"name", "Step " + std::to_string(i)}, {"type", "transform"},
+                   {"config", {{"mapping", {{"n", i}}}}}};
+      if (i) step["dependencies"] = {"s" + std::to_string(i - 1)};
+      list.push_back(step);
+    }
+    auto created = HttpClient(host_->port()).post("/api/v1/workflows", {{"name", "live"}, {"steps", list}}, bearer(owner));
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.json()["id"].get<std::string>();
+  }
+  std::string execute(const std::string& owner, const std::string& workflowId) {
+    auto started = HttpClient(host_->port()).post("/api/v1/workflows/" + workflowId + "/execute", {{"input_data", json::object()}}, bearer(owner));
+    EXPECT_EQ(started.status, 202) << started.body;
+    return started.json()["id"].get<std::string>();
+  }
+
+  std::unique_ptr<HostProcess> host_;
+  std::string alice_, bob_, aliceId_;
+};
+
+TEST_P(RealtimeHost, EachEndpointLetsItsOwnerIn) {
+  auto port = host_->port();
+  Client executions(port, "/ws/executions?token=" + alice_);
+  EXPECT_EQ(executions.until("connected")["data"]["user_id"], aliceId_);
+  Client byHeader(port, "/ws/executions", bearer(alice_));
+  EXPECT_EQ(byHeader.until("connected")["data"]["user_id"], aliceId_);
+  Client client(port, "/ws/client-7?token=" + alice_);
+  EXPECT_EQ(client.until("connected")["data"]["user_id"], aliceId_);
+
+  Client user(port, "/api/ws/" + aliceId_, bearer(alice_));
+  EXPECT_EQ(user.until("connected")["data"]["user_id"], aliceId_);
+
+  Client api(port, "/api/v1/ws");
+  api.send({{"type", "auth"}, {"token", alice_}});
+  auto connected = api.until("connected");
+  EXPECT_EQ(connected["data"]["user_id"], aliceId_);
+  EXPECT_FALSE(connected["timestamp"].get<std::string>().empty());
+  api.send({{"type", "ping"}});
+  EXPECT_EQ(api.until("pong")["type"], "pong");
+}
+
+TEST_P(RealtimeHost, RefusalsAreClearBeforeAndAfterTheUpgrade) {
+  auto port = host_->port();
+  // Before the upgrade: the standard error envelope.
+  auto anonymous = upgrade(port, "/ws/client-7");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_EQ(anonymous.json()["error"]["code"], "UNAUTHORIZED");
+  auto forged = upgrade(port, "/ws/client-7?token=not-a-token");
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  auto someoneElse = upgrade(port, "/api/ws/" + aliceId_, bearer(bob_));
+  EXPECT_EQ(someoneElse.status, 403) << someoneElse.body;
+  EXPECT_NE(someoneElse.json()["error"]["message"].get<std::string>().find("another user"), std::string::npos);
+  auto plainGet = HttpClient(port).get("/ws/client-7", bearer(alice_));
+  EXPECT_EQ(plainGet.status, 400) << plainGet.body;
+  EXPECT_EQ(plainGet.json()["error"]["code"], "BAD_REQUEST");
+
+  // After it, on the first-message endpoint: close code 1008 and the reason.
+  Client wrong(port, "/api/v1/ws");
+  wrong.send({{"type", "auth"}, {"token", "not-a-token"}});
+  auto closed = wrong.next();
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->closeCode, 1008);
+  EXPECT_NE(closed->closeReason.find("authentication failed"), std::string::npos) << closed->closeReason;
+
+  Client missing(port, "/api/v1/ws");
+  missing.send({{"type", "subscribe"}, {"workflow_id", "x"}});
+  closed = missing.next();
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->closeCode, 1008);
+  EXPECT_NE(closed->closeReason.find("first message must be"), std::string::npos) << closed->closeReason;
+
+  Client late(port, "/api/v1/ws"); // websocket.auth_timeout = 1
+  closed = late.next(std::chrono::seconds(4));
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->closeCode, 1008);
+  EXPECT_NE(closed->closeReason.find("timed out"), std::string::npos) << closed->closeReason;
+}
+
+TEST_P(RealtimeHost, AUserHasAtMostTheConfiguredNumberOfConnections) {
+  auto port = host_->port();
+  std::vector<std::unique_ptr<Client>> open;
+  for (int i = 0; i < 5; ++i) {
+    open.push_back(std::make_unique<Client>(port, "/ws/executions?token=" + alice_));
+    open.back()->until("connected");
+  }
+  auto sixth = upgrade(port, "/ws/executions?token=" + alice_);
+  EXPECT_EQ(sixth.status, 429) << sixth.body;
+  EXPECT_EQ(sixth.json()["error"]["code"], "RATE_LIMITED");
+  Client bobs(port, "/ws/executions?token=" + bob_); // another user's slots are their own
+  bobs.until("connected");
+  open.pop_back(); // closing one frees its slot
+  bool admitted = false;
+  for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
+    admitted = upgrade(port, "/ws/executions?token=" + alice_).status == 101;
+    if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(admitted);
+}
+
+TEST_P(RealtimeHost, AnExecutionIsFollowedLiveByItsOwnerOnly) {
+  auto port = host_->port();
+  Client alice(port, "/ws/executions?token=" + alice_);
+  alice.until("connected");
+  Client aliceAsUser(port, "/api/ws/" + aliceId_ + "?token=" + alice_);
+  aliceAsUser.until("connected");
+  Client bob(port, "/ws/executions?token=" + bob_);
+  bob.until("connected");
+
+  auto workflowId = workflow(alice_, 2);
+  auto executionId = execute(alice_, workflowId);
+  std::vector<json> seen;
+  auto completed = [&] {
+    while (true) {
+      auto message = alice.until("execution_update", &seen);
+      if (message.is_null() || message["status"] == "execution_completed") return message;
+    }
+  }();
+  ASSERT_FALSE(completed.is_null());
+  std::vector<std::string> events;
+  for (const auto& message : seen)
+    if (message["type"] == "execution_update") events.push_back(message["status"]);
+  EXPECT_EQ(events, (std::vector<std::string>{"execution_started", "step_completed", "step_completed", "execution_completed"}));
+  // Seed 000's fields at the top.
+  EXPECT_EQ(completed["execution_id"], executionId);
+  EXPECT_EQ(completed["workflow_id"], workflowId);
+  EXPECT_EQ(completed["progress"], json({{"completed_steps", 2}, {"total_steps", 2}}));
+  EXPECT_FALSE(completed["timestamp"].get<std::string>().empty());
+  EXPECT_EQ(seen[1]["step_name"], "Step 0");
+  EXPECT_FALSE(completed["data"].contains("owner_id"));
+
+  // Seed 003's endpoint names the event itself.
+  EXPECT_EQ(aliceAsUser.until("execution_started")["data"]["execution_id"], executionId);
+  EXPECT_EQ(aliceAsUser.until("execution_completed")["data"]["execution_id"], executionId);
+
+  // Bob saw nothing of it.
+  auto bobs = bob.next(std::chrono::milliseconds(500));
+  EXPECT_FALSE(bobs) << bobs->message.dump();
+}
+
+TEST_P(RealtimeHost, SubscriptionsNarrowToAnExecutionOrAWorkflow) {
+  auto port = host_->port();
+  auto first = workflow(alice_, 1), second = workflow(alice_, 1);
+  Client narrowed(port, "/api/v1/ws");
+  narrowed.send({{"type", "auth"}, {"token", alice_}});
+  narrowed.until("connected");
+  narrowed.send({{"type", "subscribe"}, {"workflow_id", second}});
+  EXPECT_EQ(narrowed.until("subscribed")["data"]["filters"]["workflow_id"], json::array({second}));
+  narrowed.send({{"type", "subscribe"}, {"workflow_id", 42}});
+  EXPECT_NE(narrowed.until("error_notification")["data"]["message"].get<std::string>().find("workflow_id"), std::string::npos);
+
+  execute(alice_, first);
+  auto secondRun = execute(alice_, second);
+  std::vector<json> seen;
+  while (true) {
+    auto message = narrowed.until("execution_update", &seen);
+    ASSERT_FALSE(message.is_null());
+    if (message["event"] == "execution_completed") break;
+  }
+  for (const auto& message : seen) {
+    EXPECT_EQ(message["data"]["execution_id"], secondRun) << message.dump();
+    // Seed 004's shape: progress as a percentage in data.
+    EXPECT_TRUE(message["data"]["progress"].is_number()) << message.dump();
+  }
+
+  // A bare unsubscribe is back to every event of the tenant.
+  narrowed.send({{"type", "unsubscribe"}});
+  EXPECT_EQ(narrowed.until("unsubscribed")["data"]["filters"], json::object());
+  auto firstRun = execute(alice_, first);
+  EXPECT_EQ(narrowed.until("execution_update")["data"]["execution_id"], firstRun);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RealtimeHost, ::testing::Values(Backend::Sqlite, Backend::Postgres),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+
+} // namespace
