@@ -8,11 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/host.sh
 duration=${1:-10}
-scripts/lib/deps.sh wrk python3 curl
-scripts/lib/build.sh >/dev/null
-
-work=$(mktemp -d)
-trap '[ -n "${HOST_PID:-}" ] && kill "$HOST_PID" 2>/dev/null; rm -rf "$work"' EXIT
+bench_prepare wrk python3 curl
 start_host "$work" build/lib/orchestrator/plugins \
   ORCH_RATELIMIT__DEFAULT__PER_MINUTE=2000000000 ORCH_RATELIMIT__AUTH__PER_MINUTE=1000000 \
   ORCH_ADMIN_EMAIL=bench@example.com ORCH_ADMIN_PASSWORD=bench-password-42

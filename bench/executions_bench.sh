@@ -15,16 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/host.sh
 duration=${1:-10}
-scripts/lib/deps.sh wrk python3 curl
-scripts/lib/build.sh >/dev/null
-
-work=$(mktemp -d)
-cleanup() {
-  [ -n "${HOST_PID:-}" ] && kill "$HOST_PID" 2>/dev/null
-  [ -d "$work/pg" ] && scripts/lib/postgres.sh stop "$work/pg" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_extra_cleanup() { [ ! -d "$work/pg" ] || scripts/lib/postgres.sh stop "$work/pg" >/dev/null 2>&1; }
+bench_prepare wrk python3 curl
 
 # run_case LABEL STEPS [ENV...]: starts a host, runs the load, prints "executions/s".
 run_case() {
@@ -35,8 +27,7 @@ run_case() {
     ORCH_ADMIN_EMAIL=bench@example.com ORCH_ADMIN_PASSWORD=bench-password-42 "$@"
   local api="http://127.0.0.1:$HOST_PORT/api/v1"
   local token
-  token=$(curl -s -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"bench-password-42"}' \
-    "$api/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  token=$(bench_token "$api")
   local workflow
   workflow=$(python3 -c '
 import json, sys

@@ -11,11 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/host.sh
 duration=${1:-10}
-scripts/lib/deps.sh wrk python3
-scripts/lib/build.sh >/dev/null
-
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; [ -n "${HOST_PID:-}" ] && kill "$HOST_PID" 2>/dev/null; rm -rf "$work"' EXIT
+bench_prepare wrk python3
 mkdir -p "$work/plugins"
 # Every first-party plugin, plus the SDK example that owns the benchmarked route.
 cp build/lib/orchestrator/plugins/*.so "$work/plugins/" 2>/dev/null || true

@@ -8,16 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/host.sh
 duration=${1:-10}
-scripts/lib/deps.sh wrk python3 curl
-scripts/lib/build.sh >/dev/null
-
-work=$(mktemp -d)
-trap '[ -n "${HOST_PID:-}" ] && kill "$HOST_PID" 2>/dev/null; rm -rf "$work"' EXIT
+bench_prepare wrk python3 curl
 start_host "$work" build/lib/orchestrator/plugins \
   ORCH_RATELIMIT__ENABLED=false ORCH_ADMIN_EMAIL=bench@example.com ORCH_ADMIN_PASSWORD=bench-password-42
 api="http://127.0.0.1:$HOST_PORT/api/v1"
-token=$(curl -s -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"bench-password-42"}' \
-         "$api/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=$(bench_token "$api")
 
 python3 - "$work/workflow.json" <<'PY'
 import json, sys

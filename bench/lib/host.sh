@@ -47,3 +47,27 @@ wrk_figures() {
   errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr -s ' ' | tr '\n' ';' || true)
   echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1 == "50%" {print $2}') $(echo "$out" | awk '$1 == "99%" {print $2}') ${errors:-none}"
 }
+
+# bench_prepare TOOL...: installs the tools, builds, and makes $work, a
+# temporary folder removed on exit together with the host and any background
+# job; a script that needs more done on exit defines bench_extra_cleanup.
+bench_prepare() {
+  scripts/lib/deps.sh "$@"
+  scripts/lib/build.sh >/dev/null
+  work=$(mktemp -d)
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  [ -n "${HOST_PID:-}" ] && kill "$HOST_PID" 2>/dev/null || true
+  if declare -F bench_extra_cleanup >/dev/null; then bench_extra_cleanup || true; fi
+  rm -rf "$work"
+}
+
+# bench_token API_URL: an access token of bench@example.com, the admin the
+# benchmarks start their hosts with (ORCH_ADMIN_EMAIL / ORCH_ADMIN_PASSWORD).
+bench_token() {
+  curl -s -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"bench-password-42"}' \
+    "$1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}

@@ -88,9 +88,7 @@ struct RequestPipeline::Exchange {
   std::string_view routedPath; ///< after the API prefix
   const Route* route = nullptr;
   std::vector<std::pair<std::string, std::string>> params;
-  std::string principalJson, principalId;
-  std::vector<std::string> permissions;
-  bool admin = false;
+  Principal principal; ///< empty id: anonymous
   std::string body, contentType;
   bool bodyRead = false;
   Cors::Headers extraHeaders;
@@ -217,11 +215,7 @@ bool RequestPipeline::authenticate(Exchange& exchange) {
   credentials.path = std::string(exchange.routedPath);
   auto outcome = orch::host::authenticate(context_, credentials);
   if (outcome.status == ORCH_OK) {
-    auto& principal = *outcome.principal;
-    exchange.principalJson = std::move(principal.json);
-    exchange.principalId = std::move(principal.id);
-    exchange.permissions = std::move(principal.permissions);
-    exchange.admin = principal.admin;
+    exchange.principal = std::move(*outcome.principal);
     return true;
   }
   // A public route serves anonymous callers, even with bad credentials; a
@@ -241,9 +235,10 @@ bool RequestPipeline::authenticate(Exchange& exchange) {
 bool RequestPipeline::limitRate(Exchange& exchange) {
   if (!limiter_.enabled()) return true;
   const auto& category = exchange.route->category;
-  bool perIp = category == "auth" || exchange.principalId.empty();
-  auto key = perIp ? "ip:" + exchange.clientIp : "principal:" + exchange.principalId;
-  auto decision = limiter_.check(category, key, exchange.admin);
+  const auto& principal = exchange.principal;
+  bool perIp = category == "auth" || principal.id.empty();
+  auto key = perIp ? "ip:" + exchange.clientIp : "principal:" + principal.id;
+  auto decision = limiter_.check(category, key, principal.admin);
   auto& headers = exchange.extraHeaders;
   headers.emplace_back("X-RateLimit-Limit", std::to_string(decision.limit));
   headers.emplace_back("X-RateLimit-Remaining", std::to_string(decision.remaining));
@@ -259,9 +254,9 @@ bool RequestPipeline::limitRate(Exchange& exchange) {
 
 bool RequestPipeline::authorize(Exchange& exchange) {
   const auto& permission = exchange.route->permission;
-  if (exchange.route->isPublic() || permission.empty() || grants(exchange.permissions, permission)) return true;
+  if (exchange.route->isPublic() || permission.empty() || grants(exchange.principal.permissions, permission)) return true;
   // Checked once the first message has said who it is (WebSocketHub).
-  if (exchange.route->websocket && exchange.principalId.empty()) return true;
+  if (exchange.route->websocket && exchange.principal.id.empty()) return true;
   exchange.out.setError(403, "FORBIDDEN", "Permission '" + permission + "' is required",
                         nlohmann::json{{"required_permission", permission}}.dump());
   return false;
@@ -345,7 +340,7 @@ void RequestPipeline::invoke(Exchange& exchange) {
   request.params_json = view(params);
   request.body = view(exchange.body);
   request.content_type = view(exchange.contentType);
-  request.principal_json = view(exchange.principalJson);
+  request.principal_json = view(exchange.principal.json);
   request.request_id = view(exchange.requestId);
   request.client_ip = view(exchange.clientIp);
   request.header_source = &exchange.request;
@@ -401,14 +396,14 @@ void RequestPipeline::upgradeWebSocket(Exchange& exchange) {
   opening.paramsJson = paramsJson(exchange.params);
   opening.clientIp = exchange.clientIp;
   opening.requestId = exchange.requestId;
-  bool authenticated = !exchange.principalId.empty();
+  bool authenticated = !exchange.principal.id.empty();
   if (authenticated) {
-    if (!hub.admit(exchange.principalId))
+    if (!hub.admit(exchange.principal.id))
       return exchange.out.setError(429, "RATE_LIMITED",
                                    "Too many WebSocket connections: at most " +
                                        std::to_string(hub.settings().maxConnectionsPerUser) + " per user",
                                    nlohmann::json{{"limit", hub.settings().maxConnectionsPerUser}}.dump());
-    opening.principal = Principal{exchange.principalJson, exchange.principalId, exchange.permissions, exchange.admin};
+    opening.principal = exchange.principal;
   }
   auto id = hub.create(std::move(opening));
   if (authenticated) {

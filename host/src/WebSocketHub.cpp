@@ -324,8 +324,7 @@ void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
       if (parsed.kind == Parsed::Kind::Incomplete) break;
       if (parsed.kind == Parsed::Kind::Invalid) return shut(connection, parsed.closeCode, parsed.reason, true);
       offset += parsed.consumed;
-      if (!handleFrame(connection, static_cast<int>(parsed.frame.opcode) | (parsed.frame.fin ? 0x80 : 0), parsed.frame.payload))
-        return;
+      if (!handleFrame(connection, parsed.frame)) return;
     }
     c.inbox.erase(0, offset);
     if (c.inbox.capacity() > 64 * 1024 && c.inbox.size() < 1024) c.inbox.shrink_to_fit();
@@ -333,11 +332,10 @@ void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
   }
 }
 
-bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, int flags, std::string& payload) {
+bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, Frame& frame) {
   auto& c = *connection;
-  auto opcode = static_cast<Opcode>(flags & 0x0F);
-  bool fin = flags & 0x80;
-  switch (opcode) {
+  auto& payload = frame.payload;
+  switch (frame.opcode) {
   case Opcode::Ping: {
     std::lock_guard lock(c.mutex);
     queue(c, encodeFrame(Opcode::Pong, payload));
@@ -367,14 +365,14 @@ bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, in
       shut(connection, close_code::kProtocolError, "a new message inside a fragmented one", true);
       return false;
     }
-    c.messageOpcode = static_cast<int>(opcode);
+    c.messageOpcode = static_cast<int>(frame.opcode);
     c.message.swap(payload);
   }
   if (c.message.size() > settings_.maxMessageBytes) {
     shut(connection, close_code::kMessageTooBig, "message larger than " + std::to_string(settings_.maxMessageBytes) + " bytes", true);
     return false;
   }
-  if (!fin) return true;
+  if (!frame.fin) return true;
   auto kind = static_cast<Opcode>(c.messageOpcode);
   c.messageOpcode = -1;
   std::string text;

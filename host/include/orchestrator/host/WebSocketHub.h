@@ -1,6 +1,7 @@
 #pragma once
 
 #include "orchestrator/host/Authentication.h"
+#include "orchestrator/host/WebSocketFrames.h"
 
 #include <orchestrator/abi.h>
 
@@ -97,7 +98,7 @@ private:
   void onError(const Poco::AutoPtr<Poco::Net::ErrorNotification>& notification);
   void receive(const std::shared_ptr<Connection>& connection);
   /// Handles what a complete message or control frame asks; false once closed.
-  bool handleFrame(const std::shared_ptr<Connection>& connection, int opcode, std::string& payload);
+  bool handleFrame(const std::shared_ptr<Connection>& connection, websocket::Frame& frame);
   void authenticateFirstMessage(const std::shared_ptr<Connection>& connection, const std::string& text);
   /// Writes what the socket takes now; watches for writability for the rest.
   /// The connection's mutex is held.

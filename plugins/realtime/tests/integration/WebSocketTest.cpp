@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/WebSocket.h>
 
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <csignal>
 #include <optional>
 
 namespace {
@@ -119,7 +121,8 @@ protected:
     }
     host_ = std::make_unique<HostProcess>(HostProcess::Options{
         .pluginsDir = pluginFolder(),
-        .config = "ratelimit.enabled = false\nwebsocket.auth_timeout = 1\nwebsocket.max_connections_per_user = 5\n",
+        .config = "ratelimit.enabled = false\nwebsocket.auth_timeout = 1\nwebsocket.max_connections_per_user = 5\n" +
+                  extraConfig(),
         .env = env});
     alice_ = token("alice@example.com");
     bob_ = token("bob@example.com");
@@ -132,6 +135,8 @@ protected:
       std::cerr << "host log (last 3000 bytes):\n" << logs.substr(logs.size() > 3000 ? logs.size() - 3000 : 0) << "\n";
     }
   }
+
+  virtual std::string extraConfig() const { return ""; }
 
   std::string token(const std::string& email) {
     HttpClient client(host_->port());
@@ -315,6 +320,66 @@ TEST_P(RealtimeHost, SubscriptionsNarrowToAnExecutionOrAWorkflow) {
   auto firstRun = execute(alice_, first);
   EXPECT_EQ(narrowed.until("execution_update")["data"]["execution_id"], firstRun);
 }
+
+/// A host that lets a client fall at most 4 KiB behind.
+class SlowReaderHost : public RealtimeHost {
+protected:
+  std::string extraConfig() const override { return "websocket.max_queued_bytes = 4096\n"; }
+};
+
+TEST_P(SlowReaderHost, AClientThatDoesNotReadIsDroppedAndTheOthersKeepTheirUpdates) {
+  std::signal(SIGPIPE, SIG_IGN); // writing to the dropped socket must fail, not kill the test
+  auto port = host_->port();
+  Client reader(port, "/ws/executions?token=" + alice_);
+  reader.until("connected");
+
+  // A raw client with a small receive window that asks for answers and reads none.
+  Poco::Net::StreamSocket slow(Poco::Net::SocketAddress::IPv4);
+  slow.setReceiveBufferSize(4096);
+  slow.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  std::string handshake = "GET /ws/executions?token=" + alice_ +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  slow.sendBytes(handshake.data(), static_cast<int>(handshake.size()));
+  char head[512];
+  int got = slow.receiveBytes(head, sizeof head);
+  ASSERT_GT(got, 12);
+  EXPECT_EQ(std::string(head, 12), "HTTP/1.1 101");
+
+  // Masked with a zero key, the payload reads as it is.
+  std::string ping = R"({"type":"ping"})";
+  std::string frame = std::string("\x81") + static_cast<char>(0x80 | ping.size()) + std::string(4, '\0') + ping;
+  std::string batch;
+  for (int i = 0; i < 500; ++i) batch += frame;
+  bool dropped = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  slow.setSendTimeout(Poco::Timespan(1, 0));
+  while (!dropped && std::chrono::steady_clock::now() < deadline) {
+    try {
+      slow.sendBytes(batch.data(), static_cast<int>(batch.size()));
+    } catch (const Poco::TimeoutException&) {
+      // The server stopped reading for a moment; try again.
+    } catch (const Poco::Exception&) {
+      dropped = true;
+    }
+  }
+  EXPECT_TRUE(dropped) << "the server kept a client that read nothing";
+  EXPECT_NE(host_->logs().find("reads too slowly"), std::string::npos);
+
+  // The server is not slowed: the reading client follows a whole execution.
+  auto executionId = execute(alice_, workflow(alice_, 1));
+  while (true) {
+    auto message = reader.until("execution_update");
+    ASSERT_FALSE(message.is_null());
+    if (message["status"] == "execution_completed") {
+      EXPECT_EQ(message["execution_id"], executionId);
+      break;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SlowReaderHost, ::testing::Values(Backend::Sqlite),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, RealtimeHost, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
