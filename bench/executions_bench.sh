@@ -47,7 +47,7 @@ wrk.headers["Authorization"] = "Bearer $token"
 wrk.body = '{"input_data": {"name": "Ada"}}'
 LUA
   local ticks_before
-  ticks_before=$(awk '{print $14 + $15}' "/proc/$HOST_PID/stat")
+  ticks_before=$(cpu_ticks "$HOST_PID")
   wrk -t2 -c32 -d"${duration}s" -s "$work/post.lua" "$api/workflows/$id/execute" >"$work/wrk.txt"
   # Wait for the backlog, then read the span from the first trigger to the last completion.
   python3 - "$api" "$token" "$id" <<'PY'
@@ -62,12 +62,12 @@ for _ in range(600):
         break
     time.sleep(0.1)
 PY
-  local cpu_ticks=$(($(awk '{print $14 + $15}' "/proc/$HOST_PID/stat") - ticks_before))
+  local used_ticks=$(($(cpu_ticks "$HOST_PID") - ticks_before))
   kill "$HOST_PID"
   wait "$HOST_PID" 2>/dev/null || true
   HOST_PID=
   local db_url=${ORCH_STORAGE__URL_FOR_READ:-}
-  python3 - "$work/data/orchestrator.db" "$id" "$db_url" "$cpu_ticks" "$(getconf CLK_TCK)" <<'PY'
+  python3 - "$work/data/orchestrator.db" "$id" "$db_url" "$used_ticks" "$(getconf CLK_TCK)" <<'PY'
 import sys, datetime
 path, workflow, url = sys.argv[1:4]
 cpu_seconds = int(sys.argv[4]) / int(sys.argv[5])

@@ -5,7 +5,7 @@
 #    router, authenticator hook, rate limiter, metrics, access log), with wrk:
 #    64 connections on loopback;
 #  - time from process start to GET /ready answering 200, with every plugin;
-#  - resident memory (RSS) when idle after start-up.
+#  - resident memory (RSS) and CPU when idle after start-up.
 # Usage: bench/host_bench.sh [seconds]   (builds first; installs wrk if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,10 @@ plugin_count=$(ls "$work/plugins" | wc -l)
 
 # The limiter still runs on every request; its limit is only set out of reach.
 start_host "$work" "$work/plugins" ORCH_RATELIMIT__DEFAULT__PER_MINUTE=2000000000
-sleep 2
+sleep 1
+idle_ticks=$(cpu_ticks "$HOST_PID")
+sleep 3
+idle_cpu=$(python3 -c "print(f'{($(cpu_ticks "$HOST_PID") - $idle_ticks) / $(getconf CLK_TCK) / 3 * 100:.1f}')")
 idle_rss=$(rss_kb "$HOST_PID")
 idle_threads=$(ls "/proc/$HOST_PID/task" | wc -l)
 read -r rps p50 p99 errors < <(wrk_figures "http://127.0.0.1:$HOST_PORT/api/v1/hello/bench" "$duration")
@@ -35,5 +38,6 @@ host benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), $plugin_count pl
     errors             $errors
   start to ready       ${READY_MS} ms   (target < 200 ms)
   idle RSS             $((idle_rss / 1024)) MiB (${idle_rss} kB; target < 30 MB), $idle_threads threads
+  idle CPU             ${idle_cpu}% of one core over 3 s
   RSS after the load   $((loaded_rss / 1024)) MiB
 REPORT

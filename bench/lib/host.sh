@@ -33,6 +33,9 @@ PY
 )
 }
 
+# cpu_ticks PID: CPU time the process has used (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # rss_kb PID: resident memory in kB.
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 

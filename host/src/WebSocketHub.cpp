@@ -85,13 +85,14 @@ WebSocketHub::WebSocketHub(WebSocketSettings settings, Authenticator authenticat
 WebSocketHub::~WebSocketHub() { stop(); }
 
 void WebSocketHub::start() {
-  if (!reactorThread_.joinable()) reactorThread_ = std::thread([this] { reactor_->run(); });
+  if (!reactorThread_.isRunning()) reactorThread_.start(*reactor_);
 }
 
 void WebSocketHub::stop() {
-  if (reactorThread_.joinable()) {
+  if (reactorThread_.isRunning()) {
     reactor_->stop();
     reactor_->wakeUp();
+    reactorThread_.wakeUp(); // out of its idle sleep
     reactorThread_.join();
   }
   std::vector<std::shared_ptr<Connection>> all;

@@ -8,6 +8,7 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Net/SocketNotification.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Thread.h>
 
 #include <cstdint>
 #include <functional>
@@ -16,7 +17,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace orch::host {
 
@@ -114,7 +114,10 @@ private:
   WebSocketSettings settings_;
   Authenticator authenticator_;
   std::unique_ptr<Reactor> reactor_;
-  std::thread reactorThread_;
+  /// A Poco::Thread, not a std::thread: the reactor sleeps through
+  /// Thread::trySleep while it has no socket, which returns at once on a
+  /// thread Poco did not start (a busy loop).
+  Poco::Thread reactorThread_{"websockets"};
 
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
