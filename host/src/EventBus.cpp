@@ -14,10 +14,11 @@ bool EventBus::matches(const std::string& pattern, const std::string& topic) {
   return pattern == topic;
 }
 
-std::uint64_t EventBus::subscribe(const std::string& pattern, const std::string& owner, Handler handler) {
+std::uint64_t EventBus::subscribe(const std::string& pattern, const std::string& owner, Handler handler,
+                                  bool fromAllHosts) {
   std::lock_guard lock(mutex_);
   auto id = nextId_++;
-  subscriptions_.emplace(id, Subscription{pattern, owner, std::move(handler)});
+  subscriptions_.emplace(id, Subscription{pattern, owner, std::move(handler), fromAllHosts});
   return id;
 }
 
@@ -32,10 +33,23 @@ void EventBus::unsubscribeOwner(const std::string& owner) {
 }
 
 void EventBus::publish(std::string topic, std::string payloadJson) {
+  enqueue({std::move(topic), std::move(payloadJson), false});
+}
+
+void EventBus::publishRemote(std::string topic, std::string payloadJson) {
+  enqueue({std::move(topic), std::move(payloadJson), true});
+}
+
+void EventBus::setRelay(Handler relay) {
+  std::lock_guard lock(mutex_);
+  relay_ = std::move(relay);
+}
+
+void EventBus::enqueue(Event event) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    queue_.emplace_back(std::move(topic), std::move(payloadJson));
+    queue_.push_back(std::move(event));
   }
   wake_.notify_one();
 }
@@ -60,11 +74,14 @@ void EventBus::run() {
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) break; // stopping, and everything delivered
-    auto [topic, payload] = std::move(queue_.front());
+    auto event = std::move(queue_.front());
     queue_.pop_front();
+    const auto& [topic, payload, remote] = event;
     std::vector<Handler> targets;
+    if (!remote && relay_) targets.push_back(relay_);
     for (const auto& [id, subscription] : subscriptions_)
-      if (matches(subscription.pattern, topic)) targets.push_back(subscription.handler);
+      if ((!remote || subscription.fromAllHosts) && matches(subscription.pattern, topic))
+        targets.push_back(subscription.handler);
     delivering_ = true;
     lock.unlock();
     for (const auto& handler : targets) {

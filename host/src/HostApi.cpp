@@ -276,12 +276,19 @@ void eventPublish(orch_host* host, orch_str topic, orch_str payload) {
   host->context->events.publish(text(topic), text(payload));
 }
 
+uint64_t eventSubscribeWith(orch_host* host, orch_str pattern, uint32_t flags, orch_on_event_fn onEvent,
+                            void* userData) {
+  if (!onEvent || pattern.len == 0 || (flags & ~ORCH_EVENT_FROM_ALL_HOSTS)) return 0;
+  return host->context->events.subscribe(
+      text(pattern), host->plugin->name,
+      [onEvent, userData](const std::string& topic, const std::string& payload) {
+        onEvent(userData, view(topic), view(payload));
+      },
+      (flags & ORCH_EVENT_FROM_ALL_HOSTS) != 0);
+}
+
 uint64_t eventSubscribe(orch_host* host, orch_str pattern, orch_on_event_fn onEvent, void* userData) {
-  if (!onEvent || pattern.len == 0) return 0;
-  return host->context->events.subscribe(text(pattern), host->plugin->name,
-                                         [onEvent, userData](const std::string& topic, const std::string& payload) {
-                                           onEvent(userData, view(topic), view(payload));
-                                         });
+  return eventSubscribeWith(host, pattern, 0, onEvent, userData);
 }
 
 void eventUnsubscribe(orch_host* host, uint64_t id) { host->context->events.unsubscribe(id); }
@@ -432,6 +439,7 @@ const orch_host_api& hostApi() {
       &registerWebSocketRoute,
       &websocketSend,
       &websocketClose,
+      &eventSubscribeWith,
   };
   return api;
 }

@@ -69,6 +69,12 @@ void Server::start() {
   context_.websockets = std::make_unique<WebSocketHub>(
       WebSocketSettings::fromConfig(config_), [this](const Credentials& credentials) { return authenticate(context_, credentials); });
   context_.websockets->start();
+  health_ = std::make_unique<HealthWatch>(config_, context_, settings_.dataDir);
+  if (auto conninfo = context_.storage->libpqConninfo();
+      !conninfo.empty() && config_.getBool("events.share_between_hosts", true)) {
+    relay_ = std::make_unique<EventRelay>(*context_.storage, context_.events, conninfo);
+    relay_->start();
+  }
 
   // Serve /health and /ready while plugins load.
   bootRouter_ = std::make_unique<Router>();
@@ -95,6 +101,7 @@ void Server::start() {
   plugins_.loadAll(settings_.pluginsDir);
   auto applied = plugins_.applyMigrations();
   plugins_.startAll();
+  health_->start();
   buildRouters();
   auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - startedAt_).count();
   logger().information("ready in %.1f ms: %z plugins, %z migrations applied, %s storage", elapsed,
@@ -127,6 +134,7 @@ void Server::stop() {
   }
   // Before the plugins go: closing a WebSocket calls its plugin's on_close.
   if (context_.websockets) context_.websockets->stop();
+  if (relay_) relay_->stop();
   context_.events.drain();
   plugins_.shutdownAll();
   context_.scheduler.stop();

@@ -654,6 +654,10 @@ public:
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   }
 
+  std::string libpqConninfo() const override {
+    return backend() == Backend::PostgreSQL ? _target.connectionString : std::string();
+  }
+
   /// A session of the pool for one caller. Poco's pool throws when all are in
   /// use; this waits up to kSessionWait for one to come back.
   SessionLease lease() {

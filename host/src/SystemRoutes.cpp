@@ -53,28 +53,20 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
 
   routes.push_back(route("/health/detailed", "Storage, plugins and process health", 0, "system:read", false,
                          [&server](HostResponse& out) {
-                           nlohmann::json storage = {{"backend", server.context().storage->backendName()}};
-                           bool healthy = true;
-                           try {
-                             auto latency = server.context().storage->ping();
-                             storage["status"] = "healthy";
-                             storage["latency_ms"] = latency.count() / 1000.0;
-                           } catch (const std::exception&) {
-                             storage["status"] = "unhealthy";
-                             healthy = false;
-                           }
+                           auto health = server.health().check();
                            nlohmann::json plugins = nlohmann::json::array();
                            for (const auto& record : server.plugins().records())
                              plugins.push_back({{"name", record->name},
                                                 {"state", PluginRecord::stateName(record->state)},
                                                 {"version", record->version}});
+                           bool healthy = health["status"] == "healthy";
                            out.status = healthy ? 200 : 503;
-                           out.body = nlohmann::json{{"status", healthy ? "healthy" : "unhealthy"},
+                           out.body = nlohmann::json{{"status", health["status"]},
                                                      {"ready", server.ready()},
                                                      {"version", ORCH_VERSION},
                                                      {"uptime_seconds", secondsSince(server.startedAt())},
                                                      {"timestamp", nowRfc3339()},
-                                                     {"components", {{"storage", storage}}},
+                                                     {"components", health["components"]},
                                                      {"plugins", plugins},
                                                      {"memory", {{"rss_bytes", residentMemoryBytes()}}}}
                                           .dump();

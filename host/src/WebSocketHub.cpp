@@ -226,7 +226,7 @@ orch_status WebSocketHub::send(std::uint64_t id, std::string_view text) {
     if (connection->gone || connection->closing) return ORCH_NOT_FOUND;
     if (queue(*connection, encodeFrame(Opcode::Text, text))) return ORCH_OK;
   }
-  logger().warning("dropping WebSocket %Lu: it reads too slowly (more than %z bytes queued)",
+  logger().warning("dropping WebSocket %?u: it reads too slowly (more than %z bytes queued)",
                    static_cast<unsigned long long>(id), settings_.maxQueuedBytes);
   shut(connection, close_code::kPolicyViolation, "", false);
   return ORCH_ERROR;

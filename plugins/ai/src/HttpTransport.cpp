@@ -1,6 +1,7 @@
 #include "HttpTransport.h"
 
 #include "ProviderClient.h"
+#include "outbound/TlsClient.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -9,7 +10,6 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/URI.h>
 
 #include <istream>
@@ -23,22 +23,6 @@ constexpr std::size_t kMaxIdleSessions = 64;
 /// A provider's error or non-streamed answer larger than this is cut: no
 /// answer worth keeping is that large, and a hostile one must not exhaust memory.
 constexpr std::size_t kMaxBody = 32u << 20;
-
-Poco::Net::Context::Ptr tlsContext(const std::string& caFile) {
-  static std::mutex mutex;
-  static std::map<std::string, Poco::Net::Context::Ptr> contexts;
-  std::lock_guard lock(mutex);
-  auto& context = contexts[caFile];
-  if (!context) {
-    static bool initialized = (Poco::Net::initializeSSL(), true);
-    (void)initialized;
-    // Certificates are verified against the system's CAs (and the configured
-    // file): a provider's API key must never go to whoever answers.
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile,
-                                     Poco::Net::Context::VERIFY_RELAXED, 9, true);
-  }
-  return context;
-}
 
 } // namespace
 
@@ -74,7 +58,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> HttpTransport::acquire(bool& reuse
   reused = false;
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (secure_)
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(host_, port_, tlsContext(caFile_));
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(host_, port_, outbound::tlsClientContext(caFile_));
   else
     session = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
   session->setKeepAlive(true);

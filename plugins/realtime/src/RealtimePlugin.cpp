@@ -107,17 +107,28 @@ void init(orch::Plugin& plugin) {
     plugin.websocket(endpoint.path, std::move(handlers), options);
   }
 
-  plugin.subscribe("*", [&plugin, subscribers](const std::string& topic, const nlohmann::json& event) {
-    if (!realtime::forwarded(topic)) return;
-    // One text per dialect, not per connection: a broadcast to a thousand
-    // subscribers formats at most four messages.
-    std::string texts[4];
-    for (const auto& [connection, dialect] : subscribers->recipients(event)) {
-      auto& text = texts[static_cast<int>(dialect)];
-      if (text.empty()) text = realtime::message(topic, event, dialect).dump();
-      plugin.websocketSend(connection, text);
-    }
-  });
+  // Every step of every execution publishes an event; with nobody connected
+  // (the common case on a busy worker host) it is dropped unparsed.
+  // Every host's events: a client sees an execution that another host of the
+  // same database runs.
+  plugin.subscribeText(
+      "*",
+      [&plugin, subscribers](const std::string& topic, std::string_view text) {
+        if (!realtime::forwarded(topic) || subscribers->size() == 0) return;
+        auto event = nlohmann::json::parse(text, nullptr, false);
+        if (event.is_discarded()) return;
+        // One text per dialect, not per connection: a broadcast to a thousand
+        // subscribers formats at most four messages. System alerts belong to
+        // no tenant; they go to the system channel's subscribers.
+        std::string texts[4];
+        auto targets = topic == "system_alert" ? subscribers->metricsSubscribers() : subscribers->recipients(event);
+        for (const auto& [connection, dialect] : targets) {
+          auto& message = texts[static_cast<int>(dialect)];
+          if (message.empty()) message = realtime::message(topic, event, dialect).dump();
+          plugin.websocketSend(connection, message);
+        }
+      },
+      orch::EventScope::AllHosts);
 
   auto intervalMs = std::stoll(plugin.config("realtime.metrics_interval_ms", "5000"));
   plugin.onStart([&plugin, subscribers, intervalMs] {

@@ -36,7 +36,7 @@ bool httpUrl(const std::string& url) {
 }
 
 /// Reads and checks the body of POST workflows/{id}/execute.
-ExecutionRequest readRequest(const orch::Request& request, const orch::json& workflow, const Tenant& tenant,
+ExecutionRequest readRequest(const orch::Request& request, const orch::json& workflow, const orch::Tenant& tenant,
                              const EngineSettings& settings) {
   auto body = objectBody(request);
   ExecutionRequest run;
@@ -91,7 +91,7 @@ ExecutionRequest readRequest(const orch::Request& request, const orch::json& wor
 }
 
 /// The execution row when the tenant may see it; 404 otherwise.
-orch::json visibleExecution(const Engine& engine, const std::string& id, const Tenant& tenant) {
+orch::json visibleExecution(const Engine& engine, const std::string& id, const orch::Tenant& tenant) {
   auto row = engine.store().execution(id);
   if (!row || !tenant.canSee((*row)["owner_id"].get<std::string>(), (*row)["organization_id"]))
     throw orch::HttpError::notFound("Execution not found");
@@ -123,7 +123,7 @@ std::optional<std::string> dateFilter(const orch::Request& request, const std::s
 }
 
 void getExecution(orch::Request& request, orch::Response& response, Engine& engine) {
-  auto row = visibleExecution(engine, request.param("id"), Tenant::of(request));
+  auto row = visibleExecution(engine, request.param("id"), orch::Tenant::of(request));
   response.json(fullView(engine, row));
 }
 
@@ -131,7 +131,7 @@ void getExecution(orch::Request& request, orch::Response& response, Engine& engi
 
 void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Engine& engine) {
   plugin.route("POST", "/workflows/{id}/execute", [&workflows, &engine](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
+    auto tenant = orch::Tenant::of(request);
     auto workflow = workflows.find(request.param("id"), tenant);
     if (!workflow) throw orch::HttpError::notFound("Workflow not found");
     auto status = (*workflow)["status"].get<std::string>();
@@ -169,7 +169,7 @@ void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Eng
   }, {.permission = "execution:read", .summary = "An execution (seed 001's path)"});
 
   plugin.route("GET", "/executions", [&engine](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
+    auto tenant = orch::Tenant::of(request);
     auto page = orch::Page::of(request);
     ExecutionStore::Filter filter;
     filter.workflowId = request.query("workflow_id");
@@ -194,7 +194,7 @@ void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Eng
   }, {.permission = "execution:read", .summary = "Executions, filtered by workflow, agent, status and dates"});
 
   plugin.route("POST", "/executions/{id}/cancel", [&engine](orch::Request& request, orch::Response& response) {
-    auto row = visibleExecution(engine, request.param("id"), Tenant::of(request));
+    auto row = visibleExecution(engine, request.param("id"), orch::Tenant::of(request));
     auto id = row["id"].get<std::string>();
     if (!engine.cancel(id)) {
       auto now = engine.store().execution(id);
@@ -206,7 +206,7 @@ void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Eng
   }, {.permission = "execution:cancel", .summary = "Cancel a queued, scheduled or running execution"});
 
   plugin.route("POST", "/executions/{id}/retry", [&engine](orch::Request& request, orch::Response& response) {
-    auto row = visibleExecution(engine, request.param("id"), Tenant::of(request));
+    auto row = visibleExecution(engine, request.param("id"), orch::Tenant::of(request));
     auto id = row["id"].get<std::string>();
     if (!engine.retry(id))
       throw orch::HttpError::conflict("Execution is " + row["status"].get<std::string>() +

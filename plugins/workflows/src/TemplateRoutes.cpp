@@ -6,7 +6,7 @@
 namespace workflows {
 namespace {
 
-orch::json visibleOrNotFound(TemplateStore& templates, const std::string& id, const Tenant& tenant) {
+orch::json visibleOrNotFound(TemplateStore& templates, const std::string& id, const orch::Tenant& tenant) {
   auto row = templates.find(id, tenant);
   if (!row) throw orch::HttpError::notFound("Template not found");
   return *row;
@@ -45,16 +45,16 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
       if (*text != "true" && *text != "false") throw orch::HttpError::validation("featured", "Must be true or false");
       featured = *text == "true";
     }
-    auto [items, total] = templates.list(Tenant::of(request), request.query("category"), featured, page);
+    auto [items, total] = templates.list(orch::Tenant::of(request), request.query("category"), featured, page);
     response.json(page.envelope("templates", std::move(items), total));
   }, {.permission = "template:read", .summary = "Built-in and own templates"});
 
   plugin.route("GET", "/templates/{id}", [&templates](orch::Request& request, orch::Response& response) {
-    response.json(TemplateStore::view(visibleOrNotFound(templates, request.param("id"), Tenant::of(request))));
+    response.json(TemplateStore::view(visibleOrNotFound(templates, request.param("id"), orch::Tenant::of(request))));
   }, {.permission = "template:read", .summary = "One template"});
 
   plugin.route("POST", "/templates", [&templates, &catalog](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
+    auto tenant = orch::Tenant::of(request);
     auto body = objectBody(request);
     auto name = stringField(body, "name", 200);
     if (!name || name->empty()) throw orch::HttpError::validation("name", "Template name is required");
@@ -83,7 +83,7 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
 
   plugin.route("POST", "/templates/{id}/instantiate",
                [&templates, &workflows, &catalog](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
+    auto tenant = orch::Tenant::of(request);
     auto row = visibleOrNotFound(templates, request.param("id"), tenant);
     auto body = objectBody(request);
     auto parameters = TemplateParameters::parse(orch::json::parse(row["parameters"].get<std::string>()));

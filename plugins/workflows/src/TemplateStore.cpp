@@ -50,7 +50,7 @@ orch::json TemplateStore::create(const orch::json& columns, const WorkflowGraph&
   return *db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_templates WHERE id = ?", {id});
 }
 
-std::optional<orch::json> TemplateStore::find(const std::string& id, const Tenant& tenant) const {
+std::optional<orch::json> TemplateStore::find(const std::string& id, const orch::Tenant& tenant) const {
   auto row = db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_templates WHERE id = ?", {id});
   if (!row) return std::nullopt;
   if (!flag((*row)["builtin"]) && !tenant.canSee((*row)["owner_id"].get<std::string>(), (*row)["organization_id"]))
@@ -58,7 +58,7 @@ std::optional<orch::json> TemplateStore::find(const std::string& id, const Tenan
   return row;
 }
 
-std::pair<orch::json, std::int64_t> TemplateStore::list(const Tenant& tenant, const std::optional<std::string>& category,
+std::pair<orch::json, std::int64_t> TemplateStore::list(const orch::Tenant& tenant, const std::optional<std::string>& category,
                                                         const std::optional<bool>& featured, const orch::Page& page) const {
   orch::json params = orch::json::array();
   std::string where = "(builtin = 1 OR " + tenant.filter("owner_id", "organization_id", params) + ")";

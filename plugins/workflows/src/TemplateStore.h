@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Tenancy.h"
+#include <orchestrator/tenancy.hpp>
 #include "WorkflowGraph.h"
 
 #include <orchestrator/plugin.hpp>
@@ -18,8 +18,8 @@ public:
   /// Inserts the shipped templates that are not stored yet (keeps their usage counts).
   void installBuiltins();
   orch::json create(const orch::json& columns, const WorkflowGraph& graph);
-  std::optional<orch::json> find(const std::string& id, const Tenant& tenant) const;
-  std::pair<orch::json, std::int64_t> list(const Tenant& tenant, const std::optional<std::string>& category,
+  std::optional<orch::json> find(const std::string& id, const orch::Tenant& tenant) const;
+  std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const std::optional<std::string>& category,
                                            const std::optional<bool>& featured, const orch::Page& page) const;
   void countUse(const std::string& id);
 

@@ -12,7 +12,7 @@ bool carriesGraph(const orch::json& body) {
 }
 
 /// The non-graph columns a create or update may set, checked.
-orch::json columnsFrom(const orch::json& body, const Tenant& tenant) {
+orch::json columnsFrom(const orch::json& body, const orch::Tenant& tenant) {
   orch::json columns = orch::json::object();
   if (auto name = stringField(body, "name", 200)) {
     if (name->find_first_not_of(" \t\r\n") == std::string::npos)
@@ -47,7 +47,7 @@ orch::json columnsFrom(const orch::json& body, const Tenant& tenant) {
   return columns;
 }
 
-orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const Tenant& tenant) {
+orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const orch::Tenant& tenant) {
   auto row = store.find(id, tenant);
   if (!row) throw orch::HttpError::notFound("Workflow not found");
   return *row;
@@ -56,7 +56,7 @@ orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const 
 /// POST /workflows and POST /agents/{agent_id}/workflows.
 void createWorkflow(orch::Request& request, orch::Response& response, WorkflowStore& store, StepTypeCatalog& catalog,
                     const std::optional<std::string>& agentId) {
-  auto tenant = Tenant::of(request);
+  auto tenant = orch::Tenant::of(request);
   auto body = objectBody(request);
   auto columns = columnsFrom(body, tenant);
   if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
@@ -72,7 +72,7 @@ void createWorkflow(orch::Request& request, orch::Response& response, WorkflowSt
 /// GET /workflows and GET /agents/{agent_id}/workflows.
 void listWorkflows(orch::Request& request, orch::Response& response, WorkflowStore& store,
                    const std::optional<std::string>& agentId) {
-  auto tenant = Tenant::of(request);
+  auto tenant = orch::Tenant::of(request);
   auto page = orch::Page::of(request);
   WorkflowStore::Filter filter;
   if (auto status = request.query("status")) {
@@ -117,7 +117,7 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
   }, {.permission = "workflow:create", .summary = "Create a workflow of an agent (seed 004)"});
 
   plugin.route("GET", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {
-    auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));
+    auto row = visibleOrNotFound(store, request.param("id"), orch::Tenant::of(request));
     if (auto wanted = request.query("version")) {
       auto version = store.version(row["id"].get<std::string>(), *wanted);
       if (!version) throw orch::HttpError::notFound("Workflow version " + *wanted + " not found");
@@ -131,7 +131,7 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
   }, {.permission = "workflow:read", .summary = "A workflow, or one of its versions with ?version="});
 
   plugin.route("PUT", "/workflows/{id}", [&store, &catalog](orch::Request& request, orch::Response& response) {
-    auto tenant = Tenant::of(request);
+    auto tenant = orch::Tenant::of(request);
     auto row = visibleOrNotFound(store, request.param("id"), tenant);
     auto body = objectBody(request);
     auto columns = columnsFrom(body, tenant);
@@ -144,13 +144,13 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
   }, {.permission = "workflow:update", .summary = "Update a workflow; a changed graph bumps the minor version"});
 
   plugin.route("DELETE", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {
-    auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));
+    auto row = visibleOrNotFound(store, request.param("id"), orch::Tenant::of(request));
     store.remove(row["id"].get<std::string>());
     response.json({{"message", "Workflow deleted"}, {"id", row["id"]}});
   }, {.permission = "workflow:delete", .summary = "Soft-delete a workflow"});
 
   plugin.route("GET", "/workflows/{id}/versions", [&store](orch::Request& request, orch::Response& response) {
-    auto row = visibleOrNotFound(store, request.param("id"), Tenant::of(request));
+    auto row = visibleOrNotFound(store, request.param("id"), orch::Tenant::of(request));
     auto versions = store.versions(row["id"].get<std::string>());
     response.json({{"workflow_id", row["id"]}, {"current_version", row["version"]}, {"versions", versions},
                    {"total", versions.size()}});

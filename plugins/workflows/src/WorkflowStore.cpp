@@ -53,7 +53,7 @@ orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& 
   return *db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE id = ?", {id});
 }
 
-std::optional<orch::json> WorkflowStore::find(const std::string& id, const Tenant& tenant) const {
+std::optional<orch::json> WorkflowStore::find(const std::string& id, const orch::Tenant& tenant) const {
   auto row = db_.queryOne(std::string("SELECT ") + kColumns + " FROM wf_workflows WHERE id = ? AND deleted_at IS NULL",
                           {id});
   if (!row || !tenant.canSee((*row)["owner_id"].get<std::string>(), (*row)["organization_id"])) return std::nullopt;
@@ -113,7 +113,7 @@ std::optional<orch::json> WorkflowStore::version(const std::string& id, const st
                       {id, version});
 }
 
-std::pair<orch::json, std::int64_t> WorkflowStore::list(const Tenant& tenant, const Filter& filter,
+std::pair<orch::json, std::int64_t> WorkflowStore::list(const orch::Tenant& tenant, const Filter& filter,
                                                         const orch::Page& page) const {
   orch::json params = orch::json::array();
   std::string where = "deleted_at IS NULL AND " + tenant.filter("owner_id", "organization_id", params);

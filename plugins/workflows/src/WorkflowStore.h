@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Tenancy.h"
+#include <orchestrator/tenancy.hpp>
 #include "WorkflowGraph.h"
 
 #include <orchestrator/plugin.hpp>
@@ -21,7 +21,7 @@ public:
   /// id, graph, version and times.
   orch::json create(const orch::json& fields, const WorkflowGraph& graph);
   /// The row of a workflow the tenant may see (not deleted), or nullopt.
-  std::optional<orch::json> find(const std::string& id, const Tenant& tenant) const;
+  std::optional<orch::json> find(const std::string& id, const orch::Tenant& tenant) const;
   /// Updates columns and, when `graph` differs from the stored one, bumps the
   /// minor version and records it. Returns the new row.
   orch::json update(const std::string& id, const orch::json& columns, const WorkflowGraph* graph,
@@ -35,7 +35,7 @@ public:
     std::optional<std::string> status, category, search, agentId;
   };
   /// One page of the tenant's workflows and the total.
-  std::pair<orch::json, std::int64_t> list(const Tenant& tenant, const Filter& filter, const orch::Page& page) const;
+  std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const Filter& filter, const orch::Page& page) const;
 
   /// The response shape: every seed field, with both `steps` and `definition`.
   /// `stats` is the workflow's entry of executionStats (none: no executions).

@@ -149,7 +149,7 @@ CREATE TABLE wf_settings (
 std::string webhookSecret(const orch::Plugin& plugin) {
   if (auto configured = plugin.config("workflows.webhook_secret"); configured && !configured->empty()) return *configured;
   plugin.db().execute("INSERT INTO wf_settings (name, value) VALUES ('webhook_secret', ?) ON CONFLICT (name) DO NOTHING",
-                      {webhook_signature::newSecret()});
+                      {outbound::webhook_signature::newSecret()});
   return plugin.db().queryOne("SELECT value FROM wf_settings WHERE name = 'webhook_secret'")->at("value").get<std::string>();
 }
 

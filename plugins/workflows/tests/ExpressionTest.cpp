@@ -66,12 +66,12 @@ TEST(NetworkGuard, RefusesEveryNonPublicRangeAndAllowsPublicOnes) {
   for (const char* address : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
                               "169.254.1.1", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::",
                               "fd00:ec2::254", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "ff02::1"})
-    EXPECT_NE(network_guard::privateReason(address), "") << address;
+    EXPECT_NE(outbound::network_guard::privateReason(address), "") << address;
   for (const char* address : {"93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700::1111", "::ffff:8.8.8.8"})
-    EXPECT_EQ(network_guard::privateReason(address), "") << address;
-  EXPECT_EQ(network_guard::privateReason("169.254.169.254"), "the cloud metadata address");
-  EXPECT_THROW(network_guard::resolve("localhost", false), BlockedDestination);
-  EXPECT_FALSE(network_guard::resolve("localhost", true).empty());
+    EXPECT_EQ(outbound::network_guard::privateReason(address), "") << address;
+  EXPECT_EQ(outbound::network_guard::privateReason("169.254.169.254"), "the cloud metadata address");
+  EXPECT_THROW(outbound::network_guard::resolve("localhost", false), outbound::BlockedDestination);
+  EXPECT_FALSE(outbound::network_guard::resolve("localhost", true).empty());
 }
 
 TEST(Clock, ParsesRfc3339WithOffsetsAndFractions) {

@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 3
+#define ORCH_ABI_MINOR 4
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -480,7 +480,21 @@ typedef struct orch_host_api {
   /** Closes a connection with a close code (1000 normal, 1008 policy, ...)
    *  and a reason of at most 123 bytes; on_close follows. Any thread. */
   void (*websocket_close)(orch_host* host, uint64_t connection, int32_t code, orch_str reason);
+
+  /* --- Added in ABI 1.4: events from every host. Check abi_minor >= 4 (or
+   *     struct_size) before calling. --- */
+
+  /** Like event_subscribe, with ORCH_EVENT_* flags. */
+  uint64_t (*event_subscribe_with)(orch_host* host, orch_str topic_pattern, uint32_t flags,
+                                   orch_on_event_fn on_event, void* user_data);
 } orch_host_api;
+
+/** event_subscribe_with flag: also deliver the events published by the other
+ *  hosts that share this host's PostgreSQL database (LISTEN/NOTIFY). Without
+ *  it a subscriber sees only its own host's events, so a subscriber with side
+ *  effects (a webhook delivery) acts once per event, not once per host. Only
+ *  events whose payload is under 7,000 bytes cross hosts. */
+#define ORCH_EVENT_FROM_ALL_HOSTS 0x1u
 
 /* ------------------------------------------------------ the entry point */
 

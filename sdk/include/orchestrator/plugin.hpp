@@ -506,6 +506,10 @@ struct AuthResult {
 
 using ServiceHandler = std::function<json(const std::string& method, const json& request)>;
 using EventHandler = std::function<void(const std::string& topic, const json& payload)>;
+/// Which hosts' events a subscription receives.
+enum class EventScope { ThisHost, AllHosts };
+/// An event as the host carries it: the payload's JSON text, not yet parsed.
+using EventTextHandler = std::function<void(const std::string& topic, std::string_view payload)>;
 using Job = std::function<void()>;
 
 /// The plugin as its init function sees it: registers everything and gives
@@ -700,7 +704,21 @@ public:
 
   /// Subscribes to a topic or a prefix pattern ("execution_*").
   std::uint64_t subscribe(std::string_view pattern, EventHandler handler) {
+    return subscribeText(pattern, [handler = std::move(handler)](const std::string& topic, std::string_view payload) {
+      handler(topic, detail::parseOr(payload, nullptr));
+    });
+  }
+
+  /// Like subscribe, for a subscriber that often has nothing to do with an
+  /// event: it decides before paying for the parse. EventScope::AllHosts also
+  /// receives the events of the other hosts sharing the database (ABI 1.4).
+  std::uint64_t subscribeText(std::string_view pattern, EventTextHandler handler,
+                              EventScope scope = EventScope::ThisHost) {
+    if (scope == EventScope::AllHosts) requireHost(&orch_host_api::event_subscribe_with, "event_subscribe_with");
     auto& entry = events_.emplace_back(std::move(handler));
+    if (scope == EventScope::AllHosts)
+      return host_.api().event_subscribe_with(host_.raw(), detail::view(pattern), ORCH_EVENT_FROM_ALL_HOSTS,
+                                              &Plugin::onEvent, &entry);
     return host_.api().event_subscribe(host_.raw(), detail::view(pattern), &Plugin::onEvent, &entry);
   }
 
@@ -757,7 +775,7 @@ private:
 
   template <typename Member>
   void requireHost(Member orch_host_api::*member, const char* name) const {
-    if (!host_.has(member)) throw std::runtime_error(std::string("the host is too old for ") + name + " (ABI 1.1)");
+    if (!host_.has(member)) throw std::runtime_error(std::string("the host is too old for ") + name);
   }
 
   void expectOk(orch_status status, const std::string& what) const {
@@ -891,8 +909,7 @@ private:
 
   static void onEvent(void* user_data, orch_str topic, orch_str payload) noexcept {
     try {
-      (*static_cast<EventHandler*>(user_data))(std::string(detail::view(topic)),
-                                               detail::parseOr(detail::view(payload), nullptr));
+      (*static_cast<EventTextHandler*>(user_data))(std::string(detail::view(topic)), detail::view(payload));
     } catch (...) {
       // An event handler's failure must not stop delivery to the others.
     }
@@ -949,7 +966,7 @@ private:
   std::deque<StepHandler> steps_;
   std::deque<FrameworkAdapter> adapters_;
   std::deque<ServiceHandler> services_;
-  std::deque<EventHandler> events_;
+  std::deque<EventTextHandler> events_;
   std::deque<Job> jobs_;
   std::function<AuthResult(const AuthRequest&)> authenticate_;
   std::function<void()> start_, shutdown_;

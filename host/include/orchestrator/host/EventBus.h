@@ -22,11 +22,19 @@ public:
   ~EventBus();
 
   /// `pattern` is a topic, a prefix ending in `*` ("execution_*"), or "*".
-  std::uint64_t subscribe(const std::string& pattern, const std::string& owner, Handler handler);
+  /// `fromAllHosts`: also the events other hosts published (publishRemote).
+  std::uint64_t subscribe(const std::string& pattern, const std::string& owner, Handler handler,
+                          bool fromAllHosts = false);
   void unsubscribe(std::uint64_t id);
   /// Drops every subscription of `owner`.
   void unsubscribeOwner(const std::string& owner);
   void publish(std::string topic, std::string payloadJson);
+  /// An event another host published: delivered only to the subscriptions
+  /// made with `fromAllHosts`, and never relayed again.
+  void publishRemote(std::string topic, std::string payloadJson);
+  /// Called with every event this host publishes (the relay to other hosts);
+  /// set once, before events flow.
+  void setRelay(Handler relay);
   /// Waits until every event published so far has been delivered.
   void drain();
   /// Delivers what is queued, then stops the dispatcher.
@@ -40,11 +48,18 @@ private:
   struct Subscription {
     std::string pattern, owner;
     Handler handler;
+    bool fromAllHosts = false;
   };
+  struct Event {
+    std::string topic, payload;
+    bool remote = false;
+  };
+  void enqueue(Event event);
   std::mutex mutex_;
   std::condition_variable wake_, idle_;
   std::map<std::uint64_t, Subscription> subscriptions_;
-  std::deque<std::pair<std::string, std::string>> queue_;
+  std::deque<Event> queue_;
+  Handler relay_;
   std::uint64_t nextId_ = 1;
   bool delivering_ = false, stopping_ = false;
   std::thread dispatcher_;

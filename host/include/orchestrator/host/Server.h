@@ -1,6 +1,8 @@
 #pragma once
 
 #include "orchestrator/host/Config.h"
+#include "orchestrator/host/EventRelay.h"
+#include "orchestrator/host/HealthWatch.h"
 #include "orchestrator/host/HostContext.h"
 #include "orchestrator/host/Metrics.h"
 #include "orchestrator/host/PluginManager.h"
@@ -63,6 +65,7 @@ public:
   HostContext& context() { return context_; }
   PluginManager& plugins() { return plugins_; }
   Metrics& metrics() { return metrics_; }
+  HealthWatch& health() { return *health_; }
   const ServerSettings& settings() const { return settings_; }
   std::chrono::steady_clock::time_point startedAt() const { return startedAt_; }
   /// The OpenAPI document of the routes being served.
@@ -81,6 +84,8 @@ private:
   std::unique_ptr<Router> bootRouter_, router_;
   std::unique_ptr<Poco::ThreadPool> threads_; // outlives the server that uses it
   std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<EventRelay> relay_; ///< PostgreSQL only: events to and from the other hosts
+  std::unique_ptr<HealthWatch> health_;
   std::string openApi_;
   std::chrono::steady_clock::time_point startedAt_;
   bool stopped_ = false;

@@ -79,6 +79,10 @@ public:
 
   /// Round trip of `SELECT 1`; throws StorageError when unreachable.
   virtual std::chrono::microseconds ping() = 0;
+
+  /// On PostgreSQL, libpq's connection string, for a connection outside the
+  /// pool (the event relay's LISTEN); empty on SQLite.
+  virtual std::string libpqConninfo() const = 0;
 };
 
 /// A transaction holding one pooled session. Rolled back on destruction unless

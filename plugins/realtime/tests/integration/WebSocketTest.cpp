@@ -21,6 +21,7 @@
 #include <memory>
 #include <csignal>
 #include <optional>
+#include <thread>
 
 namespace {
 
@@ -119,11 +120,8 @@ protected:
       ORCH_REQUIRE_POSTGRES(url);
       env["ORCH_STORAGE__URL"] = orch::test::freshPostgresDatabase();
     }
-    host_ = std::make_unique<HostProcess>(HostProcess::Options{
-        .pluginsDir = pluginFolder(),
-        .config = "ratelimit.enabled = false\nwebsocket.auth_timeout = 1\nwebsocket.max_connections_per_user = 5\n" +
-                  extraConfig(),
-        .env = env});
+    env_ = env;
+    host_ = startHost();
     alice_ = token("alice@example.com");
     bob_ = token("bob@example.com");
     aliceId_ = HttpClient(host_->port()).get("/api/v1/auth/me", bearer(alice_)).json()["id"].get<std::string>();
@@ -137,6 +135,16 @@ protected:
   }
 
   virtual std::string extraConfig() const { return ""; }
+
+  /// A host on this test's database (hosts sharing one accept each other's tokens).
+  std::unique_ptr<HostProcess> startHost() const {
+    return std::make_unique<HostProcess>(HostProcess::Options{
+        .pluginsDir = pluginFolder(),
+        .config = "ratelimit.enabled = false\nwebsocket.auth_timeout = 1\nwebsocket.max_connections_per_user = 5\n"
+                  "auth.jwt_secret = shared-secret-of-every-host-0123456789\n" +
+                  extraConfig(),
+        .env = env_});
+  }
 
   std::string token(const std::string& email) {
     HttpClient client(host_->port());
@@ -167,6 +175,7 @@ protected:
   }
 
   std::unique_ptr<HostProcess> host_;
+  Auth env_;
   std::string alice_, bob_, aliceId_;
 };
 
@@ -321,6 +330,51 @@ TEST_P(RealtimeHost, SubscriptionsNarrowToAnExecutionOrAWorkflow) {
   EXPECT_EQ(narrowed.until("execution_update")["data"]["execution_id"], firstRun);
 }
 
+TEST_P(RealtimeHost, AClientOnAnotherHostOfTheDatabaseSeesTheExecution) {
+  if (GetParam() != Backend::Postgres) GTEST_SKIP() << "hosts share events through PostgreSQL's LISTEN/NOTIFY";
+  auto other = startHost();
+  Client elsewhere(other->port(), "/ws/executions?token=" + alice_);
+  elsewhere.until("connected");
+  Client stranger(other->port(), "/ws/executions?token=" + bob_);
+  stranger.until("connected");
+  auto executionId = execute(alice_, workflow(alice_, 2)); // runs on the first host
+  std::vector<std::string> seen;
+  while (seen.empty() || seen.back() != "execution_completed") {
+    auto message = elsewhere.until("execution_update");
+    ASSERT_FALSE(message.is_null());
+    EXPECT_EQ(message["execution_id"], executionId);
+    seen.push_back(message["status"].get<std::string>());
+  }
+  EXPECT_EQ(seen.front(), "execution_started");
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "step_completed"), 2) << "each event once";
+  EXPECT_FALSE(stranger.next(std::chrono::milliseconds(300))) << "another tenant hears nothing on any host";
+}
+
+/// A host whose memory limit is always exceeded, checked every second.
+class AlertHost : public RealtimeHost {
+protected:
+  std::string extraConfig() const override { return "health.max_rss_mb = 1\nhealth.check_interval_ms = 1500\n"; }
+};
+
+TEST_P(AlertHost, AComponentTurningUnhealthyAlertsTheSystemChannel) {
+  Client watcher(host_->port(), "/api/ws/" + aliceId_ + "?token=" + alice_);
+  watcher.until("connected");
+  watcher.send({{"type", "subscribe"}, {"channel", "metrics"}});
+  watcher.until("subscribed");
+  Client other(host_->port(), "/ws/executions?token=" + bob_);
+  other.until("connected");
+  auto alert = watcher.until("system_alert");
+  ASSERT_FALSE(alert.is_null());
+  EXPECT_EQ(alert["data"]["component"], "memory");
+  EXPECT_EQ(alert["data"]["status"], "unhealthy");
+  EXPECT_EQ(alert["data"]["severity"], "critical");
+  EXPECT_GT(alert["data"]["details"]["rss_bytes"].get<std::int64_t>(), 1 << 20);
+  EXPECT_FALSE(other.next(std::chrono::milliseconds(300))) << "only the system channel's subscribers";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AlertHost, ::testing::Values(Backend::Sqlite),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+
 /// A host that lets a client fall at most 4 KiB behind.
 class SlowReaderHost : public RealtimeHost {
 protected:
@@ -364,6 +418,9 @@ TEST_P(SlowReaderHost, AClientThatDoesNotReadIsDroppedAndTheOthersKeepTheirUpdat
     }
   }
   EXPECT_TRUE(dropped) << "the server kept a client that read nothing";
+  // The host logs the reason as it drops the client; the line may land a moment later.
+  for (int i = 0; i < 100 && host_->logs().find("reads too slowly") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_NE(host_->logs().find("reads too slowly"), std::string::npos);
 
   // The server is not slowed: the reading client follows a whole execution.

@@ -120,7 +120,7 @@ orch::json ExecutionStore::steps(const std::string& executionId, orch::Transacti
   return db_.query("SELECT * FROM wf_execution_steps WHERE execution_id = ?", {executionId}, tx);
 }
 
-std::pair<orch::json, std::int64_t> ExecutionStore::list(const Tenant& tenant, const Filter& filter,
+std::pair<orch::json, std::int64_t> ExecutionStore::list(const orch::Tenant& tenant, const Filter& filter,
                                                          const orch::Page& page) const {
   orch::json params = orch::json::array();
   std::string where = tenant.filter("owner_id", "organization_id", params);

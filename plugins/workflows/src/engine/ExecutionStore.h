@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Tenancy.h"
+#include <orchestrator/tenancy.hpp>
 
 #include <orchestrator/plugin.hpp>
 
@@ -66,7 +66,7 @@ public:
   struct Filter {
     std::optional<std::string> workflowId, agentId, status, startDate, endDate;
   };
-  std::pair<orch::json, std::int64_t> list(const Tenant& tenant, const Filter& filter, const orch::Page& page) const;
+  std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const Filter& filter, const orch::Page& page) const;
 
   /// {"<workflow id>": {total, completed, failed, average_duration, last_execution}} for the given workflows.
   orch::json statsFor(const std::vector<std::string>& workflowIds) const;

@@ -19,19 +19,19 @@ void ExecutionWebhooks::deliver(const ExecutionStore::Job& job) {
     engine_.finishNotify(job.id);
     return;
   }
-  OutboundRequest request;
+  outbound::OutboundRequest request;
   request.method = "POST";
   request.url = (*row)["webhook_url"].get<std::string>();
   request.body = payload(*row).dump();
   request.timeoutMs = 10000;
   request.allowPrivate = settings_->allowPrivateNetworks;
   // The same id on every attempt, so the receiver can drop duplicates.
-  for (auto& header : webhook_signature::headers(settings_->webhookSecret, "msg_" + job.executionId,
+  for (auto& header : outbound::webhook_signature::headers(settings_->webhookSecret, "msg_" + job.executionId,
                                                  clock::nowMs() / 1000, request.body))
     request.headers.push_back(std::move(header));
   std::string error;
   try {
-    auto response = sendOutbound(request, settings_->tlsCaFile);
+    auto response = outbound::sendOutbound(request, settings_->tlsCaFile);
     if (response.status >= 200 && response.status < 300) {
       engine_.finishNotify(job.id);
       return;

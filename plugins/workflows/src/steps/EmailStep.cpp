@@ -40,9 +40,14 @@ std::vector<std::string> addresses(const orch::json& value) {
 std::pair<std::string, std::string> login(const orch::Plugin& plugin, const StepSettings& settings,
                                           const orch::StepContext& step) {
   if (!step.config.contains("credential_id")) return {settings.smtpUsername, settings.smtpPassword};
-  auto secret = plugin.callService("credentials", "resolve",
-                                   {{"id", step.config["credential_id"]}, {"principal", step.principal}});
-  return {secret.value("username", std::string()), secret.value("password", std::string())};
+  auto credential = plugin.callService("credentials", "resolve",
+                                       {{"id", step.config["credential_id"]}, {"principal", step.principal}});
+  auto type = credential.value("type", std::string());
+  if (type != "smtp" && type != "basic")
+    throw std::runtime_error("credential '" + credential.value("name", std::string()) + "' is a " + type +
+                             " credential; the email step needs an smtp or basic one");
+  const auto& data = credential["data"];
+  return {data.value("username", std::string()), data.value("password", std::string())};
 }
 
 } // namespace
@@ -86,7 +91,7 @@ orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const
     session.setTimeout(Poco::Timespan(settings.smtpTimeoutMs * 1000));
     session.login();
     if (settings.smtpStartTls) {
-      if (!session.startTLS(tlsClientContext(settings.smtpCaFile))) throw std::runtime_error("the SMTP server does not offer STARTTLS");
+      if (!session.startTLS(outbound::tlsClientContext(settings.smtpCaFile))) throw std::runtime_error("the SMTP server does not offer STARTTLS");
     }
     auto [user, password] = login(plugin, settings, step);
     if (!user.empty()) session.login(Poco::Net::SMTPClientSession::AUTH_PLAIN, user, password);

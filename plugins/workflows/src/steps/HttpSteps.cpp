@@ -8,8 +8,8 @@
 namespace workflows::steps {
 namespace {
 
-OutboundRequest requestFrom(const StepSettings& settings, const orch::json& config, const std::string& defaultMethod) {
-  OutboundRequest request;
+outbound::OutboundRequest requestFrom(const StepSettings& settings, const orch::json& config, const std::string& defaultMethod) {
+  outbound::OutboundRequest request;
   request.url = config["url"].get<std::string>();
   request.method = config.value("method", defaultMethod);
   // Held in a variable: items() of a temporary would iterate a destroyed object.
@@ -23,7 +23,7 @@ OutboundRequest requestFrom(const StepSettings& settings, const orch::json& conf
   return request;
 }
 
-orch::json bodyOf(const OutboundResponse& response) {
+orch::json bodyOf(const outbound::OutboundResponse& response) {
   if (response.body.empty()) return nullptr;
   try {
     return orch::json::parse(response.body);
@@ -32,7 +32,7 @@ orch::json bodyOf(const OutboundResponse& response) {
   }
 }
 
-void requireSuccess(const OutboundResponse& response) {
+void requireSuccess(const outbound::OutboundResponse& response) {
   if (response.status < 400) return;
   throw std::runtime_error("HTTP " + std::to_string(response.status) + " " + response.reason + " from " + response.url +
                            (response.body.empty() ? "" : ": " + response.body.substr(0, 300)));
@@ -44,7 +44,7 @@ orch::json apiCall(const StepSettings& settings, const orch::StepContext& step) 
   auto request = requestFrom(settings, step.config, "GET");
   if (step.config.contains("body") && !step.config["body"].is_null())
     request.body = step.config["body"].is_string() ? step.config["body"].get<std::string>() : step.config["body"].dump();
-  auto response = sendOutbound(request, settings.tlsCaFile);
+  auto response = outbound::sendOutbound(request, settings.tlsCaFile);
   if (step.config.value("fail_on_error", true)) requireSuccess(response);
   return {{"status_code", response.status},
           {"status", response.status},
@@ -63,9 +63,9 @@ orch::json webhook(const StepSettings& settings, const orch::StepContext& step) 
   request.body = payload.dump();
   auto id = "msg_" + orch::newId();
   auto secret = step.config.value("secret", settings.webhookSecret);
-  for (auto& header : webhook_signature::headers(secret, id, clock::nowMs() / 1000, request.body))
+  for (auto& header : outbound::webhook_signature::headers(secret, id, clock::nowMs() / 1000, request.body))
     request.headers.push_back(std::move(header));
-  auto response = sendOutbound(request, settings.tlsCaFile);
+  auto response = outbound::sendOutbound(request, settings.tlsCaFile);
   requireSuccess(response);
   return {{"delivered", true}, {"webhook_id", id}, {"status_code", response.status}, {"response", bodyOf(response)}};
 }

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-namespace workflows {
+namespace outbound {
 
 /// Standard Webhooks signing (standardwebhooks.com): the headers
 /// `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64
@@ -23,4 +23,4 @@ std::vector<std::pair<std::string, std::string>> headers(const std::string& secr
                                                          std::int64_t timestamp, const std::string& body);
 
 } // namespace webhook_signature
-} // namespace workflows
+} // namespace outbound

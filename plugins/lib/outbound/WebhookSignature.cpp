@@ -8,7 +8,7 @@
 #include <random>
 #include <sstream>
 
-namespace workflows::webhook_signature {
+namespace outbound::webhook_signature {
 namespace {
 
 /// Poco's HMACEngine wants its hash engine default-constructible with a block size.
@@ -55,4 +55,4 @@ std::vector<std::pair<std::string, std::string>> headers(const std::string& secr
   return {{"webhook-id", id}, {"webhook-timestamp", std::to_string(timestamp)}, {"webhook-signature", sign(secret, id, timestamp, body)}};
 }
 
-} // namespace workflows::webhook_signature
+} // namespace outbound::webhook_signature

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace workflows {
+namespace outbound {
 
 /// A destination refused by the guard, with the reason.
 class BlockedDestination : public std::runtime_error {
@@ -30,4 +30,4 @@ std::string privateReason(const std::string& address);
 std::vector<std::string> resolve(const std::string& host, bool allowPrivate);
 
 } // namespace network_guard
-} // namespace workflows
+} // namespace outbound

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace workflows {
+namespace outbound {
 
 /// One outbound HTTP request of a step.
 struct OutboundRequest {
@@ -35,4 +35,4 @@ struct OutboundResponse {
 /// BlockedDestination) with a sentence a workflow author can act on.
 OutboundResponse sendOutbound(const OutboundRequest& request, const std::string& caFile = {});
 
-} // namespace workflows
+} // namespace outbound

@@ -3,11 +3,12 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
 
-namespace workflows::network_guard {
+namespace outbound::network_guard {
 namespace {
 
 std::string v4Reason(const unsigned char* a) {
@@ -77,4 +78,4 @@ std::vector<std::string> resolve(const std::string& host, bool allowPrivate) {
   return addresses;
 }
 
-} // namespace workflows::network_guard
+} // namespace outbound::network_guard

@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <memory>
 
-namespace workflows {
+namespace outbound {
 namespace {
 
 constexpr std::size_t kMaxBody = 10 * 1024 * 1024;
@@ -55,7 +55,7 @@ OutboundResponse sendOutbound(const OutboundRequest& request, const std::string&
     auto defaultPort = uri.getScheme() == "https" ? 443 : 80;
     outgoing.setHost(uri.getHost(), uri.getPort() == defaultPort ? defaultPort : uri.getPort());
     if (uri.getPort() == defaultPort) outgoing.set("Host", uri.getHost());
-    outgoing.set("User-Agent", "orchestrator-workflows/1");
+    outgoing.set("User-Agent", "orchestrator/1");
     for (const auto& [name, value] : request.headers) outgoing.set(name, value);
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
       outgoing.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -98,4 +98,4 @@ OutboundResponse sendOutbound(const OutboundRequest& request, const std::string&
   }
 }
 
-} // namespace workflows
+} // namespace outbound

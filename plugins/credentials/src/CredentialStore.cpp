@@ -1,0 +1,135 @@
+#include "CredentialStore.h"
+
+#include <orchestrator/clock.hpp>
+
+namespace credentials {
+namespace {
+
+constexpr const char* kColumns =
+    "id, owner_id, organization_id, name, type, description, fields, expires_at, expires_ms, last_used_at, "
+    "created_at, updated_at";
+
+} // namespace
+
+void CredentialStore::registerMigrations(orch::Plugin& plugin) {
+  plugin.migration(1, "credentials", R"(
+CREATE TABLE cr_credentials (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  organization_id TEXT,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  description TEXT,
+  fields TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  expires_at TEXT,
+  expires_ms BIGINT,
+  expiry_published INTEGER NOT NULL DEFAULT 0,
+  last_used_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (owner_id, name)
+);
+CREATE INDEX cr_credentials_expiry ON cr_credentials (expiry_published, expires_ms);
+)");
+}
+
+orch::json CredentialStore::publicView(const orch::json& row, std::int64_t nowMs) {
+  bool expired = row["expires_ms"].is_number() && row["expires_ms"].get<std::int64_t>() <= nowMs;
+  return {{"id", row["id"]},
+          {"name", row["name"]},
+          {"type", row["type"]},
+          {"description", row["description"]},
+          {"fields", orch::json::parse(row["fields"].get<std::string>())},
+          {"owner_id", row["owner_id"]},
+          {"organization_id", row["organization_id"]},
+          {"status", expired ? "expired" : "active"},
+          {"expired", expired},
+          {"expires_at", row["expires_at"]},
+          {"last_used_at", row["last_used_at"]},
+          {"created_at", row["created_at"]},
+          {"updated_at", row["updated_at"]}};
+}
+
+orch::json CredentialStore::create(const orch::Tenant& owner, const std::string& name, const std::string& type,
+                                   const orch::json& data, const orch::json& extra) {
+  auto id = orch::newId();
+  auto now = orch::clock::rfc3339(orch::clock::nowMs());
+  orch::json fields = orch::json::array();
+  for (const auto& [field, value] : data.items()) fields.push_back(field);
+  orch::json row = {{"id", id},
+                    {"owner_id", owner.userId},
+                    {"organization_id", extra.value("organization_id", orch::json())},
+                    {"name", name},
+                    {"type", type},
+                    {"description", extra.value("description", orch::json())},
+                    {"fields", fields.dump()},
+                    {"secret", box_.seal(id, data.dump())},
+                    {"key_id", box_.keyId()},
+                    {"expires_at", extra.value("expires_at", orch::json())},
+                    {"expires_ms", extra.value("expires_ms", orch::json())},
+                    {"created_at", now},
+                    {"updated_at", now}};
+  try {
+    db_.insert("cr_credentials", row);
+  } catch (const std::exception&) {
+    // The unique (owner, name) index refused it, or the database failed.
+    if (!db_.query("SELECT id FROM cr_credentials WHERE owner_id = ? AND name = ?", {owner.userId, name}).empty())
+      throw orch::HttpError::conflict("You already have a credential named '" + name + "'");
+    throw;
+  }
+  row["last_used_at"] = nullptr;
+  return publicView(row, orch::clock::nowMs());
+}
+
+std::optional<orch::json> CredentialStore::find(const std::string& id, const orch::Tenant& tenant) const {
+  auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM cr_credentials WHERE id = ?", {id});
+  if (rows.empty() || !tenant.canSee(rows[0]["owner_id"].get<std::string>(), rows[0]["organization_id"]))
+    return std::nullopt;
+  return publicView(rows[0], orch::clock::nowMs());
+}
+
+std::pair<orch::json, std::int64_t> CredentialStore::list(const orch::Tenant& tenant, const orch::Page& page) const {
+  auto [rows, total] = tenant.listVisible(db_, "cr_credentials", kColumns, page);
+  orch::json items = orch::json::array();
+  auto now = orch::clock::nowMs();
+  for (const auto& row : rows) items.push_back(publicView(row, now));
+  return {items, total};
+}
+
+bool CredentialStore::remove(const std::string& id, const orch::Tenant& tenant) {
+  if (!find(id, tenant)) return false;
+  return db_.execute("DELETE FROM cr_credentials WHERE id = ?", {id}) == 1;
+}
+
+orch::json CredentialStore::resolve(const std::string& id, const orch::Tenant& tenant) {
+  auto rows = db_.query("SELECT id, owner_id, organization_id, name, type, secret, key_id, expires_ms "
+                        "FROM cr_credentials WHERE id = ?",
+                        {id});
+  if (rows.empty() || !tenant.canSee(rows[0]["owner_id"].get<std::string>(), rows[0]["organization_id"]))
+    throw orch::HttpError::notFound("Credential '" + id + "' not found");
+  const auto& row = rows[0];
+  auto now = orch::clock::nowMs();
+  if (row["expires_ms"].is_number() && row["expires_ms"].get<std::int64_t>() <= now)
+    throw orch::HttpError::conflict("Credential '" + row["name"].get<std::string>() + "' has expired");
+  if (row["key_id"] != box_.keyId())
+    throw std::runtime_error("credential " + id + " was sealed with another key than credentials.encryption_key");
+  auto data = orch::json::parse(box_.open(id, row["secret"].get<std::string>()));
+  db_.execute("UPDATE cr_credentials SET last_used_at = ? WHERE id = ?", {orch::clock::rfc3339(now), id});
+  return {{"id", id}, {"name", row["name"]}, {"type", row["type"]}, {"data", std::move(data)}};
+}
+
+orch::json CredentialStore::claimExpired(std::int64_t nowMs) {
+  auto rows = db_.query(std::string("SELECT ") + kColumns +
+                            " FROM cr_credentials WHERE expiry_published = 0 AND expires_ms <= ? ORDER BY expires_ms LIMIT 100",
+                        {nowMs});
+  orch::json claimed = orch::json::array();
+  for (const auto& row : rows)
+    if (db_.execute("UPDATE cr_credentials SET expiry_published = 1 WHERE id = ? AND expiry_published = 0",
+                    {row["id"]}) == 1)
+      claimed.push_back(publicView(row, nowMs));
+  return claimed;
+}
+
+} // namespace credentials

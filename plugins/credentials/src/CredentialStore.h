@@ -1,0 +1,46 @@
+#pragma once
+
+#include "SecretBox.h"
+
+#include <orchestrator/plugin.hpp>
+#include <orchestrator/tenancy.hpp>
+
+#include <optional>
+#include <string>
+
+namespace credentials {
+
+/// Credentials in the table `cr_credentials`: metadata in the clear, the
+/// secret fields sealed (SecretBox). Nothing here returns a secret except
+/// resolve(), which the credentials service serves to steps.
+class CredentialStore {
+public:
+  CredentialStore(const orch::Database& db, SecretBox box) : db_(db), box_(std::move(box)) {}
+
+  static void registerMigrations(orch::Plugin& plugin);
+
+  /// Creates one from a validated request; returns its public view. 409 when
+  /// the owner already has a credential of that name.
+  orch::json create(const orch::Tenant& owner, const std::string& name, const std::string& type,
+                    const orch::json& data, const orch::json& extra);
+  std::optional<orch::json> find(const std::string& id, const orch::Tenant& tenant) const;
+  std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const orch::Page& page) const;
+  bool remove(const std::string& id, const orch::Tenant& tenant);
+
+  /// The secret fields of a credential the principal may use: {"id", "type",
+  /// "data"}. Throws orch::HttpError: 404 when it does not exist or is not
+  /// the principal's, 409 when it has expired.
+  orch::json resolve(const std::string& id, const orch::Tenant& tenant);
+
+  /// Marks credentials past their expiry and returns them (their public
+  /// view), each once across every host sharing the database.
+  orch::json claimExpired(std::int64_t nowMs);
+
+private:
+  static orch::json publicView(const orch::json& row, std::int64_t nowMs);
+
+  const orch::Database& db_;
+  SecretBox box_;
+};
+
+} // namespace credentials

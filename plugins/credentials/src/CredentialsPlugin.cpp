@@ -1,0 +1,60 @@
+// Plugin `credentials`: named secrets for steps (SMTP logins, API keys, bearer
+// tokens, basic auth), sealed at rest with libsodium, never answered to a
+// client. Steps reach them through the service "credentials" (method
+// "resolve"); an expiry publishes `credential.expired`.
+#include "CredentialRoutes.h"
+#include "CredentialStore.h"
+
+#include <orchestrator/clock.hpp>
+
+#include <filesystem>
+#include <memory>
+
+namespace {
+
+credentials::SecretBox loadKey(orch::Plugin& plugin) {
+  if (auto key = plugin.config("credentials.encryption_key"); key && !key->empty())
+    return credentials::SecretBox::fromText(*key);
+  std::filesystem::path dataDir = plugin.config("server.data_dir", "var");
+  std::filesystem::create_directories(dataDir);
+  auto path = plugin.config("credentials.key_file", (dataDir / "credentials.key").string());
+  bool created = false;
+  auto box = credentials::SecretBox::fromFile(path, created);
+  if (created)
+    plugin.logWarning("credentials: made a new encryption key in " + path +
+                      "; back it up (without it stored credentials cannot be read), or set credentials.encryption_key");
+  return box;
+}
+
+void init(orch::Plugin& plugin) {
+  credentials::CredentialStore::registerMigrations(plugin);
+  auto store = std::make_shared<credentials::CredentialStore>(plugin.db(), loadKey(plugin));
+  credentials::registerCredentialRoutes(plugin, *store);
+
+  // {"id", "principal"} -> {"id", "name", "type", "data"}: the principal is
+  // the one the step runs for, so a workflow only ever uses its tenant's secrets.
+  plugin.service("credentials", [store](const std::string& method, const orch::json& request) -> orch::json {
+    if (method != "resolve") throw orch::HttpError::badRequest("credentials: unknown method '" + method + "'");
+    auto id = request.value("id", std::string());
+    if (id.empty()) throw orch::HttpError::validation("credential_id", "Required");
+    return store->resolve(id, orch::Tenant::ofPrincipal(request.value("principal", orch::json())));
+  });
+
+  auto intervalMs = std::stoll(plugin.config("credentials.expiry_check_interval_ms", "60000"));
+  plugin.onStart([&plugin, store, intervalMs] {
+    plugin.timer(0, static_cast<std::uint64_t>(std::max<long long>(intervalMs, 100)), [&plugin, store] {
+      try {
+        for (auto& credential : store->claimExpired(orch::clock::nowMs())) {
+          credential["credential_id"] = credential["id"];
+          plugin.publish("credential.expired", credential);
+        }
+      } catch (const std::exception& e) {
+        plugin.logWarning(std::string("credentials: expiry check failed: ") + e.what());
+      }
+    });
+  });
+}
+
+} // namespace
+
+ORCH_PLUGIN("credentials", "1.0.0", "Named secrets for steps, encrypted at rest", init)

@@ -1,0 +1,142 @@
+// Credentials end to end: a real host (auth, workflows, credentials) on
+// SQLite and PostgreSQL, a real SMTP server that asks for a login, and the
+// database read directly to check that it holds no secret in plain text.
+#include "SmtpServer.h"
+#include "WorkflowsHost.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+using namespace workflows_test;
+using orch::test::SmtpServer;
+
+constexpr const char* kPassword = "correct-horse-battery-staple-77";
+
+class Credentials : public WorkflowsHost {
+protected:
+  std::string pluginsDir() const override {
+    static const std::string folder = orch::test::linkedPluginFolder(
+        "credentials", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/workflows.so", ORCH_PLUGIN_DIR "/credentials.so"});
+    return folder;
+  }
+  std::string extraConfig() const override { return extra_; }
+
+  json smtpCredential(const std::string& name, const std::map<std::string, std::string>& auth) {
+    auto created = post("/api/v1/credentials",
+                        {{"name", name}, {"type", "smtp"}, {"description", "the mailer's login"},
+                         {"data", {{"username", "mailer"}, {"password", kPassword}}}},
+                        auth);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.json();
+  }
+
+  /// Every byte the SQLite database keeps on disk (file and write-ahead log).
+  std::string databaseBytes() const {
+    std::string bytes;
+    for (const auto* suffix : {"", "-wal"}) {
+      std::ifstream in(host_->dataDir() + "/orchestrator.db" + suffix, std::ios::binary);
+      std::stringstream content;
+      content << in.rdbuf();
+      bytes += content.str();
+    }
+    return bytes;
+  }
+
+  std::string extra_;
+};
+
+TEST_P(Credentials, AreStoredSealedAndNeverAnswered) {
+  auto created = smtpCredential("mailer", alice_);
+  auto id = created.value("id", "");
+  EXPECT_EQ(created["type"], "smtp");
+  EXPECT_EQ(created["fields"], json::array({"password", "username"}));
+  EXPECT_EQ(created["status"], "active");
+  EXPECT_EQ(created.dump().find(kPassword), std::string::npos) << "the secret is never answered";
+
+  auto one = get("/api/v1/credentials/" + id, alice_);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.body.find(kPassword), std::string::npos);
+  EXPECT_EQ(one.json()["name"], "mailer");
+  auto list = get("/api/v1/credentials", alice_);
+  EXPECT_EQ(list.json()["total"], 1);
+  EXPECT_EQ(list.body.find(kPassword), std::string::npos);
+
+  // Another user sees nothing of it.
+  EXPECT_EQ(get("/api/v1/credentials/" + id, bob_).status, 404);
+  EXPECT_EQ(get("/api/v1/credentials", bob_).json()["total"], 0);
+  EXPECT_EQ(HttpClient(host_->port()).request("DELETE", "/api/v1/credentials/" + id, "", bob_).status, 404);
+
+  // At rest: sealed, with no plain text anywhere in the database.
+  auto sealed = storedValue("SELECT secret FROM cr_credentials WHERE id = ?", id);
+  EXPECT_GT(sealed.size(), 40u);
+  EXPECT_EQ(sealed.find(kPassword), std::string::npos);
+  if (GetParam() == Backend::Sqlite) EXPECT_EQ(databaseBytes().find(kPassword), std::string::npos);
+  EXPECT_EQ(host_->logs().find(kPassword), std::string::npos) << "nor in the log";
+
+  EXPECT_EQ(HttpClient(host_->port()).request("DELETE", "/api/v1/credentials/" + id, "", alice_).status, 204);
+  EXPECT_EQ(get("/api/v1/credentials/" + id, alice_).status, 404);
+}
+
+TEST_P(Credentials, RefuseWhatIsIncompleteOrTaken) {
+  expectInvalid(post("/api/v1/credentials", {{"type", "bearer"}, {"value", "t"}}, alice_), "name");
+  expectInvalid(post("/api/v1/credentials", {{"name", "x"}, {"type", "vault"}, {"value", "t"}}, alice_), "type");
+  expectInvalid(post("/api/v1/credentials", {{"name", "x"}, {"type", "basic"}, {"data", {{"username", "u"}}}}, alice_),
+                "data.password");
+  expectInvalid(post("/api/v1/credentials",
+                     {{"name", "x"}, {"type", "bearer"}, {"value", "t"}, {"expires_at", "2001-01-01T00:00:00Z"}}, alice_),
+                "expires_at", "Must be in the future");
+  expectInvalid(post("/api/v1/credentials", {{"name", "x"}, {"type", "bearer"}, {"value", "t"}, {"expires_at", "soon"}},
+                     alice_),
+                "expires_at");
+  EXPECT_EQ(HttpClient(host_->port()).request("POST", "/api/v1/credentials", "{not json", alice_).status, 400);
+  smtpCredential("taken", alice_);
+  auto again = post("/api/v1/credentials", {{"name", "taken"}, {"type", "bearer"}, {"value", "t"}}, alice_);
+  EXPECT_EQ(again.status, 409) << again.body;
+  smtpCredential("taken", bob_); // names are per owner
+  EXPECT_EQ(get("/api/v1/credentials", alice_).json()["total"], 1);
+}
+
+TEST_P(Credentials, AnEmailStepLogsInWithOne) {
+  SmtpServer smtp({.user = "mailer", .password = kPassword});
+  // The host knows where the server is, not how to log in.
+  extra_ = "smtp.host = 127.0.0.1\nsmtp.port = " + std::to_string(smtp.port()) +
+           "\nsmtp.starttls = true\nsmtp.tls.ca_file = " + smtp.certificateFile() + "\nsmtp.from = bot@example.com\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  bob_ = userToken("bob@example.com");
+  auto credential = smtpCredential("mailer", alice_)["id"].get<std::string>();
+  auto workflow = [&](const std::map<std::string, std::string>& auth) {
+    auto created = post("/api/v1/workflows",
+                        {{"name", "mail"},
+                         {"steps", {{{"id", "send"}, {"type", "email"},
+                                     {"config", {{"to", "ada@example.com"}, {"subject", "Hi"}, {"body", "Hello"},
+                                                 {"credential_id", credential}}}}}}},
+                        auth);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.json().value("id", "");
+  };
+  auto run = [&](const std::string& id, const std::map<std::string, std::string>& auth) {
+    return post("/api/v1/workflows/" + id + "/execute",
+                {{"execution_mode", "sync"}, {"execution_options", {{"retry_count", 0}}}}, auth)
+        .json();
+  };
+  auto sent = run(workflow(alice_), alice_);
+  EXPECT_EQ(sent["status"], "completed") << sent.dump();
+  auto messages = smtp.waitForMessages(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["user"], "mailer");
+  EXPECT_EQ(get("/api/v1/credentials/" + credential, alice_).json()["last_used_at"].is_string(), true);
+
+  // Bob's workflow names Alice's credential: his step cannot use it.
+  auto refused = run(workflow(bob_), bob_);
+  EXPECT_EQ(refused["status"], "failed") << refused.dump();
+  EXPECT_NE(refused.dump().find("not found"), std::string::npos) << refused.dump();
+  EXPECT_EQ(smtp.messages().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Credentials, ::testing::Values(Backend::Sqlite, Backend::Postgres),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "SQLite" : "PostgreSQL"; });
+
+} // namespace

@@ -1,0 +1,173 @@
+#include "Deliverer.h"
+
+#include "WebhookEvents.h"
+#include "outbound/OutboundHttp.h"
+#include "outbound/WebhookSignature.h"
+
+#include <orchestrator/clock.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace webhooks {
+namespace {
+
+/// Other hosts may add subscriptions; their events reach this host's cache
+/// within this long.
+constexpr std::int64_t kCacheMs = 5000;
+
+std::int64_t setting(const orch::Plugin& plugin, const char* key, std::int64_t fallback, std::int64_t min) {
+  auto text = plugin.config(key);
+  if (!text) return fallback;
+  try {
+    auto value = std::stoll(*text);
+    if (value >= min) return value;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument(std::string(key) + " must be a whole number of at least " + std::to_string(min));
+}
+
+bool wants(const Subscription& subscription, const std::string& event, const orch::json& data) {
+  if (std::find(subscription.events.begin(), subscription.events.end(), event) == subscription.events.end() &&
+      std::find(subscription.events.begin(), subscription.events.end(), "*") == subscription.events.end())
+    return false;
+  auto owner = data.value("owner_id", orch::json());
+  if (!owner.is_string()) return subscription.ownerIsAdmin; // system-wide: alerts
+  if (subscription.ownerIsAdmin || owner == subscription.ownerId) return true;
+  auto organization = data.value("organization_id", orch::json());
+  return organization.is_string() && organization == subscription.organizationId;
+}
+
+} // namespace
+
+DeliverySettings DeliverySettings::fromConfig(const orch::Plugin& plugin) {
+  DeliverySettings s;
+  auto allow = plugin.config("webhooks.allow_private_networks", "false");
+  s.allowPrivateNetworks = allow == "true" || allow == "1" || allow == "yes";
+  s.tlsCaFile = plugin.config("webhooks.tls_ca_file", "");
+  s.timeoutMs = setting(plugin, "webhooks.timeout_ms", s.timeoutMs, 100);
+  s.retryBaseMs = setting(plugin, "webhooks.retry_base_ms", s.retryBaseMs, 10);
+  s.retryMaxMs = setting(plugin, "webhooks.retry_max_ms", s.retryMaxMs, 10);
+  s.retryWindowMs = setting(plugin, "webhooks.retry_window_ms", s.retryWindowMs, 0);
+  s.leaseMs = setting(plugin, "webhooks.lease_ms", std::max(s.leaseMs, s.timeoutMs * 2), s.timeoutMs + 1000);
+  s.pollMs = setting(plugin, "webhooks.poll_interval_ms", s.pollMs, 10);
+  s.concurrency = static_cast<int>(setting(plugin, "webhooks.concurrency", s.concurrency, 1));
+  return s;
+}
+
+Deliverer::Deliverer(orch::Plugin& plugin, WebhookStore& store, DeliverySettings settings)
+    : plugin_(plugin), store_(store), settings_(std::move(settings)), owner_(orch::newId()) {}
+
+std::vector<Subscription> Deliverer::subscriptions() {
+  std::lock_guard lock(mutex_);
+  auto now = orch::clock::nowMs();
+  if (cacheLoadedMs_ < 0 || now - cacheLoadedMs_ > kCacheMs) {
+    cache_ = store_.active();
+    cacheLoadedMs_ = now;
+  }
+  return cache_;
+}
+
+void Deliverer::invalidate() {
+  std::lock_guard lock(mutex_);
+  cacheLoadedMs_ = -1;
+}
+
+void Deliverer::onEvent(const std::string& topic, const orch::json& event) {
+  auto name = webhook_events::fromTopic(topic);
+  if (!name) return;
+  std::vector<std::string> targets;
+  for (const auto& subscription : subscriptions())
+    if (wants(subscription, *name, event)) targets.push_back(subscription.id);
+  if (targets.empty()) return;
+  auto payload = orch::json{{"type", *name}, {"event", *name}, {"timestamp", orch::clock::rfc3339(orch::clock::nowMs())},
+                            {"data", event}}
+                     .dump();
+  // Off the event bus's thread: the other subscribers should not wait on a write.
+  plugin_.submit([this, targets = std::move(targets), event = *name, payload = std::move(payload)] {
+    try {
+      store_.enqueue(targets, event, payload);
+    } catch (const std::exception& e) {
+      plugin_.logError("webhooks: cannot queue a " + event + " delivery: " + e.what());
+      return;
+    }
+    poll();
+  });
+}
+
+void Deliverer::poll() {
+  // One poll at a time per host; the timer comes back soon.
+  if (polling_.exchange(true)) return;
+  try {
+    auto room = settings_.concurrency - inFlight_.load();
+    if (room > 0) {
+      for (auto& delivery : store_.claim(owner_, orch::clock::nowMs(), settings_.leaseMs, room)) {
+        ++inFlight_;
+        plugin_.submit([this, delivery] {
+          try {
+            send(delivery);
+          } catch (const std::exception& e) {
+            plugin_.logWarning("webhooks: delivery " + delivery.id + " could not be recorded: " + e.what());
+          }
+          --inFlight_;
+        });
+      }
+    }
+  } catch (const std::exception& e) {
+    plugin_.logWarning(std::string("webhooks: cannot claim deliveries: ") + e.what());
+  }
+  polling_ = false;
+}
+
+std::int64_t Deliverer::retryDelay(std::int64_t attempts) const {
+  auto delay = std::min<std::int64_t>(settings_.retryMaxMs,
+                                      settings_.retryBaseMs << std::clamp<std::int64_t>(attempts - 1, 0, 30));
+  // Equal jitter: receivers that come back are not hit by every sender at once.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  return delay / 2 + std::uniform_int_distribution<std::int64_t>(0, delay - delay / 2)(random);
+}
+
+void Deliverer::send(const Delivery& delivery) {
+  auto subscription = store_.subscription(delivery.subscriptionId);
+  if (!subscription) {
+    store_.recordAttempt(delivery, "cancelled", 0, "the subscription was deleted or turned off", 0, 0);
+    return;
+  }
+  outbound::OutboundRequest request;
+  request.method = "POST";
+  request.url = subscription->url;
+  request.body = delivery.payload;
+  request.timeoutMs = settings_.timeoutMs;
+  request.allowPrivate = settings_.allowPrivateNetworks;
+  request.maxRedirects = 0; // a receiver that moves is asked to be updated, not followed with the secret's signature
+  request.headers.emplace_back("Content-Type", "application/json");
+  for (auto& header : outbound::webhook_signature::headers(subscription->secret, "msg_" + delivery.id,
+                                                           orch::clock::nowMs() / 1000, request.body))
+    request.headers.push_back(std::move(header));
+
+  auto started = orch::clock::nowMs();
+  int status = 0;
+  std::string error;
+  try {
+    status = outbound::sendOutbound(request, settings_.tlsCaFile).status;
+    if (status < 200 || status >= 300) error = "HTTP " + std::to_string(status);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  auto now = orch::clock::nowMs();
+  auto took = now - started;
+  if (error.empty()) return store_.recordAttempt(delivery, "delivered", status, "", took, 0);
+  if (status == 410) {
+    // Standard Webhooks: 410 Gone asks the sender to stop.
+    store_.deactivate(subscription->id);
+    invalidate();
+    return store_.recordAttempt(delivery, "failed", status, "the receiver answered 410 Gone; the subscription is turned off",
+                                took, 0);
+  }
+  auto next = now + retryDelay(delivery.attempts + 1);
+  if (next > delivery.createdMs + settings_.retryWindowMs)
+    return store_.recordAttempt(delivery, "failed", status, error + " (no more retries)", took, 0);
+  store_.recordAttempt(delivery, "pending", status, error, took, next);
+}
+
+} // namespace webhooks

@@ -1,0 +1,34 @@
+// Plugin `webhooks`: outside systems subscribe a URL to events
+// (workflow.completed, credential.expired, ...) and receive them signed the
+// Standard Webhooks way, retried durably for up to a day.
+#include "Deliverer.h"
+#include "WebhookEvents.h"
+#include "WebhookRoutes.h"
+#include "WebhookStore.h"
+
+#include <memory>
+
+namespace {
+
+void init(orch::Plugin& plugin) {
+  webhooks::WebhookStore::registerMigrations(plugin);
+  auto settings = webhooks::DeliverySettings::fromConfig(plugin);
+  auto store = std::make_shared<webhooks::WebhookStore>(plugin.db());
+  auto deliverer = std::make_shared<webhooks::Deliverer>(plugin, *store, settings);
+  webhooks::registerWebhookRoutes(plugin, *store, *deliverer, settings);
+
+  // This host's events only: every host queues the events it published, so
+  // each event is delivered once however many hosts share the database.
+  for (const auto& topic : webhooks::webhook_events::topics())
+    plugin.subscribe(topic, [deliverer, store](const std::string& name, const orch::json& event) {
+      deliverer->onEvent(name, event);
+    });
+  plugin.onStart([&plugin, deliverer, store, settings] {
+    plugin.timer(static_cast<std::uint64_t>(settings.pollMs), static_cast<std::uint64_t>(settings.pollMs),
+                 [deliverer] { deliverer->poll(); });
+  });
+}
+
+} // namespace
+
+ORCH_PLUGIN("webhooks", "1.0.0", "Signed, durable webhook deliveries of events", init)
