@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kChannel = "orch_events";
 constexpr std::size_t kMaxQueued = 10000;
-constexpr std::size_t kMaxNotifyBytes = 7800;
+constexpr std::size_t kMaxNotifyBytes = 7999; // NOTIFY takes payloads shorter than 8000 bytes
 
 Poco::Logger& logger() { return Poco::Logger::get("events"); }
 
@@ -62,23 +62,27 @@ void EventRelay::sendLoop() {
       if (outbox_.empty() || std::chrono::steady_clock::now() > deadline) return;
       batch.swap(outbox_);
     }
-    // Several events per notification: one round trip carries a burst.
-    while (!batch.empty()) {
-      nlohmann::json events = nlohmann::json::array();
-      std::size_t bytes = 64 + hostId_.size();
-      while (!batch.empty() && (events.empty() || bytes + batch.front().second.size() * 2 + 64 < kMaxNotifyBytes)) {
-        bytes += batch.front().second.size() * 2 + batch.front().first.size() + 8;
-        events.push_back({batch.front().first, batch.front().second});
-        batch.pop_front();
-      }
-      auto text = nlohmann::json{{"h", hostId_}, {"e", std::move(events)}}.dump();
-      if (text.size() >= 8000) continue; // escaping made one event too big to cross
+    // Several events per notification: one round trip carries a burst. Sizes
+    // are of the escaped text, exactly what NOTIFY limits.
+    const std::string head = R"({"h":")" + hostId_ + R"(","e":[)";
+    std::string text = head;
+    auto send = [&] {
+      if (text.size() == head.size()) return;
       try {
-        storage_.execute("SELECT pg_notify(?, ?)", nlohmann::json::array({kChannel, text}));
+        storage_.execute("SELECT pg_notify(?, ?)", nlohmann::json::array({kChannel, text + "]}"}));
       } catch (const std::exception& e) {
         logger().warning("cannot send events to the other hosts: %s", std::string(e.what()));
       }
+      text = head;
+    };
+    for (const auto& [topic, payload] : batch) {
+      auto entry = nlohmann::json::array({topic, payload}).dump();
+      if (head.size() + entry.size() + 2 > kMaxNotifyBytes) continue; // stays on this host (see kMaxEventBytes)
+      if (text.size() + entry.size() + 3 > kMaxNotifyBytes) send();
+      if (text.size() > head.size()) text += ',';
+      text += entry;
     }
+    send();
   }
 }
 

@@ -384,7 +384,7 @@ void RequestPipeline::upgradeWebSocket(Exchange& exchange) {
                                  "and Sec-WebSocket-Key");
   if (request.get("Sec-WebSocket-Version", "") != "13") {
     exchange.extraHeaders.emplace_back("Sec-WebSocket-Version", "13");
-    return exchange.out.setError(426, "BAD_REQUEST", "Only WebSocket version 13 is supported");
+    return exchange.out.setError(426, "UPGRADE_REQUIRED", "Only WebSocket version 13 is supported");
   }
   const auto& route = *exchange.route;
   WebSocketOpening opening;

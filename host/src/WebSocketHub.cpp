@@ -47,13 +47,14 @@ WebSocketSettings WebSocketSettings::fromConfig(const Config& config) {
   return s;
 }
 
-struct WebSocketHub::Connection {
+struct WebSocketHub::Connection : std::enable_shared_from_this<Connection> {
   std::uint64_t id = 0;
   WebSocketOpening opening;
   // Guarded by mutex: writes to the socket and the state below.
   std::mutex mutex;
   Poco::Net::StreamSocket socket;
-  bool attached = false, accepted = false, closing = false, gone = false, watchingWrites = false;
+  bool attached = false, accepted = false, closing = false, gone = false;
+  bool wantWrites = false; ///< the outbox holds bytes the socket did not take
   std::string outbox;    ///< frames the socket has not taken yet, from `sent`
   std::size_t sent = 0;
   std::string userId;    ///< holds one of the user's slots while set
@@ -62,6 +63,7 @@ struct WebSocketHub::Connection {
   // The reactor thread's own.
   std::string inbox, message;
   int messageOpcode = -1;
+  bool watchingReads = false, watchingWrites = false, closed = false;
 };
 
 /// A SocketReactor whose quiet moments run the hub's upkeep instead of
@@ -71,11 +73,16 @@ public:
   explicit Reactor(WebSocketHub& hub) : Poco::Net::SocketReactor(Poco::Timespan(kMaintainEveryMs * 1000)), hub_(hub) {}
 
 protected:
-  void onTimeout() override { hub_.maintain(); }
-  void onIdle() override { hub_.maintain(); }
-  void onBusy() override { hub_.maintain(); }
+  void onTimeout() override { upkeep(); }
+  void onIdle() override { upkeep(); }
+  void onBusy() override { upkeep(); }
 
 private:
+  void upkeep() {
+    hub_.applyScheduled();
+    hub_.maintain();
+  }
+
   WebSocketHub& hub_;
 };
 
@@ -110,6 +117,7 @@ void WebSocketHub::stop() {
     }
     shut(connection, close_code::kGoingAway, "", false);
   }
+  applyScheduled(); // the reactor has stopped: this thread may touch its handlers now
 }
 
 bool WebSocketHub::admit(const std::string& userId) {
@@ -213,8 +221,7 @@ void WebSocketHub::attach(std::uint64_t id, Poco::Net::StreamSocket socket) {
     if (!connection->accepted) connection->deadlineMs = now + settings_.authTimeoutMs;
     ok = flushLocked(*connection);
   }
-  reactor_->addEventHandler(socket, Poco::NObserver<WebSocketHub, ReadableNotification>(*this, &WebSocketHub::onReadable));
-  reactor_->addEventHandler(socket, Poco::NObserver<WebSocketHub, ErrorNotification>(*this, &WebSocketHub::onError));
+  schedule(connection); // the reactor starts watching it
   if (!ok) shut(connection, close_code::kGoingAway, "", false);
 }
 
@@ -234,11 +241,6 @@ orch_status WebSocketHub::send(std::uint64_t id, std::string_view text) {
 
 void WebSocketHub::close(std::uint64_t id, int code, std::string_view reason) {
   if (auto connection = find(id)) shut(connection, code, reason, true);
-}
-
-std::size_t WebSocketHub::size() const {
-  std::lock_guard lock(mutex_);
-  return connections_.size();
 }
 
 bool WebSocketHub::queue(Connection& connection, std::string frame) {
@@ -263,21 +265,70 @@ bool WebSocketHub::flushLocked(Connection& c) {
     c.outbox.clear();
     if (c.outbox.capacity() > 64 * 1024) c.outbox.shrink_to_fit();
     c.sent = 0;
-    if (c.watchingWrites) {
-      reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, WritableNotification>(*this, &WebSocketHub::onWritable));
-      c.watchingWrites = false;
-    }
-  } else {
-    if (c.sent > 256 * 1024) {
-      c.outbox.erase(0, c.sent);
-      c.sent = 0;
-    }
-    if (!c.watchingWrites) {
-      reactor_->addEventHandler(c.socket, Poco::NObserver<WebSocketHub, WritableNotification>(*this, &WebSocketHub::onWritable));
-      c.watchingWrites = true;
-    }
+  } else if (c.sent > 256 * 1024) {
+    c.outbox.erase(0, c.sent);
+    c.sent = 0;
+  }
+  bool want = !c.outbox.empty();
+  if (want != c.wantWrites) {
+    c.wantWrites = want;
+    schedule(c.shared_from_this()); // the reactor watches for writability, or stops
   }
   return true;
+}
+
+void WebSocketHub::schedule(std::shared_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(scheduledMutex_);
+    scheduled_.push_back(std::move(connection));
+  }
+  reactor_->wakeUp();
+}
+
+void WebSocketHub::applyScheduled() {
+  std::vector<std::shared_ptr<Connection>> due;
+  {
+    std::lock_guard lock(scheduledMutex_);
+    due.swap(scheduled_);
+  }
+  using Readable = Poco::NObserver<WebSocketHub, ReadableNotification>;
+  using Writable = Poco::NObserver<WebSocketHub, WritableNotification>;
+  using Error = Poco::NObserver<WebSocketHub, ErrorNotification>;
+  for (auto& connection : due) {
+    auto& c = *connection;
+    if (c.closed) continue;
+    bool gone, wantWrites;
+    {
+      std::lock_guard lock(c.mutex);
+      if (!c.attached) continue;
+      gone = c.gone;
+      wantWrites = c.wantWrites && !gone;
+    }
+    // Outside the connection's lock: a handler being removed may be running
+    // on this very socket, and Poco waits for it to finish.
+    if (gone || !c.watchingReads) {
+      if (gone && c.watchingReads) {
+        reactor_->removeEventHandler(c.socket, Readable(*this, &WebSocketHub::onReadable));
+        reactor_->removeEventHandler(c.socket, Error(*this, &WebSocketHub::onError));
+      } else if (!gone) {
+        reactor_->addEventHandler(c.socket, Readable(*this, &WebSocketHub::onReadable));
+        reactor_->addEventHandler(c.socket, Error(*this, &WebSocketHub::onError));
+      }
+      c.watchingReads = !gone;
+    }
+    if (wantWrites != c.watchingWrites) {
+      if (wantWrites) reactor_->addEventHandler(c.socket, Writable(*this, &WebSocketHub::onWritable));
+      else reactor_->removeEventHandler(c.socket, Writable(*this, &WebSocketHub::onWritable));
+      c.watchingWrites = wantWrites;
+    }
+    if (gone) {
+      try {
+        c.socket.close();
+      } catch (const Poco::Exception&) {
+      }
+      c.closed = true;
+    }
+  }
 }
 
 void WebSocketHub::onWritable(const Poco::AutoPtr<WritableNotification>& notification) {
@@ -302,6 +353,10 @@ void WebSocketHub::onReadable(const Poco::AutoPtr<ReadableNotification>& notific
 void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
   char buffer[kReadChunk];
   auto& c = *connection;
+  {
+    std::lock_guard lock(c.mutex);
+    if (c.gone) return; // its teardown is scheduled
+  }
   for (int reads = 0; reads < 8; ++reads) {
     int n = 0;
     try {
@@ -348,7 +403,10 @@ bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, Fr
     auto [code, reason] = decodeClose(payload);
     {
       std::lock_guard lock(c.mutex);
-      c.outbox += encodeClose(code == 1005 ? close_code::kNormal : code, "");
+      // Echo the client's code, unless it is one a close frame may not carry
+      // (RFC 6455 7.4.1: under 1000, 1004-1006, 1015, beyond 4999).
+      bool sendable = code >= 1000 && code <= 4999 && !(code >= 1004 && code <= 1006) && code != 1015;
+      c.outbox += encodeClose(code == 1005 ? close_code::kNormal : sendable ? code : close_code::kProtocolError, "");
       flushLocked(c);
     }
     shut(connection, code, "", false);
@@ -436,18 +494,11 @@ void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code,
       c.deadlineMs = nowMs() + kLingerMs;
     } else {
       c.gone = gone = true;
-      if (c.attached) {
-        reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, ReadableNotification>(*this, &WebSocketHub::onReadable));
-        reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, ErrorNotification>(*this, &WebSocketHub::onError));
-        if (c.watchingWrites)
-          reactor_->removeEventHandler(c.socket, Poco::NObserver<WebSocketHub, WritableNotification>(*this, &WebSocketHub::onWritable));
-        try {
-          c.socket.close();
-        } catch (const Poco::Exception&) {
-        }
-      }
     }
   }
+  // The reactor thread alone unregisters and closes the socket: another
+  // thread doing it could deadlock with a handler running for it.
+  if (gone && c.attached) schedule(connection);
   if (gone) {
     std::lock_guard lock(mutex_);
     connections_.erase(c.id);

@@ -7,25 +7,13 @@
 #include <sodium.h>
 
 #include <filesystem>
+#include <orchestrator/settings.hpp>
+
 #include <fstream>
 #include <sys/stat.h>
 
 namespace auth {
 namespace {
-
-std::int64_t configInt(orch::Plugin& plugin, const std::string& key, std::int64_t fallback, std::int64_t min,
-                       std::int64_t max) {
-  auto text = plugin.config(key);
-  if (!text || text->empty()) return fallback;
-  try {
-    std::size_t used = 0;
-    auto value = std::stoll(*text, &used);
-    if (used == text->size() && value >= min && value <= max) return value;
-  } catch (const std::exception&) {
-  }
-  throw std::invalid_argument("invalid value for " + key + ": '" + *text + "', expected " + std::to_string(min) +
-                              " to " + std::to_string(max));
-}
 
 std::string firstOf(orch::Plugin& plugin, std::initializer_list<const char*> keys) {
   for (const char* key : keys)
@@ -118,8 +106,8 @@ void init(orch::Plugin& plugin) {
   if (registration != "open" && registration != "closed")
     throw std::invalid_argument("auth.registration must be open or closed, not '" + registration + "'");
   settings.registrationOpen = registration == "open";
-  settings.failedLoginsPerHour = static_cast<std::uint32_t>(configInt(plugin, "auth.failed_logins_per_hour", 100, 1, 1000000));
-  settings.passwordMinLength = static_cast<std::size_t>(configInt(plugin, "auth.password_min_length", 8, 6, 128));
+  settings.failedLoginsPerHour = static_cast<std::uint32_t>(orch::configNumber(plugin, "auth.failed_logins_per_hour", 100, 1, 1000000));
+  settings.passwordMinLength = static_cast<std::size_t>(orch::configNumber(plugin, "auth.password_min_length", 8, 6, 128));
 
   TokenService::Settings tokens;
   tokens.algorithm = plugin.config("auth.jwt_algorithm", "HS256");
@@ -131,8 +119,8 @@ void init(orch::Plugin& plugin) {
     tokens.secret = signingSecret(plugin);
   }
   Sessions::Lifetimes lifetimes;
-  lifetimes.accessSeconds = configInt(plugin, "auth.access_token_ttl", 1800, 1, 24 * 3600);
-  lifetimes.refreshSeconds = configInt(plugin, "auth.refresh_token_ttl", 30 * 24 * 3600, 1, 365 * 24 * 3600);
+  lifetimes.accessSeconds = orch::configNumber(plugin, "auth.access_token_ttl", 1800, 1, 24 * 3600);
+  lifetimes.refreshSeconds = orch::configNumber(plugin, "auth.refresh_token_ttl", 30 * 24 * 3600, 1, 365 * 24 * 3600);
 
   auto auth = std::make_shared<AuthContext>(plugin, settings, tokens, lifetimes);
   registerMigrations(plugin);

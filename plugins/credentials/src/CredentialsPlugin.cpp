@@ -6,6 +6,7 @@
 #include "CredentialStore.h"
 
 #include <orchestrator/clock.hpp>
+#include <orchestrator/settings.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -40,9 +41,9 @@ void init(orch::Plugin& plugin) {
     return store->resolve(id, orch::Tenant::ofPrincipal(request.value("principal", orch::json())));
   });
 
-  auto intervalMs = std::stoll(plugin.config("credentials.expiry_check_interval_ms", "60000"));
+  auto intervalMs = orch::configNumber(plugin, "credentials.expiry_check_interval_ms", 60000, 100);
   plugin.onStart([&plugin, store, intervalMs] {
-    plugin.timer(0, static_cast<std::uint64_t>(std::max<long long>(intervalMs, 100)), [&plugin, store] {
+    plugin.timer(0, static_cast<std::uint64_t>(intervalMs), [&plugin, store] {
       try {
         for (auto& credential : store->claimExpired(orch::clock::nowMs())) {
           credential["credential_id"] = credential["id"];

@@ -4,6 +4,7 @@
 #include "Subscribers.h"
 
 #include <orchestrator/plugin.hpp>
+#include <orchestrator/settings.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -68,20 +69,17 @@ void init(orch::Plugin& plugin) {
     auto dialect = endpoint.dialect;
     bool byClientId = dialect == Dialect::Client;
     handlers.open = [&plugin, subscribers, dialect, byClientId](std::uint64_t connection, orch::Request& request) {
-      const auto& principal = request.principal();
       realtime::Subscriber subscriber;
-      subscriber.userId = principal.value("id", std::string());
-      for (const auto& organization : principal.value("organization_ids", nlohmann::json::array()))
-        if (organization.is_string()) subscriber.organizationIds.insert(organization.get<std::string>());
+      subscriber.tenant = orch::Tenant::of(request);
       subscriber.dialect = dialect;
       if (byClientId && userEndpoint(request.path())) {
         subscriber.dialect = Dialect::User;
-        if (request.param("client_id") != subscriber.userId)
+        if (request.param("client_id") != subscriber.tenant.userId)
           throw std::runtime_error("the token belongs to another user than " + request.param("client_id"));
       }
       subscribers->add(connection, subscriber);
       plugin.websocketSend(connection, realtime::envelope("connected", {{"connection_id", std::to_string(connection)},
-                                                                         {"user_id", subscriber.userId}})
+                                                                         {"user_id", subscriber.tenant.userId}})
                                            .dump());
     };
     handlers.message = [&plugin, subscribers](std::uint64_t connection, std::string_view text) {
@@ -130,7 +128,7 @@ void init(orch::Plugin& plugin) {
       },
       orch::EventScope::AllHosts);
 
-  auto intervalMs = std::stoll(plugin.config("realtime.metrics_interval_ms", "5000"));
+  auto intervalMs = orch::configNumber(plugin, "realtime.metrics_interval_ms", 5000, 100);
   plugin.onStart([&plugin, subscribers, intervalMs] {
     plugin.timer(static_cast<std::uint64_t>(intervalMs), static_cast<std::uint64_t>(intervalMs), [&plugin, subscribers] {
       auto targets = subscribers->metricsSubscribers();

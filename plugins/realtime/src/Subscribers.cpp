@@ -3,22 +3,10 @@
 namespace realtime {
 namespace {
 
-std::string text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : std::string(); }
-
-bool inTenant(const Subscriber& subscriber, const nlohmann::json& event) {
-  auto owner = text(event.value("owner_id", nlohmann::json()));
-  auto organization = text(event.value("organization_id", nlohmann::json()));
-  return (!owner.empty() && owner == subscriber.userId) ||
-         (!organization.empty() && subscriber.organizationIds.count(organization));
-}
-
-bool wanted(const Subscriber& subscriber, const nlohmann::json& event) {
-  if (subscriber.filters.empty()) return true;
-  for (const auto& [key, ids] : subscriber.filters) {
-    auto id = text(event.value(key, nlohmann::json()));
-    if (!id.empty() && ids.count(id)) return true;
-  }
-  return false;
+/// The string at `key`, without a copy; null when absent or not a string.
+const std::string* textAt(const nlohmann::json& event, const std::string& key) {
+  auto it = event.find(key);
+  return it != event.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
 }
 
 } // namespace
@@ -75,9 +63,24 @@ nlohmann::json Subscribers::change(std::uint64_t connection, const nlohmann::jso
 
 std::vector<std::pair<std::uint64_t, Dialect>> Subscribers::recipients(const nlohmann::json& event) const {
   std::vector<std::pair<std::uint64_t, Dialect>> result;
+  if (!event.is_object()) return result;
+  // Read once per event, not once per connection: a broadcast may reach thousands.
+  const auto* owner = textAt(event, "owner_id");
+  auto organization = event.value("organization_id", nlohmann::json());
+  std::vector<std::pair<const std::string*, const std::string*>> ids; // filter key, the event's id for it
+  for (const auto& key : filterKeys()) ids.emplace_back(&key, textAt(event, key));
+  static const std::string none;
   std::lock_guard lock(mutex_);
-  for (const auto& [connection, subscriber] : subscribers_)
-    if (inTenant(subscriber, event) && wanted(subscriber, event)) result.emplace_back(connection, subscriber.dialect);
+  for (const auto& [connection, subscriber] : subscribers_) {
+    if (!subscriber.tenant.canSee(owner ? *owner : none, organization)) continue;
+    bool wanted = subscriber.filters.empty();
+    for (const auto& [key, id] : ids) {
+      if (wanted) break;
+      auto filter = subscriber.filters.find(*key);
+      wanted = id && filter != subscriber.filters.end() && filter->second.count(*id);
+    }
+    if (wanted) result.emplace_back(connection, subscriber.dialect);
+  }
   return result;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <orchestrator/tenancy.hpp>
 
 #include <cstdint>
 #include <map>
@@ -21,8 +22,7 @@ enum class Dialect {
 
 /// One open connection: whose it is and what it asked to hear.
 struct Subscriber {
-  std::string userId;
-  std::set<std::string> organizationIds;
+  orch::Tenant tenant; ///< whose events it may hear: API.md's tenancy, as for every resource
   Dialect dialect = Dialect::Executions;
   /// "execution_id" / "workflow_id" / "agent_id" -> ids; empty: every event of the tenant.
   std::map<std::string, std::set<std::string>> filters;
@@ -30,8 +30,9 @@ struct Subscriber {
 };
 
 /// The open connections and who receives an event. Tenancy first: an event
-/// reaches a connection only when its owner is the connection's user or its
-/// organization is one of theirs; subscriptions then narrow it.
+/// reaches a connection only when the connection's user may see what the
+/// event is about (its owner, an organization of theirs, or an admin);
+/// subscriptions then narrow it.
 class Subscribers {
 public:
   void add(std::uint64_t connection, Subscriber subscriber);

@@ -22,18 +22,21 @@ std::vector<std::uint64_t> ids(const std::vector<std::pair<std::uint64_t, Dialec
 
 TEST(Subscribers, AnEventReachesItsOwnerAndTheirOrganizationOnly) {
   Subscribers subscribers;
-  subscribers.add(1, {"alice", {}, Dialect::Executions});
-  subscribers.add(2, {"bob", {"org-1"}, Dialect::Api});
-  subscribers.add(3, {"carol", {"org-2"}, Dialect::User});
+  subscribers.add(1, {{"alice", {}}, Dialect::Executions});
+  subscribers.add(2, {{"bob", {"org-1"}}, Dialect::Api});
+  subscribers.add(3, {{"carol", {"org-2"}}, Dialect::User});
   EXPECT_EQ(ids(subscribers.recipients(event("alice", "", "w"))), (std::vector<std::uint64_t>{1}));
   EXPECT_EQ(ids(subscribers.recipients(event("alice", "org-1", "w"))), (std::vector<std::uint64_t>{1, 2}));
   EXPECT_TRUE(subscribers.recipients(event("mallory", "", "w")).empty());
   EXPECT_TRUE(subscribers.recipients(json::object()).empty());
+  // An admin sees every tenant's executions over HTTP, and so hears them too.
+  subscribers.add(4, {{"root", {}, true}, Dialect::Api});
+  EXPECT_EQ(ids(subscribers.recipients(event("mallory", "", "w"))), (std::vector<std::uint64_t>{4}));
 }
 
 TEST(Subscribers, SubscriptionsNarrowAndABareUnsubscribeWidensAgain) {
   Subscribers subscribers;
-  subscribers.add(1, {"alice", {}, Dialect::Api});
+  subscribers.add(1, {{"alice", {}}, Dialect::Api});
   auto result = subscribers.change(1, {{"type", "subscribe"}, {"workflow_id", "w2"}});
   EXPECT_EQ(result["filters"]["workflow_id"], json::array({"w2"}));
   EXPECT_TRUE(subscribers.recipients(event("alice", "", "w1")).empty());

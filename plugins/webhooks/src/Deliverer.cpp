@@ -5,9 +5,9 @@
 #include "outbound/WebhookSignature.h"
 
 #include <orchestrator/clock.hpp>
+#include <orchestrator/settings.hpp>
 
 #include <algorithm>
-#include <random>
 
 namespace webhooks {
 namespace {
@@ -15,17 +15,6 @@ namespace {
 /// Other hosts may add subscriptions; their events reach this host's cache
 /// within this long.
 constexpr std::int64_t kCacheMs = 5000;
-
-std::int64_t setting(const orch::Plugin& plugin, const char* key, std::int64_t fallback, std::int64_t min) {
-  auto text = plugin.config(key);
-  if (!text) return fallback;
-  try {
-    auto value = std::stoll(*text);
-    if (value >= min) return value;
-  } catch (const std::exception&) {
-  }
-  throw std::invalid_argument(std::string(key) + " must be a whole number of at least " + std::to_string(min));
-}
 
 bool wants(const Subscription& subscription, const std::string& event, const orch::json& data) {
   if (std::find(subscription.events.begin(), subscription.events.end(), event) == subscription.events.end() &&
@@ -42,16 +31,15 @@ bool wants(const Subscription& subscription, const std::string& event, const orc
 
 DeliverySettings DeliverySettings::fromConfig(const orch::Plugin& plugin) {
   DeliverySettings s;
-  auto allow = plugin.config("webhooks.allow_private_networks", "false");
-  s.allowPrivateNetworks = allow == "true" || allow == "1" || allow == "yes";
+  s.allowPrivateNetworks = orch::configFlag(plugin, "webhooks.allow_private_networks", false);
   s.tlsCaFile = plugin.config("webhooks.tls_ca_file", "");
-  s.timeoutMs = setting(plugin, "webhooks.timeout_ms", s.timeoutMs, 100);
-  s.retryBaseMs = setting(plugin, "webhooks.retry_base_ms", s.retryBaseMs, 10);
-  s.retryMaxMs = setting(plugin, "webhooks.retry_max_ms", s.retryMaxMs, 10);
-  s.retryWindowMs = setting(plugin, "webhooks.retry_window_ms", s.retryWindowMs, 0);
-  s.leaseMs = setting(plugin, "webhooks.lease_ms", std::max(s.leaseMs, s.timeoutMs * 2), s.timeoutMs + 1000);
-  s.pollMs = setting(plugin, "webhooks.poll_interval_ms", s.pollMs, 10);
-  s.concurrency = static_cast<int>(setting(plugin, "webhooks.concurrency", s.concurrency, 1));
+  s.timeoutMs = orch::configNumber(plugin, "webhooks.timeout_ms", s.timeoutMs, 100);
+  s.retryBaseMs = orch::configNumber(plugin, "webhooks.retry_base_ms", s.retryBaseMs, 10);
+  s.retryMaxMs = orch::configNumber(plugin, "webhooks.retry_max_ms", s.retryMaxMs, 10);
+  s.retryWindowMs = orch::configNumber(plugin, "webhooks.retry_window_ms", s.retryWindowMs, 0);
+  s.leaseMs = orch::configNumber(plugin, "webhooks.lease_ms", std::max(s.leaseMs, s.timeoutMs * 2), s.timeoutMs + 1000);
+  s.pollMs = orch::configNumber(plugin, "webhooks.poll_interval_ms", s.pollMs, 10);
+  s.concurrency = static_cast<int>(orch::configNumber(plugin, "webhooks.concurrency", s.concurrency, 1));
   return s;
 }
 
@@ -119,14 +107,6 @@ void Deliverer::poll() {
   polling_ = false;
 }
 
-std::int64_t Deliverer::retryDelay(std::int64_t attempts) const {
-  auto delay = std::min<std::int64_t>(settings_.retryMaxMs,
-                                      settings_.retryBaseMs << std::clamp<std::int64_t>(attempts - 1, 0, 30));
-  // Equal jitter: receivers that come back are not hit by every sender at once.
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  return delay / 2 + std::uniform_int_distribution<std::int64_t>(0, delay - delay / 2)(random);
-}
-
 void Deliverer::send(const Delivery& delivery) {
   auto subscription = store_.subscription(delivery.subscriptionId);
   if (!subscription) {
@@ -164,7 +144,7 @@ void Deliverer::send(const Delivery& delivery) {
     return store_.recordAttempt(delivery, "failed", status, "the receiver answered 410 Gone; the subscription is turned off",
                                 took, 0);
   }
-  auto next = now + retryDelay(delivery.attempts + 1);
+  auto next = now + orch::clock::backoffMs(delivery.attempts + 1, settings_.retryBaseMs, settings_.retryMaxMs);
   if (next > delivery.createdMs + settings_.retryWindowMs)
     return store_.recordAttempt(delivery, "failed", status, error + " (no more retries)", took, 0);
   store_.recordAttempt(delivery, "pending", status, error, took, next);

@@ -42,7 +42,6 @@ public:
 private:
   void send(const Delivery& delivery);
   std::vector<Subscription> subscriptions();
-  std::int64_t retryDelay(std::int64_t attempts) const;
 
   orch::Plugin& plugin_;
   WebhookStore& store_;

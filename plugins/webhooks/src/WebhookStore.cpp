@@ -2,14 +2,24 @@
 
 #include <orchestrator/clock.hpp>
 
+#include <map>
+
 namespace webhooks {
 namespace {
 
 constexpr const char* kColumns =
     "id, owner_id, organization_id, url, events, description, active, created_at, updated_at";
 
+/// What deliveries need of a subscription.
+constexpr const char* kSubscriptionColumns = "id, url, secret, owner_id, organization_id, owner_is_admin, events";
+
 std::vector<std::string> eventList(const orch::json& text) {
   return orch::json::parse(text.get<std::string>()).get<std::vector<std::string>>();
+}
+
+Subscription subscriptionOf(const orch::json& row) {
+  return {row["id"], row["url"], row["secret"], row["owner_id"], row["organization_id"], eventList(row["events"]),
+          row["owner_is_admin"] == 1 || row["owner_is_admin"] == true};
 }
 
 } // namespace
@@ -114,21 +124,16 @@ bool WebhookStore::remove(const std::string& id, const orch::Tenant& tenant) {
 
 std::vector<Subscription> WebhookStore::active() const {
   std::vector<Subscription> result;
-  for (const auto& row : db_.query("SELECT id, url, secret, owner_id, organization_id, owner_is_admin, events "
-                                   "FROM wh_subscriptions WHERE active = 1"))
-    result.push_back({row["id"], row["url"], row["secret"], row["owner_id"], row["organization_id"],
-                      eventList(row["events"]), row["owner_is_admin"] == 1});
+  for (const auto& row : db_.query(std::string("SELECT ") + kSubscriptionColumns + " FROM wh_subscriptions WHERE active = 1"))
+    result.push_back(subscriptionOf(row));
   return result;
 }
 
 std::optional<Subscription> WebhookStore::subscription(const std::string& id) const {
-  auto rows = db_.query("SELECT id, url, secret, owner_id, organization_id, owner_is_admin, events, active "
-                        "FROM wh_subscriptions WHERE id = ?",
+  auto rows = db_.query(std::string("SELECT ") + kSubscriptionColumns + " FROM wh_subscriptions WHERE id = ? AND active = 1",
                         {id});
-  if (rows.empty() || rows[0]["active"] != 1) return std::nullopt;
-  const auto& row = rows[0];
-  return Subscription{row["id"], row["url"], row["secret"], row["owner_id"], row["organization_id"],
-                      eventList(row["events"]), row["owner_is_admin"] == 1};
+  if (rows.empty()) return std::nullopt;
+  return subscriptionOf(rows[0]);
 }
 
 void WebhookStore::deactivate(const std::string& id) {
@@ -210,18 +215,28 @@ std::pair<orch::json, std::int64_t> WebhookStore::deliveries(const std::string& 
                         "created_at, completed_at FROM wh_deliveries WHERE " + where +
                             " ORDER BY created_ms DESC, id LIMIT ? OFFSET ?",
                         params);
+  // Every attempt of the page's deliveries in one query, not one per delivery.
+  std::map<std::string, orch::json> attempts;
+  if (!rows.empty()) {
+    std::string marks;
+    orch::json ids = orch::json::array();
+    for (const auto& row : rows) {
+      marks += marks.empty() ? "?" : ", ?";
+      ids.push_back(row["id"]);
+    }
+    for (const auto& attempt : db_.query("SELECT delivery_id, attempt, started_at, duration_ms, response_status, error "
+                                         "FROM wh_attempts WHERE delivery_id IN (" + marks + ") ORDER BY attempt",
+                                         ids))
+      attempts[attempt["delivery_id"].get<std::string>()].push_back({{"attempt", attempt["attempt"]},
+                                                                     {"at", attempt["started_at"]},
+                                                                     {"duration_ms", attempt["duration_ms"]},
+                                                                     {"response_status", attempt["response_status"]},
+                                                                     {"error", attempt["error"]}});
+  }
   orch::json items = orch::json::array();
   for (const auto& row : rows) {
-    orch::json attempts = orch::json::array();
-    for (const auto& attempt : db_.query("SELECT attempt, started_at, duration_ms, response_status, error "
-                                         "FROM wh_attempts WHERE delivery_id = ? ORDER BY attempt",
-                                         {row["id"]}))
-      attempts.push_back({{"attempt", attempt["attempt"]},
-                          {"at", attempt["started_at"]},
-                          {"duration_ms", attempt["duration_ms"]},
-                          {"response_status", attempt["response_status"]},
-                          {"error", attempt["error"]}});
     bool pending = row["status"] == "pending";
+    auto log = attempts.find(row["id"].get<std::string>());
     items.push_back({{"id", row["id"]},
                      {"event", row["event"]},
                      {"status", row["status"]},
@@ -233,7 +248,7 @@ std::pair<orch::json, std::int64_t> WebhookStore::deliveries(const std::string& 
                      {"next_attempt_at", pending ? orch::json(orch::clock::rfc3339(row["next_attempt_ms"].get<std::int64_t>()))
                                                  : orch::json()},
                      {"payload", orch::json::parse(row["payload"].get<std::string>(), nullptr, false)},
-                     {"attempt_log", std::move(attempts)}});
+                     {"attempt_log", log == attempts.end() ? orch::json::array() : log->second}});
   }
   return {items, total};
 }

@@ -20,9 +20,11 @@ void init(orch::Plugin& plugin) {
   // This host's events only: every host queues the events it published, so
   // each event is delivered once however many hosts share the database.
   for (const auto& topic : webhooks::webhook_events::topics())
-    plugin.subscribe(topic, [deliverer, store](const std::string& name, const orch::json& event) {
+    plugin.subscribe(topic, [deliverer](const std::string& name, const orch::json& event) {
       deliverer->onEvent(name, event);
     });
+  // The hook lives as long as the plugin, and with it the store that the
+  // routes and the deliverer refer to.
   plugin.onStart([&plugin, deliverer, store, settings] {
     plugin.timer(static_cast<std::uint64_t>(settings.pollMs), static_cast<std::uint64_t>(settings.pollMs),
                  [deliverer] { deliverer->poll(); });

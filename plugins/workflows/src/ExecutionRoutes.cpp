@@ -147,7 +147,9 @@ void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Eng
     auto id = row["id"].get<std::string>();
     response.header("Location", "/api/v1/executions/" + id);
     if (run.executionMode == "sync") {
-      row = engine.waitForEnd(id, run.timeoutMs.value_or(engine.settings().syncWaitMs) + 1000);
+      // An HTTP worker waits here: never longer than sync_wait_ms, whatever the run's own timeout.
+      auto waitMs = std::min(run.timeoutMs.value_or(engine.settings().syncWaitMs), engine.settings().syncWaitMs);
+      row = engine.waitForEnd(id, waitMs + 1000);
       bool ended = !Engine::active(row["status"].get<std::string>());
       response.status(ended ? 200 : 202).json(fullView(engine, row));
       return;

@@ -2,9 +2,11 @@
 
 #include "orchestrator/plugin.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <random>
 
 #include <chrono>
 #include <cstdint>
@@ -71,6 +73,15 @@ inline std::optional<std::int64_t> parseRfc3339(const std::string& text) {
   parts.tm_sec = second;
   auto seconds = static_cast<std::int64_t>(timegm(&parts)) - offsetMinutes * 60;
   return seconds * 1000 + millis;
+}
+
+/// The wait before retry number `attempt` (from 1): `baseMs` doubled per
+/// attempt, capped at `maxMs`, with equal jitter (half fixed, half random), so
+/// that many retries of one failure spread out instead of arriving together.
+inline std::int64_t backoffMs(std::int64_t attempt, std::int64_t baseMs, std::int64_t maxMs) {
+  auto delay = std::min<std::int64_t>(maxMs, baseMs << std::clamp<std::int64_t>(attempt - 1, 0, 20));
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  return delay / 2 + std::uniform_int_distribution<std::int64_t>(0, delay - delay / 2)(random);
 }
 
 } // namespace orch::clock

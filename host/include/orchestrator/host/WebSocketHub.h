@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -85,8 +86,6 @@ public:
   orch_status send(std::uint64_t id, std::string_view text);
   void close(std::uint64_t id, int code, std::string_view reason);
 
-  std::size_t size() const;
-
 private:
   struct Connection;
   class Reactor;
@@ -100,9 +99,16 @@ private:
   /// Handles what a complete message or control frame asks; false once closed.
   bool handleFrame(const std::shared_ptr<Connection>& connection, websocket::Frame& frame);
   void authenticateFirstMessage(const std::shared_ptr<Connection>& connection, const std::string& text);
-  /// Writes what the socket takes now; watches for writability for the rest.
-  /// The connection's mutex is held.
+  /// Writes what the socket takes now; asks the reactor to watch for
+  /// writability while bytes remain. The connection's mutex is held.
   bool flushLocked(Connection& connection);
+  /// Asks the reactor thread to bring the connection's handlers in line with
+  /// its state (watch reads, watch writes, or close). Any thread.
+  void schedule(std::shared_ptr<Connection> connection);
+  /// On the reactor thread (or once it has stopped): handler registration and
+  /// socket closing, which only it does, so no other thread waits on a handler
+  /// that waits on a connection lock.
+  void applyScheduled();
   bool queue(Connection& connection, std::string frame);
   /// Sends a close frame and lets the client answer it (`graceful`), or
   /// drops the socket at once; on_close follows either way.
@@ -119,6 +125,8 @@ private:
   /// thread Poco did not start (a busy loop).
   Poco::Thread reactorThread_{"websockets"};
 
+  std::mutex scheduledMutex_;
+  std::vector<std::shared_ptr<Connection>> scheduled_;
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
   std::map<const void*, std::shared_ptr<Connection>> bySocket_;

@@ -115,10 +115,11 @@ TEST_P(Webhooks, RetriesCarryOnAfterARestart) {
   runWorkflow(alice_);
   waitForRequests(receiver, 1);
   ASSERT_GE(receiver.requests().size(), 1u);
-  auto dataDir = host_->dataDir();
   host_->stop();
   up = true;
-  startHost(dataDir);
+  // The stopped host owns the data directory: it must outlive the restart.
+  auto previous = std::move(host_);
+  startHost(previous->dataDir());
   alice_ = userToken("alice@example.com");
   auto list = deliveries(webhook["id"], [](const json& l) { return l["deliveries"].size() == 1 && l["deliveries"][0]["status"] == "delivered"; });
   ASSERT_EQ(list["total"], 1) << list.dump();

@@ -4,7 +4,6 @@
 #include "engine/Expression.h"
 #include "engine/Variables.h"
 
-#include <random>
 #include <time.h>
 
 namespace workflows {
@@ -269,15 +268,18 @@ orch::json Engine::waitForEnd(const std::string& executionId, std::int64_t timeo
 }
 
 void Engine::finishNotify(const std::string& jobId) {
+  notified(jobId);
   commits_.post([this, jobId](orch::Transaction& tx) { store_.finishJob(jobId, owner_, tx); });
 }
 
 void Engine::retryNotify(const std::string& jobId, std::int64_t runAtMs, const std::string& error) {
-  commits_.post([this, jobId, runAtMs, error](orch::Transaction& tx) {
-    plugin_.db().execute("UPDATE wf_jobs SET lease_owner = NULL, lease_until_ms = 0, run_at_ms = ?, last_error = ? "
-                         "WHERE id = ? AND lease_owner = ?",
-                         {runAtMs, error, jobId, owner_}, &tx);
-  });
+  notified(jobId);
+  commits_.post([this, jobId, runAtMs, error](orch::Transaction& tx) { store_.release(jobId, owner_, runAtMs, tx, error); });
+}
+
+void Engine::notified(const std::string& jobId) {
+  std::lock_guard lock(runsMutex_);
+  notifying_.erase(jobId);
 }
 
 // ---------------------------------------------------------------- workers
@@ -321,7 +323,16 @@ void Engine::clockLoop() {
       tick(now);
       if (now - lastRenewal >= settings_.leaseMs / 3) {
         lastRenewal = now;
-        commits_.post([this, until = now + settings_.leaseMs](orch::Transaction& tx) { store_.renewAll(owner_, until, tx); });
+        std::vector<std::string> held;
+        {
+          std::lock_guard lock(runsMutex_);
+          held.reserve(runs_.size() + notifying_.size());
+          for (const auto& [id, run] : runs_) held.push_back(run->jobId);
+          held.insert(held.end(), notifying_.begin(), notifying_.end());
+        }
+        commits_.post([this, until = now + settings_.leaseMs, held = std::move(held)](orch::Transaction& tx) {
+          store_.renew(owner_, until, held, tx);
+        });
       }
       if (now - lastPoll >= settings_.pollMs) {
         lastPoll = now;
@@ -438,8 +449,17 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
 
 void Engine::adopt(const ExecutionStore::Job& job) {
   if (job.kind == "notify") {
-    if (notify_) notify_(job);
-    else finishNotify(job.id);
+    if (!notify_) return finishNotify(job.id);
+    {
+      std::lock_guard lock(runsMutex_);
+      notifying_.insert(job.id);
+    }
+    try {
+      notify_(job);
+    } catch (...) {
+      notified(job.id); // its lease lapses and a host tries again
+      throw;
+    }
     return;
   }
   auto row = store_.execution(job.executionId);
@@ -917,10 +937,7 @@ std::int64_t Engine::backoff(int attempt, const orch::json& config) const {
 }
 
 std::int64_t Engine::backoffMs(std::int64_t attempt, std::int64_t baseMs) const {
-  auto delay = std::min<std::int64_t>(settings_.retryMaxMs, baseMs << std::clamp<std::int64_t>(attempt - 1, 0, 20));
-  // Equal jitter: half fixed, half random, so retries of many executions spread out.
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  return delay / 2 + std::uniform_int_distribution<std::int64_t>(0, delay - delay / 2)(random);
+  return clock::backoffMs(attempt, baseMs, settings_.retryMaxMs);
 }
 
 orch::json Engine::eventPayload(const Run& run) const {

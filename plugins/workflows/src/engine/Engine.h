@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -120,6 +121,8 @@ private:
               const std::string& failedStep, std::unique_lock<std::mutex>& lock);
   void abandon(const std::shared_ptr<Run>& run);
   void forget(const std::string& executionId);
+  /// A notify job is no longer this host's to renew.
+  void notified(const std::string& jobId);
   /// Publishes an ending and wakes the sync waiters.
   void ended(const std::string& event, const orch::json& payload);
   std::int64_t backoff(int attempt, const orch::json& config) const;
@@ -140,6 +143,8 @@ private:
 
   std::mutex runsMutex_;
   std::unordered_map<std::string, std::shared_ptr<Run>> runs_;
+  /// Notify jobs being delivered: their leases are renewed with the runs'.
+  std::set<std::string> notifying_;
 
   struct Task {
     int priority;

@@ -1,19 +1,12 @@
 #include "engine/EngineSettings.h"
 
+#include <orchestrator/settings.hpp>
+
 namespace workflows {
 namespace {
 
 std::int64_t number(const orch::Plugin& plugin, const std::string& key, std::int64_t fallback, std::int64_t min) {
-  auto text = plugin.config("workflows.engine." + key);
-  if (!text) return fallback;
-  try {
-    auto value = std::stoll(*text);
-    if (value >= min) return value;
-  } catch (const std::exception&) {
-  }
-  plugin.logWarning("workflows.engine." + key + " = '" + *text + "' is not a whole number of at least " +
-                    std::to_string(min) + "; using " + std::to_string(fallback));
-  return fallback;
+  return orch::configNumber(plugin, "workflows.engine." + key, fallback, min);
 }
 
 } // namespace

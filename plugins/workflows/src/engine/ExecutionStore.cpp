@@ -39,8 +39,18 @@ bool ExecutionStore::renewLease(const std::string& jobId, const std::string& own
                      &tx) == 1;
 }
 
-void ExecutionStore::renewAll(const std::string& owner, std::int64_t untilMs, orch::Transaction& tx) const {
-  db_.execute("UPDATE wf_jobs SET lease_until_ms = ? WHERE lease_owner = ?", {untilMs, owner}, &tx);
+void ExecutionStore::renew(const std::string& owner, std::int64_t untilMs, const std::vector<std::string>& jobIds,
+                           orch::Transaction& tx) const {
+  constexpr std::size_t kChunk = 500;
+  for (std::size_t from = 0; from < jobIds.size(); from += kChunk) {
+    orch::json params = {untilMs, owner};
+    std::string marks;
+    for (std::size_t i = from; i < std::min(jobIds.size(), from + kChunk); ++i) {
+      marks += marks.empty() ? "?" : ", ?";
+      params.push_back(jobIds[i]);
+    }
+    db_.execute("UPDATE wf_jobs SET lease_until_ms = ? WHERE lease_owner = ? AND id IN (" + marks + ")", params, &tx);
+  }
 }
 
 std::vector<ExecutionStore::Job> ExecutionStore::claim(const std::string& owner, std::int64_t nowMs,
@@ -62,10 +72,14 @@ std::vector<ExecutionStore::Job> ExecutionStore::claim(const std::string& owner,
 }
 
 bool ExecutionStore::release(const std::string& jobId, const std::string& owner, std::int64_t runAtMs,
-                             orch::Transaction& tx) const {
-  return db_.execute("UPDATE wf_jobs SET lease_owner = NULL, lease_until_ms = 0, run_at_ms = ? "
-                     "WHERE id = ? AND lease_owner = ?",
-                     {runAtMs, jobId, owner}, &tx) == 1;
+                             orch::Transaction& tx, const std::optional<std::string>& error) const {
+  orch::json params = {runAtMs};
+  if (error) params.push_back(*error);
+  params.push_back(jobId);
+  params.push_back(owner);
+  return db_.execute(std::string("UPDATE wf_jobs SET lease_owner = NULL, lease_until_ms = 0, run_at_ms = ?") +
+                         (error ? ", last_error = ?" : "") + " WHERE id = ? AND lease_owner = ?",
+                     params, &tx) == 1;
 }
 
 bool ExecutionStore::finishJob(const std::string& jobId, const std::string& owner, orch::Transaction& tx) const {

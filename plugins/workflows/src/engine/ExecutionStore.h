@@ -38,14 +38,18 @@ public:
   /// Extends the lease when `owner` still holds it; false when it was lost
   /// (expired and claimed elsewhere, or the job is gone: cancelled).
   bool renewLease(const std::string& jobId, const std::string& owner, std::int64_t untilMs, orch::Transaction& tx) const;
-  /// Extends every lease `owner` holds.
-  void renewAll(const std::string& owner, std::int64_t untilMs, orch::Transaction& tx) const;
+  /// Extends the leases `owner` holds on these jobs: only the ones it works
+  /// on, so that a job it gave up on lapses and another host resumes it.
+  void renew(const std::string& owner, std::int64_t untilMs, const std::vector<std::string>& jobIds,
+             orch::Transaction& tx) const;
   /// Claims up to `limit` due jobs nobody holds (or whose lease expired),
   /// highest priority first. PostgreSQL skips rows another host is claiming.
   std::vector<Job> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseUntilMs, int limit,
                          orch::Transaction& tx) const;
-  /// Lets a held job go until `runAtMs` (a durable wait, a retry later).
-  bool release(const std::string& jobId, const std::string& owner, std::int64_t runAtMs, orch::Transaction& tx) const;
+  /// Lets a held job go until `runAtMs` (a durable wait, a retry later),
+  /// noting why when `error` is given.
+  bool release(const std::string& jobId, const std::string& owner, std::int64_t runAtMs, orch::Transaction& tx,
+               const std::optional<std::string>& error = std::nullopt) const;
   /// Deletes a held job; false when `owner` no longer held it.
   bool finishJob(const std::string& jobId, const std::string& owner, orch::Transaction& tx) const;
   void deleteJob(const std::string& jobId, orch::Transaction& tx) const;

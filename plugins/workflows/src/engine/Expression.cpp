@@ -61,7 +61,6 @@ private:
   orch::json comparison() {
     auto left = sum();
     for (const char* op : {"==", "!=", "<=", ">=", "<", ">", "contains", "in"}) {
-      if (std::string(op) == "<" && text_.compare(at_, 2, "<=") == 0) continue;
       if (accept(op)) return compare(op, left, sum());
     }
     return left;

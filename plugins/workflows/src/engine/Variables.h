@@ -36,7 +36,6 @@ public:
   /// named in `rawKeys`. Throws UnknownVariable with the first unknown name.
   orch::json fill(const orch::json& config, const std::set<std::string>& rawKeys = {}) const;
 
-  const orch::json& scope() const { return scope_; }
 
 private:
   const orch::json& scope_;
