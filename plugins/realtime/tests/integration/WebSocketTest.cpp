@@ -1,6 +1,7 @@
 // A real host (auth, workflows, realtime) and a real WebSocket client: each
 // endpoint's way in and its refusals, tenant isolation, subscriptions, the
 // per-user limit, and the events of a real execution from start to end.
+#include "Executions.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
 #include "PostgresDatabases.h"
@@ -173,7 +174,6 @@ protected:
     EXPECT_EQ(started.status, 202) << started.body;
     return started.json()["id"].get<std::string>();
   }
-
   std::unique_ptr<HostProcess> host_;
   Auth env_;
   std::string alice_, bob_, aliceId_;
@@ -309,7 +309,7 @@ TEST_P(RealtimeHost, SubscriptionsNarrowToAnExecutionOrAWorkflow) {
   narrowed.send({{"type", "subscribe"}, {"workflow_id", 42}});
   EXPECT_NE(narrowed.until("error_notification")["data"]["message"].get<std::string>().find("workflow_id"), std::string::npos);
 
-  execute(alice_, first);
+  auto earlierRun = execute(alice_, first);
   auto secondRun = execute(alice_, second);
   std::vector<json> seen;
   while (true) {
@@ -323,7 +323,9 @@ TEST_P(RealtimeHost, SubscriptionsNarrowToAnExecutionOrAWorkflow) {
     EXPECT_TRUE(message["data"]["progress"].is_number()) << message.dump();
   }
 
-  // A bare unsubscribe is back to every event of the tenant.
+  // A bare unsubscribe is back to every event of the tenant; the earlier run must not
+  // still be sending, or its late events would be taken for the next run's.
+  orch::test::awaitExecution(port, earlierRun, bearer(alice_));
   narrowed.send({{"type", "unsubscribe"}});
   EXPECT_EQ(narrowed.until("unsubscribed")["data"]["filters"], json::object());
   auto firstRun = execute(alice_, first);

@@ -1,5 +1,6 @@
 // Executions end to end: a real host, its database (SQLite and PostgreSQL),
 // and real HTTP servers on loopback for the steps to call.
+#include "Executions.h"
 #include "LocalHttpServer.h"
 #include "StandardWebhooks.h"
 #include "WorkflowsHost.h"
@@ -35,20 +36,10 @@ protected:
     return post("/api/v1/workflows/" + workflowId + "/execute", body, alice_);
   }
 
-  /// Polls the execution until it leaves queued/scheduled/running (or `wanted` matches).
-  json waitFor(const std::string& id, const std::function<bool(const json&)>& wanted = {},
+  /// Polls the execution until it ended (or `wanted` matches).
+  json waitFor(const std::string& id, const std::function<bool(const json&)>& wanted = orch::test::executionEnded,
                std::chrono::seconds timeout = std::chrono::seconds(30)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    json execution;
-    while (std::chrono::steady_clock::now() < deadline) {
-      execution = get("/api/v1/executions/" + id, alice_).json();
-      auto status = execution.value("status", "");
-      if (wanted ? wanted(execution) : (status != "queued" && status != "scheduled" && status != "running"))
-        return execution;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "execution " << id << " did not get there: " << execution.dump();
-    return execution;
+    return orch::test::awaitExecution(host_->port(), id, alice_, wanted, timeout);
   }
 
   /// Waits until `count` executions of the workflow completed (or a minute

@@ -2,6 +2,7 @@
 // SMTP server (STARTTLS and AUTH), api_call to a local HTTP server, and
 // ai_prompt through the ai plugin to a local server speaking OpenAI's wire
 // format. Then the ways those steps fail, each named in the step's error.
+#include "Executions.h"
 #include "FakeLlmServer.h"
 #include "LocalHttpServer.h"
 #include "SmtpServer.h"
@@ -56,17 +57,7 @@ protected:
     EXPECT_EQ(created.status, 201) << created.body;
     auto started = post("/api/workflows/" + created.json().value("id", "") + "/execute", body, alice_);
     EXPECT_EQ(started.status, 202) << started.body;
-    auto id = started.json().value("execution_id", "");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    json execution;
-    while (std::chrono::steady_clock::now() < deadline) {
-      execution = get("/api/v1/executions/" + id, alice_).json();
-      auto status = execution.value("status", "");
-      if (status == "completed" || status == "failed" || status == "cancelled") return execution;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "execution " << id << " did not end: " << execution.dump();
-    return execution;
+    return orch::test::awaitExecution(host_->port(), started.json().value("execution_id", ""), alice_);
   }
 
   std::string extra_;
