@@ -50,6 +50,10 @@ nlohmann::json HealthWatch::check() {
     disk["message"] = error ? "cannot read the data directory's free space: " + error.message()
                             : "free space in the data directory is under health.min_free_disk_mb";
   components["disk"] = measured(diskHealthy, disk);
+  auto crashed = context_.crashes.all();
+  nlohmann::json plugins = {{"crashed", crashed}};
+  if (!crashed.empty()) plugins["message"] = "a plugin crashed; its step types are off until the host restarts";
+  components["plugins"] = measured(crashed.empty(), plugins);
 
   bool healthy = true;
   for (const auto& [name, component] : components.items()) healthy = healthy && component["status"] == "healthy";

@@ -1,5 +1,6 @@
 // The C function table handed to plugins. Every function here is a boundary:
 // nothing may throw out of it, and every view is copied before it is kept.
+#include "orchestrator/host/CrashGuard.h"
 #include "orchestrator/host/PluginManager.h"
 #include "orchestrator/host/Router.h"
 
@@ -156,7 +157,8 @@ orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* g
     stepType.configSchema = nlohmann::json::parse(view(d.config_schema_json), nullptr, false);
     if (stepType.configSchema.is_discarded()) return ORCH_INVALID;
   }
-  return addNamed(host, host->context->stepTypes, "step type", text(d.name), std::move(stepType));
+  return addNamed(host, host->context->stepTypes, "step type", text(d.name),
+                  std::make_shared<const StepType>(std::move(stepType)));
 }
 
 orch_status registerFrameworkAdapter(orch_host* host, const orch_framework_adapter_descriptor* given) {
@@ -373,29 +375,52 @@ nlohmann::json describe(const std::string& name, const StepType& stepType) {
 orch_status stepTypeDescribe(orch_host* host, orch_str name, orch_sink* description) {
   auto stepType = host->context->stepTypes.find(text(name));
   if (!stepType) return ORCH_NOT_FOUND;
-  write(description, describe(text(name), *stepType).dump());
+  write(description, describe(text(name), **stepType).dump());
   return ORCH_OK;
 }
 
 void stepTypesList(orch_host* host, orch_sink* list) {
   nlohmann::json all = nlohmann::json::array();
   for (const auto& name : host->context->stepTypes.names())
-    if (auto stepType = host->context->stepTypes.find(name)) all.push_back(describe(name, *stepType));
+    if (auto stepType = host->context->stepTypes.find(name)) all.push_back(describe(name, **stepType));
   write(list, all.dump());
 }
 
 orch_status stepTypeExecute(orch_host* host, orch_str name, const orch_step_context* context, orch_sink* output,
                             orch_sink* error) {
-  auto stepType = host->context->stepTypes.find(text(name));
-  if (!stepType) {
+  auto found = host->context->stepTypes.find(text(name));
+  if (!found) {
     write(error, "no plugin registered the step type '" + text(name) + "'");
     return ORCH_NOT_FOUND;
   }
   if (!context) return ORCH_INVALID;
+  const StepType& stepType = **found;
+  auto& crashes = host->context->crashes;
+  if (auto crash = crashes.of(stepType.plugin)) {
+    write(error, "step type '" + text(name) + "' is off until the host restarts: its plugin '" + stepType.plugin +
+                     "' crashed (" + *crash + ")");
+    return ORCH_ERROR;
+  }
   orch_step_context copy{};
   std::memcpy(&copy, context, std::min(context->struct_size, sizeof copy));
   copy.struct_size = sizeof copy;
-  return stepType->onExecute(stepType->userData, &copy, output, error);
+  // The step's message goes through a sink of our own, so a crash halfway
+  // through writing it leaves no fragment in the caller's.
+  orch::detail::StringSink message;
+  orch_status status = ORCH_ERROR;
+  auto call = [&] { status = stepType.onExecute(stepType.userData, &copy, output, message.get()); };
+  if (int signal = CrashGuard::run(call)) {
+    auto what = CrashGuard::signalName(signal) + " in step type '" + text(name) + "' of execution " +
+                text(copy.execution_id) + ", step " + text(copy.step_id);
+    crashes.record(stepType.plugin, what);
+    Poco::Logger::get("plugins").error("plugin %s crashed: %s; its step types are off until the host restarts",
+                                       stepType.plugin, what);
+    write(error, "step type '" + text(name) + "' crashed (" + CrashGuard::signalName(signal) +
+                     "); its plugin '" + stepType.plugin + "' is off until the host restarts");
+    return ORCH_ERROR;
+  }
+  write(error, message.text);
+  return status;
 }
 
 } // namespace

@@ -93,6 +93,7 @@ nlohmann::json PluginRecord::toJson(const HostContext& context) const {
         {"migrations", loaded ? migrationList : nlohmann::json::array()},
         {"authenticator", loaded && context.authenticator && context.authenticator->owner == name}}}};
   if (!reason.empty()) out["reason"] = reason;
+  if (auto crash = context.crashes.of(name)) out["crashed"] = *crash;
   return out;
 }
 

@@ -26,7 +26,7 @@ protected:
     step.execution_id = orch::detail::view("exec-1");
     step.step_id = orch::detail::view("step-1");
     orch::detail::StringSink out, message;
-    auto status = stepType->onExecute(stepType->userData, &step, out.get(), message.get());
+    auto status = (*stepType)->onExecute((*stepType)->userData, &step, out.get(), message.get());
     output = out.text;
     error = message.text;
     return status;
@@ -40,7 +40,7 @@ TEST_F(PluginManagerTest, RunsAPluginsStepTypeThroughTheAbi) {
   ASSERT_EQ(record.state, PluginRecord::State::Loaded) << record.reason;
   auto stepType = context.stepTypes.find("greet");
   ASSERT_TRUE(stepType.has_value());
-  EXPECT_EQ(stepType->configSchema["required"], nlohmann::json::array({"name"}));
+  EXPECT_EQ((*stepType)->configSchema["required"], nlohmann::json::array({"name"}));
 
   std::string output, error;
   ASSERT_EQ(runStep("greet", R"({"name":"Ada"})", output, error), ORCH_OK) << error;

@@ -138,9 +138,9 @@ TEST_F(PluginLoading, APluginRunsAnotherPluginsStepTypeThroughTheHost) {
   auto types = client.get("/api/v1/kit/step-types").json()["step_types"];
   std::vector<std::string> names;
   for (const auto& type : types) names.push_back(type["name"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"greet", "kit_upper"})) << types.dump();
-  EXPECT_EQ(types[0]["plugin"], "hello_steps");
-  EXPECT_EQ(types[0]["config_schema"]["required"], nlohmann::json::array({"name"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"crash", "greet", "kit_upper"})) << types.dump();
+  EXPECT_EQ(types[1]["plugin"], "hello_steps");
+  EXPECT_EQ(types[1]["config_schema"]["required"], nlohmann::json::array({"name"}));
 
   auto greeted = client.post("/api/v1/kit/run-step/greet", {{"config", {{"name", "Ada"}}}});
   ASSERT_EQ(greeted.status, 200) << greeted.body;
@@ -150,4 +150,10 @@ TEST_F(PluginLoading, APluginRunsAnotherPluginsStepTypeThroughTheHost) {
   EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("name: Name cannot be empty"), std::string::npos);
   EXPECT_EQ(client.post("/api/v1/kit/run-step/ghost_step", nlohmann::json::object()).status, 404)
       << "a refused plugin's step type is gone";
+
+  // A step that aborts fails its call; the host and the calling plugin live on.
+  auto aborted = client.post("/api/v1/kit/run-step/crash", {{"config", {{"how", "abort"}}}});
+  EXPECT_GE(aborted.status, 400) << aborted.body;
+  EXPECT_NE(aborted.body.find("crashed (SIGABRT)"), std::string::npos) << aborted.body;
+  EXPECT_EQ(client.post("/api/v1/kit/run-step/greet", {{"config", {{"name", "Ada"}}}}).status, 200);
 }

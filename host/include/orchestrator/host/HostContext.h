@@ -3,6 +3,7 @@
 #include "orchestrator/host/Config.h"
 #include "orchestrator/host/EventBus.h"
 #include "orchestrator/host/NamedRegistry.h"
+#include "orchestrator/host/PluginCrashes.h"
 #include "orchestrator/host/Scheduler.h"
 #include "orchestrator/host/Storage.h"
 #include "orchestrator/host/WebSocketHub.h"
@@ -52,10 +53,11 @@ struct HostContext {
   std::unique_ptr<Storage> storage;
   EventBus events;
   Scheduler scheduler;
-  NamedRegistry<StepType> stepTypes;
+  NamedRegistry<std::shared_ptr<const StepType>> stepTypes; ///< shared: a lookup per step run copies no schema
   NamedRegistry<FrameworkAdapter> frameworkAdapters;
   NamedRegistry<Service> services;
   std::optional<Authenticator> authenticator;
+  PluginCrashes crashes;
   std::unique_ptr<WebSocketHub> websockets; ///< from Server::start
 };
 

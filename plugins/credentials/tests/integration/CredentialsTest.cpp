@@ -72,7 +72,9 @@ TEST_P(Credentials, AreStoredSealedAndNeverAnswered) {
   auto sealed = storedValue("SELECT secret FROM cr_credentials WHERE id = ?", id);
   EXPECT_GT(sealed.size(), 40u);
   EXPECT_EQ(sealed.find(kPassword), std::string::npos);
-  if (GetParam() == Backend::Sqlite) EXPECT_EQ(databaseBytes().find(kPassword), std::string::npos);
+  if (GetParam() == Backend::Sqlite) {
+    EXPECT_EQ(databaseBytes().find(kPassword), std::string::npos);
+  }
   EXPECT_EQ(host_->logs().find(kPassword), std::string::npos) << "nor in the log";
 
   EXPECT_EQ(HttpClient(host_->port()).request("DELETE", "/api/v1/credentials/" + id, "", alice_).status, 204);

@@ -164,6 +164,47 @@ TEST_P(Executions, AStepOfAnotherPluginRunsThroughTheAbiAndItsFailureIsRetriedTh
   EXPECT_EQ(get("/api/v1/health", {}).status, 200);
 }
 
+TEST_P(Executions, AStepThatCrashesFailsItsStepAndTheHostLivesOn) {
+  auto crashing = createWorkflow(json::array({{{"id", "native"}, {"type", "crash"}, {"config", {{"how", "{{how}}"}}}}}));
+  auto greeting = createWorkflow(json::array({{{"id", "hello"}, {"type", "greet"}, {"config", {{"name", "Ada"}}}}}));
+  auto run = [&](const std::string& workflow, const std::string& how) {
+    return execute(workflow, {{"input_data", {{"how", how}}}, {"execution_mode", "sync"}}).json();
+  };
+  EXPECT_EQ(run(crashing, "none")["results"]["native"]["output"]["survived"], "none");
+
+  auto crashed = run(crashing, "segfault");
+  EXPECT_EQ(crashed["status"], "failed") << crashed.dump();
+  EXPECT_NE(crashed["error"].get<std::string>().find("crashed (SIGSEGV)"), std::string::npos) << crashed["error"];
+  EXPECT_EQ(get("/api/v1/health", {}).status, 200);
+  EXPECT_NE(host_->logs().find("plugin crashing_steps crashed: SIGSEGV in step type 'crash'"), std::string::npos);
+
+  // Its state may be broken now: the plugin's steps are refused until a restart,
+  // another plugin's steps run on.
+  auto refused = run(crashing, "none");
+  EXPECT_EQ(refused["status"], "failed") << refused.dump();
+  EXPECT_NE(refused["error"].get<std::string>().find("off until the host restarts"), std::string::npos) << refused["error"];
+  EXPECT_EQ(run(greeting, "")["results"]["hello"]["output"]["message"], "Hello, Ada!");
+
+  // Operators see which plugin crashed, and how.
+  auto admin = adminToken();
+  auto plugins = get("/api/v1/plugins", admin);
+  ASSERT_EQ(plugins.status, 200) << plugins.body;
+  auto crashedPlugin = json::object(), list = plugins.json();
+  for (const auto& plugin : list["plugins"])
+    if (plugin.value("name", "") == "crashing_steps") crashedPlugin = plugin;
+  EXPECT_NE(crashedPlugin.value("crashed", "").find("SIGSEGV"), std::string::npos) << plugins.body;
+  auto health = get("/api/v1/health/detailed", admin);
+  EXPECT_EQ(health.status, 503) << health.body;
+  EXPECT_EQ(health.json()["components"]["plugins"]["status"], "unhealthy") << health.body;
+  EXPECT_TRUE(health.json()["components"]["plugins"]["crashed"].contains("crashing_steps")) << health.body;
+
+  // A restart brings the plugin back.
+  auto previous = std::move(host_);
+  startHost(previous->dataDir());
+  alice_ = userToken("alice@example.com");
+  EXPECT_EQ(run(crashing, "none")["status"], "completed");
+}
+
 TEST_P(Executions, RetryResumesFromTheFailedStepAndReusesCompletedOutputs) {
   std::atomic<int> calls{0};
   LocalHttpServer api([&](const LocalHttpServer::Request&) {
@@ -289,11 +330,7 @@ TEST_P(Executions, TheEndedExecutionIsPostedToItsWebhookSignedTheStandardWebhook
   EXPECT_EQ(payload["data"]["execution_id"], id);
   EXPECT_EQ(payload["data"]["output_data"]["v"], 5);
 
-  HttpClient admin(host_->port());
-  auto login = admin.post("/api/v1/auth/login", {{"email", "admin@example.com"}, {"password", "admin-password-42"}});
-  auto secret = admin.get("/api/v1/workflows/webhook-secret",
-                          {{"Authorization", "Bearer " + login.json()["access_token"].get<std::string>()}})
-                    .json()["secret"].get<std::string>();
+  auto secret = get("/api/v1/workflows/webhook-secret", adminToken()).json()["secret"].get<std::string>();
   ASSERT_EQ(secret.rfind("whsec_", 0), 0u);
   EXPECT_EQ(delivery.headers.at("webhook-signature"),
             orch::test::standardWebhookSignature(secret, delivery.headers.at("webhook-id"),

@@ -24,9 +24,11 @@ using orch::test::HttpResult;
 using json = nlohmann::json;
 enum class Backend { Sqlite, Postgres };
 
-/// A plugin folder holding auth, workflows and the SDK example.
+/// A plugin folder holding auth, workflows, the SDK example and a step type that crashes.
 inline std::string pluginFolder() {
-  static const std::string folder = orch::test::linkedPluginFolder("wf", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/workflows.so", ORCH_FIXTURE_PLUGIN_DIR "/hello_steps.so"});
+  static const std::string folder = orch::test::linkedPluginFolder(
+      "wf", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/workflows.so", ORCH_FIXTURE_PLUGIN_DIR "/hello_steps.so",
+             ORCH_FIXTURE_PLUGIN_DIR "/crashing_steps.so"});
   return folder;
 }
 
@@ -75,6 +77,14 @@ protected:
     auto login = client.post("/api/v1/auth/login", {{"email", email}, {"password", "a long passphrase 7"}});
     EXPECT_EQ(login.status, 200) << login.body;
     return {{"Authorization", "Bearer " + login.json()["access_token"].get<std::string>()}};
+  }
+
+  /// The first admin's Authorization header (the account SetUp's environment makes).
+  std::map<std::string, std::string> adminToken() {
+    auto login = HttpClient(host_->port())
+                     .post("/api/v1/auth/login", {{"email", "admin@example.com"}, {"password", "admin-password-42"}});
+    EXPECT_EQ(login.status, 200) << login.body;
+    return {{"Authorization", "Bearer " + login.json().value("access_token", "")}};
   }
 
   HttpResult post(const std::string& path, const json& body, const std::map<std::string, std::string>& auth) {
