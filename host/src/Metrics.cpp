@@ -37,7 +37,7 @@ void Metrics::record(const std::string& method, const std::string& route, int st
   histogram.sum += seconds;
 }
 
-std::string Metrics::prometheus(std::size_t pluginsLoaded, const std::string& version) const {
+std::string Metrics::prometheus(std::size_t pluginsLoaded, std::size_t pluginsCrashed, const std::string& version) const {
   std::ostringstream out;
   out << "# HELP orch_http_requests_total HTTP requests by method, route template and status.\n"
       << "# TYPE orch_http_requests_total counter\n";
@@ -61,6 +61,9 @@ std::string Metrics::prometheus(std::size_t pluginsLoaded, const std::string& ve
   }
   out << "# HELP orch_plugins_loaded Plugins loaded and serving.\n# TYPE orch_plugins_loaded gauge\n"
       << "orch_plugins_loaded " << pluginsLoaded << '\n'
+      << "# HELP orch_plugins_crashed Plugins whose step types are off after a crash, until a restart.\n"
+      << "# TYPE orch_plugins_crashed gauge\n"
+      << "orch_plugins_crashed " << pluginsCrashed << '\n'
       << "# HELP orch_build_info Build information.\n# TYPE orch_build_info gauge\n"
       << "orch_build_info{version=\"" << escapeLabel(version) << "\"} 1\n"
       << "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"

@@ -87,7 +87,8 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
   routes.push_back(route("/system/metrics/prometheus", "Prometheus metrics", ORCH_ROUTE_PUBLIC, "", true,
                          [&server](HostResponse& out) {
                            out.contentType = "text/plain; version=0.0.4; charset=utf-8";
-                           out.body = server.metrics().prometheus(server.plugins().loadedCount(), ORCH_VERSION);
+                           out.body = server.metrics().prometheus(server.plugins().loadedCount(),
+                                                                      server.context().crashes.all().size(), ORCH_VERSION);
                          }));
 
   routes.push_back(route("/openapi.json", "This document", ORCH_ROUTE_PUBLIC, "", true,

@@ -63,7 +63,8 @@ TEST(Operations, PrometheusMetricsCountRequestsByRouteTemplate) {
       << text;
   EXPECT_NE(text.find(R"(orch_http_requests_total{method="GET",route="unmatched",status="404"} 1)"), std::string::npos);
   EXPECT_NE(text.find(R"(orch_http_request_duration_seconds_bucket{route="/hello/{name}",le="+Inf"} 3)"), std::string::npos);
-  EXPECT_NE(text.find("orch_plugins_loaded 3"), std::string::npos);
+  EXPECT_NE(text.find("orch_plugins_loaded 4"), std::string::npos) << "hello_steps, test_kit, abi_1_0, crashing_steps";
+  EXPECT_NE(text.find("orch_plugins_crashed 0"), std::string::npos);
   EXPECT_NE(text.find("orch_build_info{version=\"" ), std::string::npos);
   EXPECT_EQ(text.find("/hello/n1"), std::string::npos) << "raw paths never become labels";
 }

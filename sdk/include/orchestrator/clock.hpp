@@ -23,12 +23,33 @@ inline std::int64_t nowMs() {
 }
 
 /// "2025-08-25T15:45:00.123Z": executions and deliveries are short enough that seconds hide their story.
+/// Formatted by hand: the engine stamps several times per step, and strftime
+/// with its time-zone lookup cost more than the rest of a step's bookkeeping.
 inline std::string rfc3339(std::int64_t epochMs) {
-  auto seconds = epochMs / 1000, millis = epochMs % 1000;
-  auto text = orch::formatUtc(seconds, "%Y-%m-%dT%H:%M:%S");
-  char fraction[8];
-  std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
-  return text + fraction;
+  using namespace std::chrono;
+  auto time = sys_time<milliseconds>(milliseconds(epochMs));
+  auto day = floor<days>(time);
+  year_month_day date(day);
+  auto sinceMidnight = (time - day).count();
+  char text[24];
+  auto put = [&text](int at, long long value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) text[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<int>(date.year()), 4);
+  text[4] = '-';
+  put(5, static_cast<unsigned>(date.month()), 2);
+  text[7] = '-';
+  put(8, static_cast<unsigned>(date.day()), 2);
+  text[10] = 'T';
+  put(11, sinceMidnight / 3600000, 2);
+  text[13] = ':';
+  put(14, sinceMidnight / 60000 % 60, 2);
+  text[16] = ':';
+  put(17, sinceMidnight / 1000 % 60, 2);
+  text[19] = '.';
+  put(20, sinceMidnight % 1000, 3);
+  text[23] = 'Z';
+  return std::string(text, sizeof text);
 }
 
 /// Epoch milliseconds of an RFC 3339 date-time ("2025-08-25T16:00:00Z",

@@ -21,8 +21,8 @@ public:
 
   Metrics();
   void record(const std::string& method, const std::string& route, int status, std::chrono::nanoseconds elapsed);
-  /// Everything so far; `pluginsLoaded` and the process figures are added as gauges.
-  std::string prometheus(std::size_t pluginsLoaded, const std::string& version) const;
+  /// Everything so far; the plugin counts and the process figures are added as gauges.
+  std::string prometheus(std::size_t pluginsLoaded, std::size_t pluginsCrashed, const std::string& version) const;
   std::uint64_t totalRequests() const { return total_.load(std::memory_order_relaxed); }
 
 private:

@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include <pthread.h>
+
 namespace workflows {
 
 CommitQueue::CommitQueue(const orch::Database& db, std::size_t maxBatch)
@@ -41,6 +43,7 @@ void CommitQueue::stop() {
 }
 
 void CommitQueue::loop() {
+  pthread_setname_np(pthread_self(), "wf-writer"); // for top -H and perf
   while (true) {
     std::deque<Piece> batch;
     {

@@ -4,6 +4,7 @@
 #include "engine/Expression.h"
 #include "engine/Variables.h"
 
+#include <pthread.h>
 #include <time.h>
 
 namespace workflows {
@@ -291,6 +292,7 @@ void Engine::post(int priority, std::function<void()> task) {
 }
 
 void Engine::workerLoop() {
+  pthread_setname_np(pthread_self(), "wf-worker");
   while (true) {
     std::function<void()> work;
     {
@@ -311,6 +313,7 @@ void Engine::workerLoop() {
 // ---------------------------------------------------------------- the clock
 
 void Engine::clockLoop() {
+  pthread_setname_np(pthread_self(), "wf-clock");
   std::int64_t lastRenewal = nowMs(), lastPoll = 0;
   while (!stopping_) {
     {
@@ -831,8 +834,8 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
           if (!run->finished) {
             run->steps[index].status = S::Completed;
             run->steps[index].provisional = false;
-            first = !run->dispatchPending;
-            run->dispatchPending = true;
+            first = !run->dispatchPending && commitUnblocks(*run);
+            run->dispatchPending = run->dispatchPending || first;
           }
           const auto& done = run->plan->steps()[index];
           event = eventPayload(*run);
@@ -938,6 +941,25 @@ std::int64_t Engine::backoff(int attempt, const orch::json& config) const {
 
 std::int64_t Engine::backoffMs(std::int64_t attempt, std::int64_t baseMs) const {
   return clock::backoffMs(attempt, baseMs, settings_.retryMaxMs);
+}
+
+bool Engine::commitUnblocks(const Run& run) const {
+  using S = StepState::Status;
+  const auto& plan = *run.plan;
+  bool stillBusy = false;
+  for (const auto& step : run.steps) stillBusy = stillBusy || step.status == S::Running || step.status == S::Committing;
+  // Nothing else in flight: this may be the end, which dispatch decides.
+  if (!stillBusy) return true;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    if (run.steps[i].status != S::Pending) continue;
+    bool settled = true;
+    for (const auto& edge : plan.steps()[i].incoming) {
+      auto before = run.steps[edge.from].status;
+      settled = settled && (before == S::Completed || before == S::Skipped);
+    }
+    if (settled) return true;
+  }
+  return false;
 }
 
 orch::json Engine::eventPayload(const Run& run) const {

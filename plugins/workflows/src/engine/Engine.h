@@ -126,6 +126,11 @@ private:
   /// Publishes an ending and wakes the sync waiters.
   void ended(const std::string& event, const orch::json& payload);
   std::int64_t backoff(int attempt, const orch::json& config) const;
+  /// After a step's commit, under the run's lock: whether dispatch has work,
+  /// a step this commit unblocked or the run's end. When it has none, a step
+  /// still running or committing dispatches once it is done, so a chain of
+  /// steps takes no extra hand-over to a worker per commit.
+  bool commitUnblocks(const Run& run) const;
   orch::json eventPayload(const Run& run) const;
 
   orch::Plugin& plugin_;

@@ -51,7 +51,7 @@ Plan::Plan(const WorkflowGraph& graph, const RawKeysOf& rawKeysOf) {
   }
   for (const auto& edge : graph.edges()) {
     auto from = index_.at(edge.source), to = index_.at(edge.target);
-    steps_[to].incoming.push_back({from, edge.condition});
+    steps_[to].incoming.push_back({from, edge.condition, branchesLeadingTo(steps_[from].config, steps_[to].id)});
     steps_[from].outgoing.push_back(to);
   }
 }
@@ -63,12 +63,11 @@ std::size_t Plan::indexOf(const std::string& id) const {
 
 bool Plan::taken(std::size_t from, std::size_t to, const orch::json& output,
                  const std::function<bool(const std::string& expression)>& evaluate) const {
-  const auto& source = steps_[from];
-  auto branch = branchOf(output);
-  auto named = branchesLeadingTo(source.config, steps_[to].id);
-  if (!named.empty()) return named.count(branch) > 0;
   for (const auto& incoming : steps_[to].incoming) {
-    if (incoming.from != from || incoming.condition.is_null()) continue;
+    if (incoming.from != from) continue;
+    if (!incoming.branches.empty()) return incoming.branches.count(branchOf(output)) > 0;
+    if (incoming.condition.is_null()) continue;
+    auto branch = branchOf(output);
     const auto& condition = incoming.condition;
     // {"branch": "true"}, "true", true: matched against the source's branch;
     // {"expression": "..."} or any other string: evaluated.

@@ -21,6 +21,9 @@ public:
   struct Incoming {
     std::size_t from;      ///< index of the preceding step
     orch::json condition;  ///< the edge's condition, null when unconditional
+    /// The branches of the preceding step's config that lead here ("true"
+    /// for true_step, ...); empty when its config names none.
+    std::set<std::string> branches;
   };
   struct Step {
     std::string id, type, name;

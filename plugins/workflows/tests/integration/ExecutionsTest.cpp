@@ -197,6 +197,8 @@ TEST_P(Executions, AStepThatCrashesFailsItsStepAndTheHostLivesOn) {
   EXPECT_EQ(health.status, 503) << health.body;
   EXPECT_EQ(health.json()["components"]["plugins"]["status"], "unhealthy") << health.body;
   EXPECT_TRUE(health.json()["components"]["plugins"]["crashed"].contains("crashing_steps")) << health.body;
+  auto metrics = get("/api/v1/system/metrics/prometheus", admin);
+  EXPECT_NE(metrics.body.find("orch_plugins_crashed 1"), std::string::npos) << metrics.body;
 
   // A restart brings the plugin back.
   auto previous = std::move(host_);
