@@ -180,7 +180,11 @@ typedef struct orch_step_context {
 
 /** Runs a step: write the output JSON to `output`; on failure return
  *  ORCH_ERROR and write a message to `error_message`. Called from worker
- *  threads, possibly concurrently. */
+ *  threads, possibly concurrently. A crash on the calling thread (SIGSEGV,
+ *  SIGBUS, SIGFPE, SIGILL, SIGABRT, stack overflow) fails the step instead of
+ *  the host; the host then calls none of the plugin's step types again until
+ *  it restarts, since the plugin's state may be broken. Threads the plugin
+ *  starts itself have no such guard. */
 typedef orch_status (*orch_on_execute_step_fn)(void* user_data, const orch_step_context* context,
                                                orch_sink* output, orch_sink* error_message);
 
@@ -450,8 +454,9 @@ typedef struct orch_host_api {
   void (*step_types_list)(orch_host* host, orch_sink* list_json);
   /** Runs a registered step type synchronously on the calling thread, as its
    *  on_execute would be called. ORCH_NOT_FOUND when the name is unknown;
-   *  otherwise the step's own status, output and message. `context` is
-   *  borrowed for the call. */
+   *  otherwise the step's own status, output and message, or ORCH_ERROR with
+   *  a message naming the signal when the step crashed (see
+   *  orch_on_execute_step_fn). `context` is borrowed for the call. */
   orch_status (*step_type_execute)(orch_host* host, orch_str name, const orch_step_context* context,
                                    orch_sink* output_json, orch_sink* error_message);
 
