@@ -1,5 +1,7 @@
 #include "orchestrator/host/CrashGuard.h"
 
+#include "../../tests/fixtures/Crashes.h"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -9,19 +11,7 @@
 
 using orch::host::CrashGuard;
 
-namespace {
-
-volatile std::uintptr_t nowhere = 0;
-volatile int zero = 0;
-
-int recurseForever(int depth) {
-  volatile char frame[512];
-  frame[depth % sizeof frame] = static_cast<char>(depth);
-  if (zero == -1) return depth; // never, but the compiler cannot know
-  return recurseForever(depth + 1) + frame[0];
-}
-
-} // namespace
+namespace crashes = orch::test::crashes;
 
 TEST(CrashGuard, AReturningCallReturnsZeroAndKeepsItsEffects) {
   int value = 0;
@@ -31,10 +21,10 @@ TEST(CrashGuard, AReturningCallReturnsZeroAndKeepsItsEffects) {
 }
 
 TEST(CrashGuard, EachKindOfCrashComesBackAsItsSignal) {
-  auto segfault = [] { *reinterpret_cast<volatile int*>(nowhere) = 1; };
-  auto divide = [] { zero = 12345 / zero; }; // not 1 / x, which compilers turn into a comparison
+  auto segfault = [] { crashes::segfault(); };
+  auto divide = [] { crashes::zero = crashes::divideByZero(); };
   auto abort = [] { std::abort(); };
-  auto overflow = [] { zero = recurseForever(0); };
+  auto overflow = [] { crashes::zero = crashes::recurseForever(); };
   EXPECT_EQ(CrashGuard::run(segfault), SIGSEGV);
   EXPECT_EQ(CrashGuard::run(divide), SIGFPE);
   EXPECT_EQ(CrashGuard::run(abort), SIGABRT);
@@ -47,7 +37,7 @@ TEST(CrashGuard, EachKindOfCrashComesBackAsItsSignal) {
 TEST(CrashGuard, NestedCallsComeBackToTheInnermostGuard) {
   int inner = -1;
   auto crashInside = [&] {
-    auto segfault = [] { *reinterpret_cast<volatile int*>(nowhere) = 1; };
+    auto segfault = [] { crashes::segfault(); };
     inner = CrashGuard::run(segfault);
   };
   EXPECT_EQ(CrashGuard::run(crashInside), 0);
@@ -57,11 +47,11 @@ TEST(CrashGuard, NestedCallsComeBackToTheInnermostGuard) {
 TEST(CrashGuard, GuardsEveryThreadOnItsOwn) {
   int results[2] = {-1, -1};
   std::thread first([&] {
-    auto segfault = [] { *reinterpret_cast<volatile int*>(nowhere) = 1; };
+    auto segfault = [] { crashes::segfault(); };
     results[0] = CrashGuard::run(segfault);
   });
   std::thread second([&] {
-    auto overflow = [] { zero = recurseForever(0); };
+    auto overflow = [] { crashes::zero = crashes::recurseForever(); };
     results[1] = CrashGuard::run(overflow);
   });
   first.join();
@@ -73,6 +63,6 @@ TEST(CrashGuard, GuardsEveryThreadOnItsOwn) {
 TEST(CrashGuardDeathTest, ACrashOutsideAGuardStillEndsTheProcess) {
   auto install = [] {};
   CrashGuard::run(install); // the handlers are in place from here on
-  EXPECT_EXIT(*reinterpret_cast<volatile int*>(nowhere) = 1, ::testing::KilledBySignal(SIGSEGV), "");
+  EXPECT_EXIT(crashes::segfault(), ::testing::KilledBySignal(SIGSEGV), "");
   EXPECT_EXIT(std::abort(), ::testing::KilledBySignal(SIGABRT), "");
 }
