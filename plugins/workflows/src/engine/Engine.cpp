@@ -4,6 +4,7 @@
 #include "engine/Expression.h"
 #include "engine/Variables.h"
 
+#include <algorithm>
 #include <pthread.h>
 #include <time.h>
 
@@ -835,7 +836,7 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
             run->steps[index].status = S::Completed;
             run->steps[index].provisional = false;
             first = !run->dispatchPending && commitUnblocks(*run);
-            run->dispatchPending = run->dispatchPending || first;
+            if (first) run->dispatchPending = true;
           }
           const auto& done = run->plan->steps()[index];
           event = eventPayload(*run);
@@ -946,9 +947,10 @@ std::int64_t Engine::backoffMs(std::int64_t attempt, std::int64_t baseMs) const 
 bool Engine::commitUnblocks(const Run& run) const {
   using S = StepState::Status;
   const auto& plan = *run.plan;
-  bool stillBusy = false;
-  for (const auto& step : run.steps) stillBusy = stillBusy || step.status == S::Running || step.status == S::Committing;
   // Nothing else in flight: this may be the end, which dispatch decides.
+  bool stillBusy = std::any_of(run.steps.begin(), run.steps.end(), [](const StepState& step) {
+    return step.status == S::Running || step.status == S::Committing;
+  });
   if (!stillBusy) return true;
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (run.steps[i].status != S::Pending) continue;
