@@ -65,8 +65,8 @@ orch::json CredentialStore::create(const orch::Tenant& owner, const std::string&
                     {"type", type},
                     {"description", extra.value("description", orch::json())},
                     {"fields", fields.dump()},
-                    {"secret", box_.seal(id, data.dump())},
-                    {"key_id", box_.keyId()},
+                    {"secret", keys_.seal(id, data.dump())},
+                    {"key_id", keys_.keyId()},
                     {"expires_at", extra.value("expires_at", orch::json())},
                     {"expires_ms", extra.value("expires_ms", orch::json())},
                     {"created_at", now},
@@ -113,9 +113,12 @@ orch::json CredentialStore::resolve(const std::string& id, const orch::Tenant& t
   auto now = orch::clock::nowMs();
   if (row["expires_ms"].is_number() && row["expires_ms"].get<std::int64_t>() <= now)
     throw orch::HttpError::conflict("Credential '" + row["name"].get<std::string>() + "' has expired");
-  if (row["key_id"] != box_.keyId())
-    throw std::runtime_error("credential " + id + " was sealed with another key than credentials.encryption_key");
-  auto data = orch::json::parse(box_.open(id, row["secret"].get<std::string>()));
+  orch::json data;
+  try {
+    data = orch::json::parse(keys_.open(id, row["secret"].get<std::string>(), row["key_id"].get<std::string>()));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("credential " + id + " cannot be opened: " + e.what());
+  }
   db_.execute("UPDATE cr_credentials SET last_used_at = ? WHERE id = ?", {orch::clock::rfc3339(now), id});
   return {{"id", id}, {"name", row["name"]}, {"type", row["type"]}, {"data", std::move(data)}};
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "SecretBox.h"
+#include "sealing/KeyRing.h"
 
 #include <orchestrator/plugin.hpp>
 #include <orchestrator/tenancy.hpp>
@@ -11,13 +11,16 @@
 namespace credentials {
 
 /// Credentials in the table `cr_credentials`: metadata in the clear, the
-/// secret fields sealed (SecretBox). Nothing here returns a secret except
+/// secret fields sealed (sealing::KeyRing). Nothing here returns a secret except
 /// resolve(), which the credentials service serves to steps.
 class CredentialStore {
 public:
-  CredentialStore(const orch::Database& db, SecretBox box) : db_(db), box_(std::move(box)) {}
+  CredentialStore(const orch::Database& db, sealing::KeyRing keys) : db_(db), keys_(std::move(keys)) {}
 
   static void registerMigrations(orch::Plugin& plugin);
+  /// Where the secrets are, for sealing::reseal().
+  static sealing::SealedColumn sealedColumn() { return {.table = "cr_credentials"}; }
+  const sealing::KeyRing& keys() const { return keys_; }
 
   /// Creates one from a validated request; returns its public view. 409 when
   /// the owner already has a credential of that name.
@@ -40,7 +43,7 @@ private:
   static orch::json publicView(const orch::json& row, std::int64_t nowMs);
 
   const orch::Database& db_;
-  SecretBox box_;
+  sealing::KeyRing keys_;
 };
 
 } // namespace credentials

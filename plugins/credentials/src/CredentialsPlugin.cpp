@@ -8,28 +8,13 @@
 #include <orchestrator/clock.hpp>
 #include <orchestrator/settings.hpp>
 
-#include <filesystem>
 #include <memory>
 
 namespace {
 
-credentials::SecretBox loadKey(orch::Plugin& plugin) {
-  if (auto key = plugin.config("credentials.encryption_key"); key && !key->empty())
-    return credentials::SecretBox::fromText(*key);
-  std::filesystem::path dataDir = plugin.config("server.data_dir", "var");
-  std::filesystem::create_directories(dataDir);
-  auto path = plugin.config("credentials.key_file", (dataDir / "credentials.key").string());
-  bool created = false;
-  auto box = credentials::SecretBox::fromFile(path, created);
-  if (created)
-    plugin.logWarning("credentials: made a new encryption key in " + path +
-                      "; back it up (without it stored credentials cannot be read), or set credentials.encryption_key");
-  return box;
-}
-
 void init(orch::Plugin& plugin) {
   credentials::CredentialStore::registerMigrations(plugin);
-  auto store = std::make_shared<credentials::CredentialStore>(plugin.db(), loadKey(plugin));
+  auto store = std::make_shared<credentials::CredentialStore>(plugin.db(), sealing::KeyRing::fromConfig(plugin));
   credentials::registerCredentialRoutes(plugin, *store);
 
   // {"id", "principal"} -> {"id", "name", "type", "data"}: the principal is
@@ -43,6 +28,8 @@ void init(orch::Plugin& plugin) {
 
   auto intervalMs = orch::configNumber(plugin, "credentials.expiry_check_interval_ms", 60000, 100);
   plugin.onStart([&plugin, store, intervalMs] {
+    // After a key rotation: every row under the new key, so the old one can go.
+    sealing::resealAndLog(plugin, store->keys(), credentials::CredentialStore::sealedColumn());
     plugin.timer(0, static_cast<std::uint64_t>(intervalMs), [&plugin, store] {
       try {
         for (auto& credential : store->claimExpired(orch::clock::nowMs())) {

@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -34,10 +35,16 @@ std::unique_ptr<Poco::Net::HTTPClientSession> connectTo(const Poco::URI& uri, co
   return session;
 }
 
+bool originBound(const std::string& header) {
+  return Poco::icompare(header, "Authorization") == 0 || Poco::icompare(header, "Proxy-Authorization") == 0 ||
+         Poco::icompare(header, "Cookie") == 0;
+}
+
 } // namespace
 
 OutboundResponse sendOutbound(const OutboundRequest& request, const std::string& caFile) {
   std::string url = request.url, method = request.method, body = request.body;
+  std::string origin;
   for (int hop = 0;; ++hop) {
     Poco::URI uri;
     try {
@@ -56,7 +63,14 @@ OutboundResponse sendOutbound(const OutboundRequest& request, const std::string&
     outgoing.setHost(uri.getHost(), uri.getPort() == defaultPort ? defaultPort : uri.getPort());
     if (uri.getPort() == defaultPort) outgoing.set("Host", uri.getHost());
     outgoing.set("User-Agent", "orchestrator/1");
-    for (const auto& [name, value] : request.headers) outgoing.set(name, value);
+    // Where the first hop went, logins may go again; elsewhere they would leak.
+    auto hopOrigin = uri.getScheme() + "://" + Poco::toLower(uri.getHost()) + ":" + std::to_string(uri.getPort());
+    if (hop == 0) origin = hopOrigin;
+    bool sameOrigin = hopOrigin == origin;
+    for (const auto& [name, value] : request.headers)
+      if (sameOrigin || !originBound(name)) outgoing.set(name, value);
+    if (sameOrigin)
+      for (const auto& [name, value] : request.secretHeaders) outgoing.set(name, value);
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
       outgoing.setContentLength(static_cast<std::streamsize>(body.size()));
       if (!outgoing.has("Content-Type")) outgoing.setContentType("application/json");

@@ -14,6 +14,10 @@ struct OutboundRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Sent to the origin of `url` alone: a redirect to another scheme, host or
+  /// port goes without them (a credential's login). Authorization, Cookie
+  /// and Proxy-Authorization among `headers` are treated the same way.
+  std::vector<std::pair<std::string, std::string>> secretHeaders;
   std::string body;
   std::int64_t timeoutMs = 30000;
   bool allowPrivate = false; ///< skip the network guard (config or step opt-in)

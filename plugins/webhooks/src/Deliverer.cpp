@@ -108,7 +108,13 @@ void Deliverer::poll() {
 }
 
 void Deliverer::send(const Delivery& delivery) {
-  auto subscription = store_.subscription(delivery.subscriptionId);
+  std::optional<Subscription> subscription;
+  try {
+    subscription = store_.subscription(delivery.subscriptionId);
+  } catch (const std::runtime_error& e) {
+    // Its secret is sealed under a key this host lacks: an operator can add it.
+    return retryOrFail(delivery, 0, e.what(), 0);
+  }
   if (!subscription) {
     store_.recordAttempt(delivery, "cancelled", 0, "the subscription was deleted or turned off", 0, 0);
     return;
@@ -134,8 +140,7 @@ void Deliverer::send(const Delivery& delivery) {
   } catch (const std::exception& e) {
     error = e.what();
   }
-  auto now = orch::clock::nowMs();
-  auto took = now - started;
+  auto took = orch::clock::nowMs() - started;
   if (error.empty()) return store_.recordAttempt(delivery, "delivered", status, "", took, 0);
   if (status == 410) {
     // Standard Webhooks: 410 Gone asks the sender to stop.
@@ -144,7 +149,11 @@ void Deliverer::send(const Delivery& delivery) {
     return store_.recordAttempt(delivery, "failed", status, "the receiver answered 410 Gone; the subscription is turned off",
                                 took, 0);
   }
-  auto next = now + orch::clock::backoffMs(delivery.attempts + 1, settings_.retryBaseMs, settings_.retryMaxMs);
+  retryOrFail(delivery, status, error, took);
+}
+
+void Deliverer::retryOrFail(const Delivery& delivery, int status, const std::string& error, std::int64_t took) {
+  auto next = orch::clock::nowMs() + orch::clock::backoffMs(delivery.attempts + 1, settings_.retryBaseMs, settings_.retryMaxMs);
   if (next > delivery.createdMs + settings_.retryWindowMs)
     return store_.recordAttempt(delivery, "failed", status, error + " (no more retries)", took, 0);
   store_.recordAttempt(delivery, "pending", status, error, took, next);

@@ -41,6 +41,9 @@ public:
 
 private:
   void send(const Delivery& delivery);
+  /// Records a failed attempt: pending again after a backoff, or failed
+  /// once the retry window has closed.
+  void retryOrFail(const Delivery& delivery, int status, const std::string& error, std::int64_t took);
   std::vector<Subscription> subscriptions();
 
   orch::Plugin& plugin_;

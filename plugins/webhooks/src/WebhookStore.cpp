@@ -10,15 +10,15 @@ namespace {
 constexpr const char* kColumns =
     "id, owner_id, organization_id, url, events, description, active, created_at, updated_at";
 
-/// What deliveries need of a subscription.
-constexpr const char* kSubscriptionColumns = "id, url, secret, owner_id, organization_id, owner_is_admin, events";
+/// What deliveries need of a subscription, but its secret.
+constexpr const char* kSubscriptionColumns = "id, url, owner_id, organization_id, owner_is_admin, events";
 
 std::vector<std::string> eventList(const orch::json& text) {
   return orch::json::parse(text.get<std::string>()).get<std::vector<std::string>>();
 }
 
 Subscription subscriptionOf(const orch::json& row) {
-  return {row["id"], row["url"], row["secret"], row["owner_id"], row["organization_id"], eventList(row["events"]),
+  return {row["id"], row["url"], row["owner_id"], "", row["organization_id"], eventList(row["events"]),
           row["owner_is_admin"] == 1 || row["owner_is_admin"] == true};
 }
 
@@ -68,6 +68,9 @@ CREATE TABLE wh_attempts (
   PRIMARY KEY (delivery_id, attempt)
 );
 )");
+  // Secrets sealed: rows from version 1 keep a NULL key (plain text) until
+  // the plugin's start seals them (sealing::reseal).
+  plugin.migration(2, "webhook secrets sealed at rest", "ALTER TABLE wh_subscriptions ADD COLUMN key_id TEXT;");
 }
 
 orch::json WebhookStore::publicView(const orch::json& row) {
@@ -84,13 +87,15 @@ orch::json WebhookStore::publicView(const orch::json& row) {
 
 orch::json WebhookStore::create(const orch::Tenant& owner, const orch::json& fields) {
   auto now = orch::clock::rfc3339(orch::clock::nowMs());
-  orch::json row = {{"id", orch::newId()},
+  auto id = orch::newId();
+  orch::json row = {{"id", id},
                     {"owner_id", owner.userId},
                     {"organization_id", fields.value("organization_id", orch::json())},
                     {"owner_is_admin", owner.admin ? 1 : 0},
                     {"url", fields["url"]},
                     {"events", fields["events"].dump()},
-                    {"secret", fields["secret"]},
+                    {"secret", keys_.seal(sealedColumn().contextPrefix + id, fields["secret"].get<std::string>())},
+                    {"key_id", keys_.keyId()},
                     {"description", fields.value("description", orch::json())},
                     {"active", 1},
                     {"created_at", now},
@@ -130,10 +135,19 @@ std::vector<Subscription> WebhookStore::active() const {
 }
 
 std::optional<Subscription> WebhookStore::subscription(const std::string& id) const {
-  auto rows = db_.query(std::string("SELECT ") + kSubscriptionColumns + " FROM wh_subscriptions WHERE id = ? AND active = 1",
+  auto rows = db_.query(std::string("SELECT ") + kSubscriptionColumns +
+                            ", secret, key_id FROM wh_subscriptions WHERE id = ? AND active = 1",
                         {id});
   if (rows.empty()) return std::nullopt;
-  return subscriptionOf(rows[0]);
+  auto subscription = subscriptionOf(rows[0]);
+  const auto& key = rows[0]["key_id"];
+  auto sealed = rows[0]["secret"].get<std::string>();
+  try {
+    subscription.secret = key.is_null() ? sealed : keys_.open(sealedColumn().contextPrefix + id, sealed, key.get<std::string>());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("the secret of webhook " + id + " cannot be opened: " + e.what());
+  }
+  return subscription;
 }
 
 void WebhookStore::deactivate(const std::string& id) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sealing/KeyRing.h"
+
 #include <orchestrator/plugin.hpp>
 #include <orchestrator/tenancy.hpp>
 
@@ -11,7 +13,8 @@ namespace webhooks {
 
 /// A subscription as deliveries need it.
 struct Subscription {
-  std::string id, url, secret, ownerId;
+  std::string id, url, ownerId;
+  std::string secret; ///< opened by subscription(id) alone: the cached list holds none
   orch::json organizationId;
   std::vector<std::string> events;
   bool ownerIsAdmin = false;
@@ -26,11 +29,17 @@ struct Delivery {
 /// Subscriptions (wh_subscriptions), their deliveries (wh_deliveries: one row
 /// per event and subscription, a small queue with leases so that hosts
 /// sharing the database send each delivery once at a time) and every attempt
-/// (wh_attempts).
+/// (wh_attempts). Signing secrets are sealed at rest (sealing::KeyRing).
 class WebhookStore {
 public:
-  explicit WebhookStore(const orch::Database& db) : db_(db) {}
+  WebhookStore(const orch::Database& db, sealing::KeyRing keys) : db_(db), keys_(std::move(keys)) {}
   static void registerMigrations(orch::Plugin& plugin);
+  /// Where the secrets are, for sealing::reseal(); rows from before sealing
+  /// (no key) hold plain text until then.
+  static sealing::SealedColumn sealedColumn() {
+    return {.table = "wh_subscriptions", .contextPrefix = "webhook/", .nullKeyIsPlaintext = true};
+  }
+  const sealing::KeyRing& keys() const { return keys_; }
 
   orch::json create(const orch::Tenant& owner, const orch::json& fields);
   std::optional<orch::json> find(const std::string& id, const orch::Tenant& tenant) const;
@@ -56,6 +65,7 @@ private:
   static orch::json publicView(const orch::json& row);
 
   const orch::Database& db_;
+  sealing::KeyRing keys_;
 };
 
 } // namespace webhooks

@@ -13,7 +13,7 @@ namespace {
 void init(orch::Plugin& plugin) {
   webhooks::WebhookStore::registerMigrations(plugin);
   auto settings = webhooks::DeliverySettings::fromConfig(plugin);
-  auto store = std::make_shared<webhooks::WebhookStore>(plugin.db());
+  auto store = std::make_shared<webhooks::WebhookStore>(plugin.db(), sealing::KeyRing::fromConfig(plugin));
   auto deliverer = std::make_shared<webhooks::Deliverer>(plugin, *store, settings);
   webhooks::registerWebhookRoutes(plugin, *store, *deliverer, settings);
 
@@ -26,6 +26,8 @@ void init(orch::Plugin& plugin) {
   // The hook lives as long as the plugin, and with it the store that the
   // routes and the deliverer refer to.
   plugin.onStart([&plugin, deliverer, store, settings] {
+    // Secrets from before sealing, or under a key rotated out: sealed under the current key.
+    sealing::resealAndLog(plugin, store->keys(), webhooks::WebhookStore::sealedColumn());
     plugin.timer(static_cast<std::uint64_t>(settings.pollMs), static_cast<std::uint64_t>(settings.pollMs),
                  [deliverer] { deliverer->poll(); });
   });

@@ -1,6 +1,7 @@
 // Credentials end to end: a real host (auth, workflows, credentials) on
 // SQLite and PostgreSQL, a real SMTP server that asks for a login, and the
 // database read directly to check that it holds no secret in plain text.
+#include "LocalHttpServer.h"
 #include "SmtpServer.h"
 #include "WorkflowsHost.h"
 
@@ -10,6 +11,7 @@
 namespace {
 
 using namespace workflows_test;
+using orch::test::LocalHttpServer;
 using orch::test::SmtpServer;
 
 constexpr const char* kPassword = "correct-horse-battery-staple-77";
@@ -136,6 +138,69 @@ TEST_P(Credentials, AnEmailStepLogsInWithOne) {
   EXPECT_EQ(refused["status"], "failed") << refused.dump();
   EXPECT_NE(refused.dump().find("not found"), std::string::npos) << refused.dump();
   EXPECT_EQ(smtp.messages().size(), 1u);
+}
+
+TEST_P(Credentials, AnApiCallLogsInWithOneAndARedirectElsewhereGoesWithoutIt) {
+  LocalHttpServer elsewhere; // another port: another origin
+  LocalHttpServer api([&](const LocalHttpServer::Request& request) {
+    if (request.path == "/moved") return LocalHttpServer::Reply{302, "", {{"Location", elsewhere.url("/landed")}}};
+    return LocalHttpServer::Reply{200, R"({"ok":true})"};
+  });
+  extra_ = "steps.api_call.allow_private_networks = true\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  bob_ = userToken("bob@example.com");
+  auto credential = [&](const json& body) {
+    auto created = post("/api/v1/credentials", body, alice_);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.json().value("id", "");
+  };
+  auto bearer = credential({{"name", "bearer"}, {"type", "bearer"}, {"value", "tok-123456"}});
+  auto basic = credential({{"name", "basic"}, {"type", "basic"}, {"data", {{"username", "ada"}, {"password", "pa55word"}}}});
+  auto apiKey = credential({{"name", "key"}, {"type", "api_key"}, {"data", {{"key", "key-987"}, {"header", "X-Service-Key"}}}});
+  auto smtp = smtpCredential("mailer", alice_).value("id", "");
+  auto call = [&](const std::string& url, const std::string& credentialId, const std::map<std::string, std::string>& auth) {
+    auto workflow = post("/api/v1/workflows",
+                         {{"name", "call"},
+                          {"steps", {{{"id", "call"}, {"type", "api_call"},
+                                      {"config", {{"url", url}, {"credential_id", credentialId}}}}}}},
+                         auth);
+    EXPECT_EQ(workflow.status, 201) << workflow.body;
+    return post("/api/v1/workflows/" + workflow.json().value("id", "") + "/execute",
+                {{"execution_mode", "sync"}, {"execution_options", {{"retry_count", 0}}}}, auth)
+        .json();
+  };
+  auto lastAuthorization = [&](const std::string& header) {
+    auto requests = api.requests();
+    return requests.empty() || !requests.back().headers.contains(header) ? std::string("<none>")
+                                                                          : requests.back().headers.at(header);
+  };
+
+  auto done = call(api.url("/bearer"), bearer, alice_);
+  EXPECT_EQ(done["status"], "completed") << done.dump();
+  EXPECT_EQ(lastAuthorization("authorization"), "Bearer tok-123456");
+  EXPECT_EQ(done.dump().find("tok-123456"), std::string::npos) << "the secret stays out of the execution";
+  EXPECT_EQ(call(api.url("/basic"), basic, alice_)["status"], "completed");
+  EXPECT_EQ(lastAuthorization("authorization"), "Basic YWRhOnBhNTV3b3Jk");
+  EXPECT_EQ(call(api.url("/key"), apiKey, alice_)["status"], "completed");
+  EXPECT_EQ(lastAuthorization("x-service-key"), "key-987");
+  EXPECT_EQ(lastAuthorization("authorization"), "<none>");
+
+  // Followed to another origin, the call goes on without the login.
+  auto moved = call(api.url("/moved"), bearer, alice_);
+  EXPECT_EQ(moved["status"], "completed") << moved.dump();
+  ASSERT_EQ(elsewhere.requests().size(), 1u);
+  EXPECT_EQ(elsewhere.requests()[0].path, "/landed");
+  EXPECT_FALSE(elsewhere.requests()[0].headers.contains("authorization"));
+
+  auto requestsSoFar = api.requests().size();
+  auto wrongType = call(api.url("/smtp"), smtp, alice_);
+  EXPECT_EQ(wrongType["status"], "failed") << wrongType.dump();
+  EXPECT_NE(wrongType.dump().find("bearer, basic or api_key"), std::string::npos) << wrongType.dump();
+  auto notHis = call(api.url("/bob"), bearer, bob_);
+  EXPECT_EQ(notHis["status"], "failed") << notHis.dump();
+  EXPECT_NE(notHis.dump().find("not found"), std::string::npos) << notHis.dump();
+  EXPECT_EQ(api.requests().size(), requestsSoFar) << "a call whose login fails is not sent";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Credentials, ::testing::Values(Backend::Sqlite, Backend::Postgres),

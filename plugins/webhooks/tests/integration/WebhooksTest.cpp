@@ -24,7 +24,8 @@ protected:
   std::string extraConfig() const override {
     return (allowPrivate_ ? "webhooks.allow_private_networks = true\n" : "") +
            std::string("webhooks.retry_base_ms = 150\nwebhooks.poll_interval_ms = 50\nwebhooks.timeout_ms = 2000\n"
-                       "webhooks.lease_ms = 3000\ncredentials.expiry_check_interval_ms = 100\n");
+                       "webhooks.lease_ms = 3000\ncredentials.expiry_check_interval_ms = 100\n") +
+           keys_;
   }
 
   json subscribe(const std::string& url, const json& events, const std::map<std::string, std::string>& auth) {
@@ -61,7 +62,19 @@ protected:
     return list;
   }
 
+  /// Restarts the host on the same data with `keys` as its secrets settings.
+  void restartWith(const std::string& keys) {
+    host_->stop();
+    auto previous = std::move(host_); // it owns the data directory: keep it past the restart
+    keys_ = keys;
+    startHost(previous->dataDir());
+    restarted_.push_back(std::move(previous));
+    alice_ = userToken("alice@example.com");
+  }
+
   bool allowPrivate_ = true;
+  std::string keys_;
+  std::vector<std::unique_ptr<orch::test::HostProcess>> restarted_;
 };
 
 TEST_P(Webhooks, ADeliveryIsSignedAndRetriedUntilTheReceiverRecovers) {
@@ -180,6 +193,65 @@ TEST_P(Webhooks, BelongToTheirOwner) {
   EXPECT_EQ(get("/api/v1/webhooks", alice_).json()["total"], 1);
   EXPECT_EQ(HttpClient(host_->port()).request("DELETE", "/api/v1/webhooks/" + id, "", alice_).status, 204);
   EXPECT_EQ(get("/api/v1/webhooks/" + id, alice_).status, 404);
+}
+
+TEST_P(Webhooks, SecretsAreSealedAndARotatedKeySealsThemAgain) {
+  const std::string oldKey(64, '1'), newKey(64, '2'), strangerKey(64, '3'); // 32 bytes each, in hex
+  restartWith("secrets.encryption_key = " + oldKey + "\n");
+  LocalHttpServer receiver([](const LocalHttpServer::Request&) { return LocalHttpServer::Reply{200, "{}"}; });
+  auto webhook = subscribe(receiver.url("/hooks"), {"workflow.completed"}, alice_);
+  auto id = webhook.value("id", ""), secret = webhook.value("secret", "");
+  auto credential = post("/api/v1/credentials", {{"name", "api"}, {"type", "bearer"}, {"value", "t0ken-kept"}}, alice_);
+  ASSERT_EQ(credential.status, 201) << credential.body;
+  auto credentialId = credential.json().value("id", "");
+
+  // At rest the signing secret is sealed: neither it nor its key part is stored.
+  auto stored = storedValue("SELECT secret FROM wh_subscriptions WHERE id = ?", id);
+  EXPECT_EQ(stored.find(secret.substr(6)), std::string::npos) << stored;
+  auto oldKeyId = storedValue("SELECT key_id FROM wh_subscriptions WHERE id = ?", id);
+  EXPECT_EQ(oldKeyId.size(), 16u) << oldKeyId;
+  EXPECT_EQ(storedValue("SELECT key_id FROM cr_credentials WHERE id = ?", credentialId), oldKeyId);
+  // A subscription as the plugin's first version stored it: no key, the secret in plain text.
+  auto legacySecret = "whsec_" + std::string(32, 'x');
+  auto legacy = subscribe(receiver.url("/legacy"), {"workflow.completed"}, alice_).value("id", "");
+  onDatabase("UPDATE wh_subscriptions SET secret = ?, key_id = NULL WHERE id = ?", {legacySecret, legacy});
+  ASSERT_EQ(storedValue("SELECT key_id FROM wh_subscriptions WHERE id = ?", legacy), "<null>");
+
+  // Rotation: the new key current, the old one kept to read; the start seals every row again.
+  restartWith("secrets.encryption_key = " + newKey + "\nsecrets.previous_keys = " + oldKey + "\n");
+  auto newKeyId = storedValue("SELECT key_id FROM wh_subscriptions WHERE id = ?", id);
+  EXPECT_NE(newKeyId, oldKeyId);
+  EXPECT_EQ(storedValue("SELECT key_id FROM cr_credentials WHERE id = ?", credentialId), newKeyId);
+  EXPECT_NE(storedValue("SELECT secret FROM wh_subscriptions WHERE id = ?", id), stored);
+  EXPECT_EQ(storedValue("SELECT key_id FROM wh_subscriptions WHERE id = ?", legacy), newKeyId);
+  EXPECT_EQ(storedValue("SELECT secret FROM wh_subscriptions WHERE id = ?", legacy).find(legacySecret), std::string::npos);
+  EXPECT_NE(host_->logs().find("wh_subscriptions: sealed 2 secrets again"), std::string::npos) << host_->logs();
+  EXPECT_NE(host_->logs().find("cr_credentials: sealed 1 secrets again"), std::string::npos) << host_->logs();
+
+  // The old key is gone from the config: deliveries still carry the same signatures.
+  restartWith("secrets.encryption_key = " + newKey + "\n");
+  runWorkflow(alice_);
+  waitForRequests(receiver, 2);
+  ASSERT_EQ(receiver.requests().size(), 2u);
+  for (const auto& request : receiver.requests())
+    EXPECT_EQ(request.headers.at("webhook-signature"),
+              orch::test::standardWebhookSignature(request.path == "/legacy" ? legacySecret : secret,
+                                                   request.headers.at("webhook-id"),
+                                                   request.headers.at("webhook-timestamp"), request.body))
+        << request.path;
+
+  // A host without the key says so, and leaves the rows as they are.
+  restartWith("secrets.encryption_key = " + strangerKey + "\n");
+  EXPECT_NE(host_->logs().find("sealed under keys this host does not have (" + newKeyId + ")"), std::string::npos)
+      << host_->logs();
+  EXPECT_EQ(storedValue("SELECT key_id FROM wh_subscriptions WHERE id = ?", id), newKeyId);
+  runWorkflow(alice_);
+  auto list = deliveries(id, [](const json& l) { return l["total"] == 2 && l["deliveries"][0]["attempts"] >= 1; });
+  ASSERT_EQ(list["total"], 2) << list.dump();
+  EXPECT_EQ(receiver.requests().size(), 2u) << "nothing is sent unsigned or signed wrongly";
+  const auto& waiting = list["deliveries"][0];
+  EXPECT_EQ(waiting["status"], "pending") << "retried: an operator may add the key";
+  EXPECT_NE(waiting["last_error"].get<std::string>().find("cannot be opened"), std::string::npos) << waiting.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Webhooks, ::testing::Values(Backend::Sqlite, Backend::Postgres),

@@ -13,7 +13,7 @@ std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plug
       {"delay", steps::delay},
       {"ai_prompt", [&plugin](const orch::StepContext& step) { return steps::aiPrompt(plugin, step); }},
       {"email", [&plugin, settings](const orch::StepContext& step) { return steps::email(plugin, *settings, step); }},
-      {"api_call", [settings](const orch::StepContext& step) { return steps::apiCall(*settings, step); }},
+      {"api_call", [&plugin, settings](const orch::StepContext& step) { return steps::apiCall(plugin, *settings, step); }},
       {"webhook", [settings](const orch::StepContext& step) { return steps::webhook(*settings, step); }},
   };
   for (const auto& type : builtinStepTypes())

@@ -26,7 +26,7 @@ orch::json condition(const orch::StepContext& step);
 orch::json delay(const orch::StepContext& step);
 orch::json aiPrompt(const orch::Plugin& plugin, const orch::StepContext& step);
 orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);
-orch::json apiCall(const StepSettings& settings, const orch::StepContext& step);
+orch::json apiCall(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);
 orch::json webhook(const StepSettings& settings, const orch::StepContext& step);
 } // namespace steps
 

@@ -1,4 +1,5 @@
 #include "steps/BuiltinSteps.h"
+#include "steps/StepCredentials.h"
 
 #include "engine/Variables.h"
 #include "outbound/TlsClient.h"
@@ -40,8 +41,7 @@ std::vector<std::string> addresses(const orch::json& value) {
 std::pair<std::string, std::string> login(const orch::Plugin& plugin, const StepSettings& settings,
                                           const orch::StepContext& step) {
   if (!step.config.contains("credential_id")) return {settings.smtpUsername, settings.smtpPassword};
-  auto credential = plugin.callService("credentials", "resolve",
-                                       {{"id", step.config["credential_id"]}, {"principal", step.principal}});
+  auto credential = resolveCredential(plugin, step);
   auto type = credential.value("type", std::string());
   if (type != "smtp" && type != "basic")
     throw std::runtime_error("credential '" + credential.value("name", std::string()) + "' is a " + type +

@@ -1,5 +1,6 @@
 // The steps that call out over HTTP: api_call and webhook.
 #include "steps/BuiltinSteps.h"
+#include "steps/StepCredentials.h"
 
 #include "engine/Clock.h"
 #include "outbound/OutboundHttp.h"
@@ -40,8 +41,9 @@ void requireSuccess(const outbound::OutboundResponse& response) {
 
 } // namespace
 
-orch::json apiCall(const StepSettings& settings, const orch::StepContext& step) {
+orch::json apiCall(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step) {
   auto request = requestFrom(settings, step.config, "GET");
+  if (step.config.contains("credential_id")) request.secretHeaders = httpLogin(resolveCredential(plugin, step));
   if (step.config.contains("body") && !step.config["body"].is_null())
     request.body = step.config["body"].is_string() ? step.config["body"].get<std::string>() : step.config["body"].dump();
   auto response = outbound::sendOutbound(request, settings.tlsCaFile);

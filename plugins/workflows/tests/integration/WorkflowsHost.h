@@ -110,12 +110,20 @@ protected:
   /// One value straight from the host's database (not through the API), or
   /// "<none>" when no row matches: what storage really holds.
   std::string storedValue(const std::string& sql, const std::string& param) {
+    return onDatabase(sql, {param});
+  }
+
+  /// Runs `sql` (with `?` for each of `params`) on the host's database
+  /// behind its back; the first column of the first row, or "<none>".
+  std::string onDatabase(const std::string& sql, const std::vector<std::string>& params) {
     if (databaseUrl_.empty()) {
       sqlite3* db = nullptr;
-      sqlite3_open_v2((host_->dataDir() + "/orchestrator.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+      sqlite3_open_v2((host_->dataDir() + "/orchestrator.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+      sqlite3_busy_timeout(db, 5000);
       sqlite3_stmt* statement = nullptr;
       sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
-      sqlite3_bind_text(statement, 1, param.c_str(), -1, SQLITE_TRANSIENT);
+      for (std::size_t i = 0; i < params.size(); ++i)
+        sqlite3_bind_text(statement, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
       std::string value = "<none>";
       if (sqlite3_step(statement) == SQLITE_ROW) {
         auto text = sqlite3_column_text(statement, 0);
@@ -126,11 +134,16 @@ protected:
       return value;
     }
     PGconn* connection = PQconnectdb(databaseUrl_.c_str());
-    auto postgresSql = sql;
-    postgresSql.replace(postgresSql.find('?'), 1, "$1");
-    const char* values[] = {param.c_str()};
-    PGresult* result = PQexecParams(connection, postgresSql.c_str(), 1, nullptr, values, nullptr, nullptr, 0);
-    std::string value = PQntuples(result) == 0 ? "<none>" : PQgetisnull(result, 0, 0) ? "<null>" : PQgetvalue(result, 0, 0);
+    std::string postgresSql;
+    int mark = 0;
+    for (char c : sql) postgresSql += c == '?' ? "$" + std::to_string(++mark) : std::string(1, c);
+    std::vector<const char*> values;
+    for (const auto& param : params) values.push_back(param.c_str());
+    PGresult* result = PQexecParams(connection, postgresSql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                    nullptr, nullptr, 0);
+    std::string value = PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) == 0 ? "<none>"
+                        : PQgetisnull(result, 0, 0)                                          ? "<null>"
+                                                                                             : PQgetvalue(result, 0, 0);
     PQclear(result);
     PQfinish(connection);
     return value;

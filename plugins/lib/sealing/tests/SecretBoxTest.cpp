@@ -1,4 +1,4 @@
-#include "SecretBox.h"
+#include "sealing/SecretBox.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 namespace {
 
-using credentials::SecretBox;
+using sealing::SecretBox;
 
 SecretBox keyOf(unsigned char fill) {
   std::array<unsigned char, 32> key;
@@ -48,7 +48,7 @@ TEST(SecretBox, ReadsBase64AndHexKeysAndRefusesOthers) {
 TEST(SecretBox, MakesAPrivateKeyFileOnceAndReadsItAfter) {
   auto dir = std::filesystem::temp_directory_path() / ("secretbox-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto path = (dir / "credentials.key").string();
+  auto path = (dir / "secrets.key").string();
   bool created = false;
   auto first = SecretBox::fromFile(path, created);
   EXPECT_TRUE(created);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -12,7 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace credentials {
+namespace sealing {
 namespace {
 
 std::string toBase64(const unsigned char* bytes, std::size_t size) {
@@ -62,7 +63,7 @@ SecretBox SecretBox::fromText(const std::string& encodedKey) {
   } catch (const std::invalid_argument&) {
   }
   if (bytes.size() != key.size())
-    throw std::invalid_argument("credentials.encryption_key must be 32 bytes as base64 (44 characters) or hex (64 digits)");
+    throw std::invalid_argument("a secrets key must be 32 bytes as base64 (44 characters) or hex (64 digits)");
   std::copy(bytes.begin(), bytes.end(), key.begin());
   sodium_memzero(bytes.data(), bytes.size());
   return SecretBox(key);
@@ -84,20 +85,20 @@ SecretBox SecretBox::fromFile(const std::string& path, bool& created) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return fromFile(path, created);
-    throw std::runtime_error("cannot create the credentials key file " + path + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot create the secrets key file " + path + ": " + std::strerror(errno));
   }
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   written = ::fsync(fd) == 0 && written;
   ::close(fd);
-  if (!written) throw std::runtime_error("cannot write the credentials key file " + path);
+  if (!written) throw std::runtime_error("cannot write the secrets key file " + path);
   created = true;
   return SecretBox(key);
 }
 
-std::string SecretBox::seal(const std::string& id, const std::string& plaintext) const {
-  // The id is sealed with the secret and checked on open: secretbox has no
-  // associated data of its own.
-  auto message = id + '\n' + plaintext;
+std::string SecretBox::seal(const std::string& context, const std::string& plaintext) const {
+  // The context is sealed with the secret and checked on open: secretbox has
+  // no associated data of its own.
+  auto message = context + '\n' + plaintext;
   std::vector<unsigned char> box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + message.size());
   randombytes_buf(box.data(), crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(box.data() + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(message.data()),
@@ -106,7 +107,7 @@ std::string SecretBox::seal(const std::string& id, const std::string& plaintext)
   return toBase64(box.data(), box.size());
 }
 
-std::string SecretBox::open(const std::string& id, const std::string& sealed) const {
+std::string SecretBox::open(const std::string& context, const std::string& sealed) const {
   std::vector<unsigned char> box;
   try {
     box = fromBase64(sealed);
@@ -119,13 +120,13 @@ std::string SecretBox::open(const std::string& id, const std::string& sealed) co
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(message.data()), box.data() + crypto_secretbox_NONCEBYTES,
                                  box.size() - crypto_secretbox_NONCEBYTES, box.data(), key_.data()) != 0)
     throw std::runtime_error("the stored secret does not open with this key");
-  if (message.compare(0, id.size() + 1, id + '\n') != 0) {
+  if (message.compare(0, context.size() + 1, context + '\n') != 0) {
     sodium_memzero(message.data(), message.size());
-    throw std::runtime_error("the stored secret belongs to another credential");
+    throw std::runtime_error("the stored secret belongs to another row");
   }
-  auto plaintext = message.substr(id.size() + 1);
+  auto plaintext = message.substr(context.size() + 1);
   sodium_memzero(message.data(), message.size());
   return plaintext;
 }
 
-} // namespace credentials
+} // namespace sealing

@@ -3,12 +3,12 @@
 #include <array>
 #include <string>
 
-namespace credentials {
+namespace sealing {
 
-/// Encrypts credentials at rest with libsodium's secretbox (XSalsa20-Poly1305)
+/// Encrypts secrets at rest with libsodium's secretbox (XSalsa20-Poly1305)
 /// under one 32-byte key. A sealed text is base64 of nonce + ciphertext; it is
-/// bound to the credential's id, so a ciphertext copied onto another row does
-/// not open.
+/// bound to a context (the row's id), so a ciphertext copied onto another row
+/// does not open.
 class SecretBox {
 public:
   /// `key`: 32 bytes.
@@ -20,9 +20,9 @@ public:
   /// The key in `path`, made (random, mode 0600) when the file does not exist.
   static SecretBox fromFile(const std::string& path, bool& created);
 
-  std::string seal(const std::string& id, const std::string& plaintext) const;
-  /// Throws std::runtime_error when the text was not sealed for `id` under this key.
-  std::string open(const std::string& id, const std::string& sealed) const;
+  std::string seal(const std::string& context, const std::string& plaintext) const;
+  /// Throws std::runtime_error when the text was not sealed for `context` under this key.
+  std::string open(const std::string& context, const std::string& sealed) const;
   /// A short fingerprint of the key, stored beside each row so that a wrong
   /// key is named as such rather than as corrupt data.
   const std::string& keyId() const { return keyId_; }
@@ -32,4 +32,4 @@ private:
   std::string keyId_;
 };
 
-} // namespace credentials
+} // namespace sealing
