@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <vector>
 
 namespace orch::host {
@@ -44,6 +45,7 @@ WebSocketSettings WebSocketSettings::fromConfig(const Config& config) {
   s.pingIntervalMs = static_cast<std::int64_t>(
       config.getInt("websocket.ping_interval", s.pingIntervalMs / 1000, 1, 3600)) * 1000;
   s.authTimeoutMs = static_cast<std::int64_t>(config.getInt("websocket.auth_timeout", s.authTimeoutMs / 1000, 1, 3600)) * 1000;
+  s.workers = static_cast<unsigned>(config.getInt("websocket.workers", s.workers, 1, 64));
   return s;
 }
 
@@ -58,12 +60,19 @@ struct WebSocketHub::Connection : std::enable_shared_from_this<Connection> {
   std::string outbox;    ///< frames the socket has not taken yet, from `sent`
   std::size_t sent = 0;
   std::string userId;    ///< holds one of the user's slots while set
+  // For the plugin, handed over by drain() on a worker.
+  std::deque<std::string> waiting; ///< messages the plugin has not had yet
+  std::size_t waitingBytes = 0;
+  bool handing = false;  ///< a worker drains `waiting`; nobody else may call the plugin
+  bool paused = false;   ///< `waiting` is full: the client is not read until it drains
+  bool opened = false;   ///< on_open accepted it: on_close is owed once it ends
+  bool closeOwed = false, closeHanded = false;
   std::int64_t lastPingMs = 0, deadlineMs = 0; ///< deadline: first message, or end of a close
   std::atomic<std::int64_t> lastHeardMs{0};
   // The reactor thread's own.
   std::string inbox, message;
   int messageOpcode = -1;
-  bool watchingReads = false, watchingWrites = false, closed = false;
+  bool watchingReads = false, watchingWrites = false, watchingErrors = false, closed = false;
 };
 
 /// A SocketReactor whose quiet moments run the hub's upkeep instead of
@@ -87,12 +96,32 @@ private:
 };
 
 WebSocketHub::WebSocketHub(WebSocketSettings settings, Authenticator authenticator)
-    : settings_(settings), authenticator_(std::move(authenticator)), reactor_(std::make_unique<Reactor>(*this)) {}
+    : settings_(settings), authenticator_(std::move(authenticator)), reactor_(std::make_unique<Reactor>(*this)),
+      callbacks_(settings.workers) {}
 
 WebSocketHub::~WebSocketHub() { stop(); }
 
 void WebSocketHub::start() {
-  if (!reactorThread_.isRunning()) reactorThread_.start(*reactor_);
+  if (reactorThread_.isRunning()) return;
+  // Poco 1.11's reactor cannot be woken out of its poll; a datagram to this
+  // socket does it, so a change another thread asks for applies at once
+  // rather than at the next poll timeout.
+  waker_.bind(Poco::Net::SocketAddress("127.0.0.1", 0));
+  waker_.connect(waker_.address());
+  waker_.setBlocking(false);
+  reactor_->addEventHandler(waker_, Poco::NObserver<WebSocketHub, ReadableNotification>(*this, &WebSocketHub::onWake));
+  reactorThread_.start(*reactor_);
+}
+
+void WebSocketHub::onWake(const Poco::AutoPtr<ReadableNotification>&) {
+  // Cleared before the changes are applied: a change asked for from now on sends another datagram.
+  wakePending_ = false;
+  char drain[64];
+  try {
+    while (waker_.available() > 0) waker_.receiveBytes(drain, sizeof drain);
+  } catch (const Poco::Exception&) {
+  }
+  applyScheduled();
 }
 
 void WebSocketHub::stop() {
@@ -118,6 +147,13 @@ void WebSocketHub::stop() {
     shut(connection, close_code::kGoingAway, "", false);
   }
   applyScheduled(); // the reactor has stopped: this thread may touch its handlers now
+  // Every on_close before the plugins go; a callback stuck for long is left behind.
+  {
+    std::unique_lock lock(handingMutex_);
+    if (!allHanded_.wait_for(lock, std::chrono::seconds(5), [&] { return handing_ == 0; }))
+      logger().warning("%z WebSocket connections still in a plugin callback after 5 s", handing_);
+  }
+  callbacks_.stop();
 }
 
 bool WebSocketHub::admit(const std::string& userId) {
@@ -181,8 +217,17 @@ std::optional<std::string> WebSocketHub::open(std::uint64_t id) {
   orch::detail::StringSink message;
   auto status = o.route->onOpen(o.route->userData, id, &request, message.get());
   if (status != ORCH_OK) return message.text.empty() ? std::string("refused") : message.text;
-  std::lock_guard lock(connection->mutex);
-  connection->accepted = true;
+  bool ended;
+  {
+    std::lock_guard lock(connection->mutex);
+    connection->opened = true;
+    ended = connection->gone || connection->closing;
+    connection->accepted = !ended;
+    // It ended while on_open ran (a late authentication, a shutdown): the
+    // plugin has just counted it, so it is owed its on_close.
+    connection->closeOwed = ended;
+  }
+  if (ended) hand(connection);
   return std::nullopt;
 }
 
@@ -282,7 +327,13 @@ void WebSocketHub::schedule(std::shared_ptr<Connection> connection) {
     std::lock_guard lock(scheduledMutex_);
     scheduled_.push_back(std::move(connection));
   }
-  reactor_->wakeUp();
+  if (!wakePending_.exchange(true)) {
+    try {
+      waker_.sendBytes("w", 1);
+    } catch (const Poco::Exception&) {
+      wakePending_ = false; // the next poll timeout applies it
+    }
+  }
 }
 
 void WebSocketHub::applyScheduled() {
@@ -297,30 +348,40 @@ void WebSocketHub::applyScheduled() {
   for (auto& connection : due) {
     auto& c = *connection;
     if (c.closed) continue;
-    bool gone, wantWrites;
+    bool gone, wantReads, wantWrites;
     {
       std::lock_guard lock(c.mutex);
       if (!c.attached) continue;
       gone = c.gone;
+      wantReads = !gone && !c.paused;
       wantWrites = c.wantWrites && !gone;
     }
     // Outside the connection's lock: a handler being removed may be running
     // on this very socket, and Poco waits for it to finish.
-    if (gone || !c.watchingReads) {
-      if (gone && c.watchingReads) {
-        reactor_->removeEventHandler(c.socket, Readable(*this, &WebSocketHub::onReadable));
-        reactor_->removeEventHandler(c.socket, Error(*this, &WebSocketHub::onError));
-      } else if (!gone) {
-        reactor_->addEventHandler(c.socket, Readable(*this, &WebSocketHub::onReadable));
-        reactor_->addEventHandler(c.socket, Error(*this, &WebSocketHub::onError));
-      }
-      c.watchingReads = !gone;
+    bool resumed = wantReads && !c.watchingReads && !c.inbox.empty();
+    bool removed = false;
+    if (wantReads != c.watchingReads) {
+      if (wantReads) reactor_->addEventHandler(c.socket, Readable(*this, &WebSocketHub::onReadable));
+      else reactor_->removeEventHandler(c.socket, Readable(*this, &WebSocketHub::onReadable));
+      removed = !wantReads;
+      c.watchingReads = wantReads;
     }
     if (wantWrites != c.watchingWrites) {
       if (wantWrites) reactor_->addEventHandler(c.socket, Writable(*this, &WebSocketHub::onWritable));
       else reactor_->removeEventHandler(c.socket, Writable(*this, &WebSocketHub::onWritable));
+      removed = removed || !wantWrites;
       c.watchingWrites = wantWrites;
     }
+    // The error handler stays while the connection lives. Adding it again
+    // also sets the socket's poll mode anew: Poco 1.11 keeps polling for an
+    // event whose handler was removed while others remain, and a socket that
+    // stays readable or writable then spins the reactor.
+    if (!gone && (removed || !c.watchingErrors)) reactor_->addEventHandler(c.socket, Error(*this, &WebSocketHub::onError));
+    if (gone && c.watchingErrors) reactor_->removeEventHandler(c.socket, Error(*this, &WebSocketHub::onError));
+    c.watchingErrors = !gone;
+    // Frames read before the pause wait in the inbox; the socket may have
+    // nothing new to say about them.
+    if (resumed) handleInbox(connection);
     if (gone) {
       try {
         c.socket.close();
@@ -374,18 +435,33 @@ void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
     }
     if (closing) continue; // only its FIN matters now
     c.inbox.append(buffer, static_cast<std::size_t>(n));
-    std::size_t offset = 0;
-    while (true) {
-      auto parsed = parseFrame(std::string_view(c.inbox).substr(offset), settings_.maxMessageBytes);
-      if (parsed.kind == Parsed::Kind::Incomplete) break;
-      if (parsed.kind == Parsed::Kind::Invalid) return shut(connection, parsed.closeCode, parsed.reason, true);
-      offset += parsed.consumed;
-      if (!handleFrame(connection, parsed.frame)) return;
-    }
-    c.inbox.erase(0, offset);
-    if (c.inbox.capacity() > 64 * 1024 && c.inbox.size() < 1024) c.inbox.shrink_to_fit();
+    if (!handleInbox(connection)) return;
     if (static_cast<std::size_t>(n) < sizeof buffer) return;
   }
+}
+
+bool WebSocketHub::handleInbox(const std::shared_ptr<Connection>& connection) {
+  auto& c = *connection;
+  std::size_t offset = 0;
+  bool more = true;
+  while (more) {
+    {
+      std::lock_guard lock(c.mutex);
+      if (c.paused) break;
+    }
+    auto parsed = parseFrame(std::string_view(c.inbox).substr(offset), settings_.maxMessageBytes);
+    if (parsed.kind == Parsed::Kind::Incomplete) break;
+    if (parsed.kind == Parsed::Kind::Invalid) {
+      shut(connection, parsed.closeCode, parsed.reason, true);
+      return false;
+    }
+    offset += parsed.consumed;
+    more = handleFrame(connection, parsed.frame);
+  }
+  c.inbox.erase(0, offset);
+  if (c.inbox.capacity() > 64 * 1024 && c.inbox.size() < 1024) c.inbox.shrink_to_fit();
+  std::lock_guard lock(c.mutex);
+  return more && !c.paused;
 }
 
 bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, Frame& frame) {
@@ -440,18 +516,72 @@ bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, Fr
     shut(connection, close_code::kUnsupportedData, "binary messages are not supported; send JSON text", true);
     return false;
   }
-  bool accepted;
+  bool pause;
   {
     std::lock_guard lock(c.mutex);
-    accepted = c.accepted;
+    if (c.gone || c.closing) return false;
+    c.waitingBytes += text.size();
+    c.waiting.push_back(std::move(text));
+    // A client that sends faster than its plugin handles is read no further
+    // until the plugin catches up: TCP slows the client, memory stays bounded.
+    pause = c.paused = c.waitingBytes >= settings_.maxQueuedBytes;
   }
-  if (!accepted) {
-    authenticateFirstMessage(connection, text);
-  } else if (c.opening.route->onMessage) {
-    c.opening.route->onMessage(c.opening.route->userData, c.id, orch::detail::view(text));
+  if (pause) schedule(connection);
+  hand(connection);
+  return true;
+}
+
+void WebSocketHub::hand(const std::shared_ptr<Connection>& connection) {
+  {
+    std::lock_guard lock(connection->mutex);
+    if (connection->handing) return; // the running drain sees what was added
+    connection->handing = true;
   }
-  std::lock_guard lock(c.mutex);
-  return !c.gone && !c.closing;
+  {
+    std::lock_guard lock(handingMutex_);
+    ++handing_;
+  }
+  callbacks_.submit("websockets", [this, connection] { drain(connection); });
+}
+
+void WebSocketHub::drain(const std::shared_ptr<Connection>& connection) {
+  auto& c = *connection;
+  const auto& route = *c.opening.route;
+  for (;;) {
+    std::string text;
+    bool opened, ended, close = false;
+    {
+      std::lock_guard lock(c.mutex);
+      opened = c.opened;
+      ended = c.gone || c.closing;
+      if (!c.waiting.empty() && (opened || !ended)) {
+        text.swap(c.waiting.front());
+        c.waiting.pop_front();
+        c.waitingBytes -= text.size();
+        if (c.paused && c.waitingBytes <= settings_.maxQueuedBytes / 2) {
+          c.paused = false;
+          schedule(connection); // read it again
+        }
+      } else if (c.closeOwed && !c.closeHanded) {
+        c.closeHanded = close = true;
+      } else {
+        c.waiting.clear(); // an unauthenticated client's messages after its close
+        c.waitingBytes = 0;
+        c.handing = false;
+        break;
+      }
+    }
+    if (close) {
+      if (route.onClose) route.onClose(route.userData, c.id);
+    } else if (!opened) {
+      authenticateFirstMessage(connection, text);
+    } else if (route.onMessage) {
+      // Messages that arrived before a close still reach the plugin, before its on_close.
+      route.onMessage(route.userData, c.id, orch::detail::view(text));
+    }
+  }
+  std::lock_guard lock(handingMutex_);
+  if (--handing_ == 0) allHanded_.notify_all();
 }
 
 void WebSocketHub::authenticateFirstMessage(const std::shared_ptr<Connection>& connection, const std::string& text) {
@@ -484,7 +614,8 @@ void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code,
   {
     std::lock_guard lock(c.mutex);
     if (c.gone || (c.closing && graceful)) return;
-    notify = c.accepted;
+    notify = c.opened && !c.closeOwed;
+    c.closeOwed = c.closeOwed || notify;
     c.accepted = false;
     if (graceful && c.attached && !c.closing) {
       // Say why, then let the client answer before the socket closes.
@@ -505,7 +636,7 @@ void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code,
     if (c.attached) bySocket_.erase(c.socket.impl());
   }
   release(c);
-  if (notify && c.opening.route->onClose) c.opening.route->onClose(c.opening.route->userData, c.id);
+  if (notify) hand(connection); // on_close, after the messages the plugin has not had yet
 }
 
 void WebSocketHub::maintain() {

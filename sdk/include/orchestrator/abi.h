@@ -289,7 +289,13 @@ typedef void (*orch_on_job_fn)(void* user_data);
 /* Added in ABI 1.3. The host does the upgrade, the framing, ping/pong,
  * frame-size and queue limits and the per-user connection limit; after the
  * upgrade a connection is served by the host's reactor thread, not by an HTTP
- * worker. A connection is a number, unique for the life of the process. */
+ * worker. A connection is a number, unique for the life of the process.
+ *
+ * Threads: the reactor never calls a plugin. After the upgrade on_open (for a
+ * first-message authentication), on_message and on_close run on the host's
+ * WebSocket workers (`websocket.workers`), one call at a time per connection,
+ * in the order the client sent, on_close last. Calls for different
+ * connections may run at the same time. */
 
 /** WebSocket route flag: when the upgrade request carries no credentials, the
  *  client authenticates with its first message, {"type":"auth","token":"<access
@@ -304,16 +310,20 @@ typedef void (*orch_on_job_fn)(void* user_data);
  *  refuses with `error_message` as the reason (403 FORBIDDEN before the
  *  upgrade; close code 1008 after a first-message authentication).
  *  websocket_send may be called from here: what it queues follows the
- *  upgrade. Called from an HTTP worker or the WebSocket thread. */
+ *  upgrade. Called on the HTTP worker of the upgrade request, or on a
+ *  WebSocket worker after a first-message authentication. */
 typedef orch_status (*orch_on_websocket_open_fn)(void* user_data, uint64_t connection, const orch_request* request,
                                                  orch_sink* error_message);
 /** A text message from the client; `text` is borrowed for the call. Called
- *  on the WebSocket thread, one message at a time per connection: keep it
- *  short. */
+ *  on a WebSocket worker, one message at a time per connection. Messages
+ *  waiting for it are bounded by `websocket.max_queued_bytes`: the host stops
+ *  reading a client that sends faster than its plugin handles until the
+ *  plugin catches up. */
 typedef void (*orch_on_websocket_message_fn)(void* user_data, uint64_t connection, orch_str text);
 /** The connection is gone (closed by either side, dropped as too slow, or
- *  at shutdown). Called once for each connection that was accepted; after it
- *  websocket_send answers ORCH_NOT_FOUND. Any thread. */
+ *  at shutdown). Called once for each connection that was accepted, on a
+ *  WebSocket worker, after every message that arrived before the close;
+ *  websocket_send already answers ORCH_NOT_FOUND. */
 typedef void (*orch_on_websocket_close_fn)(void* user_data, uint64_t connection);
 
 /** A WebSocket route. Borrowed during register_websocket_route. */

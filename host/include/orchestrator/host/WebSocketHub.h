@@ -1,15 +1,19 @@
 #pragma once
 
 #include "orchestrator/host/Authentication.h"
+#include "orchestrator/host/Scheduler.h"
 #include "orchestrator/host/WebSocketFrames.h"
 
 #include <orchestrator/abi.h>
 
 #include <Poco/AutoPtr.h>
+#include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/SocketNotification.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Thread.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,10 +39,11 @@ struct WebSocketRoute {
 /// Limits of `websocket.*` in the config.
 struct WebSocketSettings {
   std::size_t maxMessageBytes = 64 * 1024;   ///< a bigger message closes with 1009
-  std::size_t maxQueuedBytes = 1024 * 1024;  ///< a client further behind is dropped
+  std::size_t maxQueuedBytes = 1024 * 1024;  ///< a client further behind is dropped; also bounds its messages waiting for the plugin (it is read no further)
   std::size_t maxConnectionsPerUser = 100;   ///< the next one is refused
   std::int64_t pingIntervalMs = 30000;       ///< silent for two intervals: dropped
   std::int64_t authTimeoutMs = 10000;        ///< for the first-message authentication
+  unsigned workers = 2;                      ///< threads that run the plugins' callbacks
 
   static WebSocketSettings fromConfig(const Config& config);
 };
@@ -55,6 +60,13 @@ struct WebSocketOpening {
 /// idle clients cost memory, not threads. Senders on any thread queue text;
 /// what the socket does not take at once waits in the connection's outbox,
 /// bounded by maxQueuedBytes.
+///
+/// The reactor never calls a plugin: a first-message authentication (which
+/// may ask the database), on_open, on_message and on_close run on a few
+/// worker threads, one at a time per connection and in the order the client
+/// sent, with on_close last. One slow plugin callback therefore delays its
+/// own connection, not the other ten thousand; a client that sends faster
+/// than its plugin handles is not read until the plugin catches up.
 class WebSocketHub {
 public:
   /// Turns the token of a first message into a principal.
@@ -95,10 +107,19 @@ private:
   void onReadable(const Poco::AutoPtr<Poco::Net::ReadableNotification>& notification);
   void onWritable(const Poco::AutoPtr<Poco::Net::WritableNotification>& notification);
   void onError(const Poco::AutoPtr<Poco::Net::ErrorNotification>& notification);
+  void onWake(const Poco::AutoPtr<Poco::Net::ReadableNotification>& notification);
   void receive(const std::shared_ptr<Connection>& connection);
+  /// Handles the complete frames in the connection's inbox, on the reactor
+  /// thread; false once it is closed or paused.
+  bool handleInbox(const std::shared_ptr<Connection>& connection);
   /// Handles what a complete message or control frame asks; false once closed.
   bool handleFrame(const std::shared_ptr<Connection>& connection, websocket::Frame& frame);
   void authenticateFirstMessage(const std::shared_ptr<Connection>& connection, const std::string& text);
+  /// Makes sure a worker is handing the connection's messages and owed
+  /// on_close to its plugin. Any thread.
+  void hand(const std::shared_ptr<Connection>& connection);
+  /// On a worker: the connection's waiting messages, then its on_close when owed.
+  void drain(const std::shared_ptr<Connection>& connection);
   /// Writes what the socket takes now; asks the reactor to watch for
   /// writability while bytes remain. The connection's mutex is held.
   bool flushLocked(Connection& connection);
@@ -125,6 +146,8 @@ private:
   /// thread Poco did not start (a busy loop).
   Poco::Thread reactorThread_{"websockets"};
 
+  Poco::Net::DatagramSocket waker_; ///< a datagram to itself wakes the reactor (schedule)
+  std::atomic<bool> wakePending_{false};
   std::mutex scheduledMutex_;
   std::vector<std::shared_ptr<Connection>> scheduled_;
   mutable std::mutex mutex_;
@@ -133,6 +156,13 @@ private:
   std::map<std::string, std::size_t> perUser_;
   std::uint64_t nextId_ = 1;
   std::int64_t lastMaintainedMs_ = 0;
+
+  /// Runs the plugins' callbacks (drain); its own threads, so a slow plugin
+  /// job does not hold up WebSocket messages.
+  Scheduler callbacks_;
+  std::mutex handingMutex_;
+  std::condition_variable allHanded_;
+  std::size_t handing_ = 0; ///< connections a worker is draining or will drain
 };
 
 } // namespace orch::host

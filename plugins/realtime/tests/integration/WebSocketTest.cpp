@@ -6,6 +6,7 @@
 #include "HttpClient.h"
 #include "PostgresDatabases.h"
 #include "TestPostgres.h"
+#include "WebSocketClient.h"
 
 #include <Poco/Buffer.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -38,79 +39,10 @@ std::string pluginFolder() {
   return folder;
 }
 
-/// What the server sent: a text message, or the close frame's code and reason.
-struct Received {
-  json message;
-  int closeCode = 0;
-  std::string closeReason;
-};
+using Client = orch::test::WebSocketClient;
+using orch::test::Received;
 
-/// A WebSocket client over Poco's blocking implementation.
-class Client {
-public:
-  Client(int port, const std::string& path, const Auth& headers = {}) : session_("127.0.0.1", static_cast<Poco::UInt16>(port)) {
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    for (const auto& [name, value] : headers) request.set(name, value);
-    Poco::Net::HTTPResponse response;
-    socket_ = std::make_unique<Poco::Net::WebSocket>(session_, request, response);
-    socket_->setReceiveTimeout(Poco::Timespan(5, 0));
-  }
-
-  void send(const json& message) {
-    auto text = message.dump();
-    socket_->sendFrame(text.data(), static_cast<int>(text.size()), Poco::Net::WebSocket::FRAME_TEXT);
-  }
-
-  /// The next message or close; nullopt when nothing came within `timeout`.
-  std::optional<Received> next(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    socket_->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout.count() / 1000), static_cast<long>(timeout.count() % 1000) * 1000));
-    while (true) {
-      Poco::Buffer<char> buffer(0);
-      int flags = 0;
-      try {
-        socket_->receiveFrame(buffer, flags);
-      } catch (const Poco::TimeoutException&) {
-        return std::nullopt;
-      }
-      auto opcode = flags & Poco::Net::WebSocket::FRAME_OP_BITMASK;
-      std::string payload(buffer.begin(), buffer.size());
-      if (opcode == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
-        Received closed;
-        closed.closeCode = payload.size() >= 2 ? (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]) : 1005;
-        closed.closeReason = payload.size() > 2 ? payload.substr(2) : "";
-        return closed;
-      }
-      if (opcode == Poco::Net::WebSocket::FRAME_OP_TEXT) return Received{json::parse(payload)};
-    }
-  }
-
-  /// Messages until one of `type` arrives (it included); fails after the timeout.
-  json until(const std::string& type, std::vector<json>* seen = nullptr) {
-    while (auto received = next()) {
-      if (received->closeCode) {
-        ADD_FAILURE() << "closed with " << received->closeCode << ": " << received->closeReason;
-        return nullptr;
-      }
-      if (seen) seen->push_back(received->message);
-      if (received->message["type"] == type) return received->message;
-    }
-    ADD_FAILURE() << "no '" << type << "' message within 5 s";
-    return nullptr;
-  }
-
-private:
-  Poco::Net::HTTPClientSession session_;
-  std::unique_ptr<Poco::Net::WebSocket> socket_;
-};
-
-/// The upgrade request by hand, to read a refusal's status and body.
-orch::test::HttpResult upgrade(int port, const std::string& path, Auth headers = {}) {
-  headers["Upgrade"] = "websocket";
-  headers["Connection"] = "Upgrade";
-  headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ==";
-  headers["Sec-WebSocket-Version"] = "13";
-  return HttpClient(port).get(path, headers);
-}
+using orch::test::upgradeRequest;
 
 class RealtimeHost : public ::testing::TestWithParam<Backend> {
 protected:
@@ -203,12 +135,12 @@ TEST_P(RealtimeHost, EachEndpointLetsItsOwnerIn) {
 TEST_P(RealtimeHost, RefusalsAreClearBeforeAndAfterTheUpgrade) {
   auto port = host_->port();
   // Before the upgrade: the standard error envelope.
-  auto anonymous = upgrade(port, "/ws/client-7");
+  auto anonymous = upgradeRequest(port, "/ws/client-7");
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
   EXPECT_EQ(anonymous.json()["error"]["code"], "UNAUTHORIZED");
-  auto forged = upgrade(port, "/ws/client-7?token=not-a-token");
+  auto forged = upgradeRequest(port, "/ws/client-7?token=not-a-token");
   EXPECT_EQ(forged.status, 401) << forged.body;
-  auto someoneElse = upgrade(port, "/api/ws/" + aliceId_, bearer(bob_));
+  auto someoneElse = upgradeRequest(port, "/api/ws/" + aliceId_, bearer(bob_));
   EXPECT_EQ(someoneElse.status, 403) << someoneElse.body;
   EXPECT_NE(someoneElse.json()["error"]["message"].get<std::string>().find("another user"), std::string::npos);
   auto plainGet = HttpClient(port).get("/ws/client-7", bearer(alice_));
@@ -244,7 +176,7 @@ TEST_P(RealtimeHost, AUserHasAtMostTheConfiguredNumberOfConnections) {
     open.push_back(std::make_unique<Client>(port, "/ws/executions?token=" + alice_));
     open.back()->until("connected");
   }
-  auto sixth = upgrade(port, "/ws/executions?token=" + alice_);
+  auto sixth = upgradeRequest(port, "/ws/executions?token=" + alice_);
   EXPECT_EQ(sixth.status, 429) << sixth.body;
   EXPECT_EQ(sixth.json()["error"]["code"], "RATE_LIMITED");
   Client bobs(port, "/ws/executions?token=" + bob_); // another user's slots are their own
@@ -252,7 +184,7 @@ TEST_P(RealtimeHost, AUserHasAtMostTheConfiguredNumberOfConnections) {
   open.pop_back(); // closing one frees its slot
   bool admitted = false;
   for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
-    admitted = upgrade(port, "/ws/executions?token=" + alice_).status == 101;
+    admitted = upgradeRequest(port, "/ws/executions?token=" + alice_).status == 101;
     if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(admitted);
