@@ -8,7 +8,6 @@ namespace orch::host {
 
 Scheduler::Scheduler(unsigned workers) {
   for (unsigned i = 0; i < std::max(1u, workers); ++i) workers_.emplace_back([this] { work(); });
-  timerThread_ = std::thread([this] { tick(); });
 }
 
 Scheduler::~Scheduler() { stop(); }
@@ -25,6 +24,8 @@ void Scheduler::submit(const std::string& owner, Job job) {
 std::uint64_t Scheduler::startTimer(const std::string& owner, std::chrono::milliseconds delay,
                                     std::chrono::milliseconds interval, Job job) {
   std::lock_guard lock(mutex_);
+  // Started with the first timer: a scheduler that only runs jobs keeps no idle thread.
+  if (!timerThread_.joinable() && !stopping_) timerThread_ = std::thread([this] { tick(); });
   auto id = nextTimerId_++;
   timers_.emplace(id, Timer{owner, Clock::now() + delay, interval, std::make_shared<Job>(std::move(job))});
   timersChanged_.notify_one();
@@ -54,7 +55,8 @@ void Scheduler::stop() {
   jobsReady_.notify_all();
   timersChanged_.notify_all();
   for (auto& worker : workers_) worker.join();
-  timerThread_.join();
+  // No timer thread starts once stopping_ is set (startTimer checks it under the lock).
+  if (timerThread_.joinable()) timerThread_.join();
 }
 
 void Scheduler::work() {

@@ -11,7 +11,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
+#include <list>
 #include <vector>
 
 namespace orch::host {
@@ -61,7 +61,7 @@ struct WebSocketHub::Connection : std::enable_shared_from_this<Connection> {
   std::size_t sent = 0;
   std::string userId;    ///< holds one of the user's slots while set
   // For the plugin, handed over by drain() on a worker.
-  std::deque<std::string> waiting; ///< messages the plugin has not had yet
+  std::list<std::string> waiting; ///< messages the plugin has not had yet (a list: nothing allocated while empty)
   std::size_t waitingBytes = 0;
   bool handing = false;  ///< a worker drains `waiting`; nobody else may call the plugin
   bool paused = false;   ///< `waiting` is full: the client is not read until it drains
