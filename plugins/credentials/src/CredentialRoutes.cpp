@@ -19,15 +19,18 @@ std::string requiredText(const orch::json& body, const std::string& field, std::
   return value.get<std::string>();
 }
 
-/// description, organization_id and the expiry, checked.
-orch::json extras(const orch::json& body, const orch::Tenant& tenant) {
+/// description and the expiry, checked; on an update a null expiry means "never".
+orch::json describedAndExpiring(const orch::json& body, bool update) {
   orch::json extra = orch::json::object();
-  if (body.contains("description") && !body["description"].is_null()) {
-    if (!body["description"].is_string()) throw orch::HttpError::validation("description", "Must be a string");
+  if (body.contains("description") && !(body["description"].is_null() && !update)) {
+    if (!body["description"].is_string() && !body["description"].is_null())
+      throw orch::HttpError::validation("description", "Must be a string");
     extra["description"] = body["description"];
   }
-  if (auto organization = tenant.organizationFrom(body); !organization.is_null()) extra["organization_id"] = organization;
-  if (body.contains("expires_at") && !body["expires_at"].is_null()) {
+  if (body.contains("expires_at") && body["expires_at"].is_null() && update) {
+    extra["expires_at"] = nullptr;
+    extra["expires_ms"] = nullptr;
+  } else if (body.contains("expires_at") && !body["expires_at"].is_null()) {
     auto when = body["expires_at"].is_string() ? orch::clock::parseRfc3339(body["expires_at"].get<std::string>())
                                                : std::nullopt;
     if (!when) throw orch::HttpError::validation("expires_at", "Must be an RFC 3339 date-time, e.g. 2026-12-31T00:00:00Z");
@@ -38,6 +41,12 @@ orch::json extras(const orch::json& body, const orch::Tenant& tenant) {
   return extra;
 }
 
+orch::json objectBody(orch::Request& request) {
+  auto body = request.json();
+  if (!body.is_object()) throw orch::HttpError::badRequest("The body must be a JSON object");
+  return body;
+}
+
 } // namespace
 
 void registerCredentialRoutes(orch::Plugin& plugin, CredentialStore& store) {
@@ -46,12 +55,13 @@ void registerCredentialRoutes(orch::Plugin& plugin, CredentialStore& store) {
       "POST", "/credentials",
       [&store](orch::Request& request, orch::Response& response) {
         auto tenant = orch::Tenant::of(request);
-        auto body = request.json();
-        if (!body.is_object()) throw orch::HttpError::badRequest("The body must be a JSON object");
+        auto body = objectBody(request);
         auto name = requiredText(body, "name", kMaxName);
         auto type = requiredText(body, "type", 32);
         auto data = credential_types::normalize(type, body);
-        auto created = store.create(tenant, name, type, data, extras(body, tenant));
+        auto extra = describedAndExpiring(body, false);
+        if (auto organization = tenant.organizationFrom(body); !organization.is_null()) extra["organization_id"] = organization;
+        auto created = store.create(tenant, name, type, data, extra);
         response.status(201).write(created.dump());
       },
       write);
@@ -71,6 +81,27 @@ void registerCredentialRoutes(orch::Plugin& plugin, CredentialStore& store) {
         response.write(found->dump());
       },
       {"credential:read", "", "One credential (metadata only)"});
+  plugin.route(
+      "PATCH", "/credentials/{id}",
+      [&store](orch::Request& request, orch::Response& response) {
+        auto tenant = orch::Tenant::of(request);
+        auto id = request.param("id");
+        auto current = store.find(id, tenant);
+        if (!current) throw orch::HttpError::notFound("Credential not found");
+        auto body = objectBody(request);
+        for (const auto* fixed : {"type", "organization_id", "owner_id"})
+          if (body.contains(fixed) && body[fixed] != (*current)[fixed])
+            throw orch::HttpError::validation(fixed, "Cannot change; create another credential");
+        auto changes = describedAndExpiring(body, true);
+        if (body.contains("name")) changes["name"] = requiredText(body, "name", kMaxName);
+        // New secret fields replace the old ones whole, checked as on creation.
+        if (body.contains("data") || body.contains("value"))
+          changes["data"] = credential_types::normalize((*current)["type"].get<std::string>(), body);
+        auto updated = store.update(id, tenant, changes);
+        if (!updated) throw orch::HttpError::notFound("Credential not found");
+        response.write(updated->dump());
+      },
+      {"credential:write", "", "Rename, describe, re-date or replace the secret of a credential (its id stays)"});
   plugin.route(
       "DELETE", "/credentials/{id}",
       [&store](orch::Request& request, orch::Response& response) {

@@ -71,16 +71,52 @@ orch::json CredentialStore::create(const orch::Tenant& owner, const std::string&
                     {"expires_ms", extra.value("expires_ms", orch::json())},
                     {"created_at", now},
                     {"updated_at", now}};
+  writeNamed(owner.userId, name, "", [&] { db_.insert("cr_credentials", row); });
+  row["last_used_at"] = nullptr;
+  return publicView(row, orch::clock::nowMs());
+}
+
+void CredentialStore::writeNamed(const std::string& ownerId, const std::string& name, const std::string& id,
+                                 const std::function<void()>& write) const {
   try {
-    db_.insert("cr_credentials", row);
+    write();
   } catch (const std::exception&) {
     // The unique (owner, name) index refused it, or the database failed.
-    if (!db_.query("SELECT id FROM cr_credentials WHERE owner_id = ? AND name = ?", {owner.userId, name}).empty())
+    if (!db_.query("SELECT id FROM cr_credentials WHERE owner_id = ? AND name = ? AND id <> ?", {ownerId, name, id}).empty())
       throw orch::HttpError::conflict("You already have a credential named '" + name + "'");
     throw;
   }
-  row["last_used_at"] = nullptr;
-  return publicView(row, orch::clock::nowMs());
+}
+
+std::optional<orch::json> CredentialStore::update(const std::string& id, const orch::Tenant& tenant, const orch::json& changes) {
+  auto rows = db_.query("SELECT owner_id, organization_id, name FROM cr_credentials WHERE id = ?", {id});
+  if (rows.empty() || !tenant.canSee(rows[0]["owner_id"].get<std::string>(), rows[0]["organization_id"])) return std::nullopt;
+  std::string set = "updated_at = ?";
+  orch::json params = {orch::clock::rfc3339(orch::clock::nowMs())};
+  auto assign = [&](const std::string& column, orch::json value) {
+    set += ", " + column + " = ?";
+    params.push_back(std::move(value));
+  };
+  for (const auto* field : {"name", "description"})
+    if (changes.contains(field)) assign(field, changes[field]);
+  if (changes.contains("data")) {
+    orch::json fields = orch::json::array();
+    for (const auto& [field, value] : changes["data"].items()) fields.push_back(field);
+    assign("fields", fields.dump());
+    assign("secret", keys_.seal(id, changes["data"].dump()));
+    assign("key_id", keys_.keyId());
+  }
+  if (changes.contains("expires_ms")) {
+    // A new expiry is announced again when it comes.
+    assign("expires_at", changes["expires_at"]);
+    assign("expires_ms", changes["expires_ms"]);
+    assign("expiry_published", 0);
+  }
+  params.push_back(id);
+  auto name = changes.value("name", rows[0]["name"].get<std::string>());
+  writeNamed(rows[0]["owner_id"].get<std::string>(), name, id,
+             [&] { db_.execute("UPDATE cr_credentials SET " + set + " WHERE id = ?", params); });
+  return find(id, tenant);
 }
 
 std::optional<orch::json> CredentialStore::find(const std::string& id, const orch::Tenant& tenant) const {

@@ -5,6 +5,7 @@
 #include <orchestrator/plugin.hpp>
 #include <orchestrator/tenancy.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,11 @@ public:
   std::optional<orch::json> find(const std::string& id, const orch::Tenant& tenant) const;
   std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const orch::Page& page) const;
   bool remove(const std::string& id, const orch::Tenant& tenant);
+  /// Changes what `changes` holds, each already checked: "name",
+  /// "description", "data" (the secret fields, sealed again), "expires_at"
+  /// with "expires_ms" (null: never). Nullopt when it is not the tenant's;
+  /// 409 when the owner has another credential of the new name.
+  std::optional<orch::json> update(const std::string& id, const orch::Tenant& tenant, const orch::json& changes);
 
   /// The secret fields of a credential the principal may use: {"id", "type",
   /// "data"}. Throws orch::HttpError: 404 when it does not exist or is not
@@ -41,6 +47,10 @@ public:
 
 private:
   static orch::json publicView(const orch::json& row, std::int64_t nowMs);
+  /// Runs `write`; a refusal because `ownerId` already has another
+  /// credential (not `id`) named `name` becomes a 409.
+  void writeNamed(const std::string& ownerId, const std::string& name, const std::string& id,
+                  const std::function<void()>& write) const;
 
   const orch::Database& db_;
   sealing::KeyRing keys_;

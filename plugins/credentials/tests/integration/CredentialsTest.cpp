@@ -203,6 +203,61 @@ TEST_P(Credentials, AnApiCallLogsInWithOneAndARedirectElsewhereGoesWithoutIt) {
   EXPECT_EQ(api.requests().size(), requestsSoFar) << "a call whose login fails is not sent";
 }
 
+TEST_P(Credentials, ChangeInPlaceKeepingTheirId) {
+  LocalHttpServer api;
+  extra_ = "steps.api_call.allow_private_networks = true\n";
+  startHost();
+  alice_ = userToken("alice@example.com");
+  bob_ = userToken("bob@example.com");
+  auto created = post("/api/v1/credentials", {{"name", "api"}, {"type", "bearer"}, {"value", "old-token-1"}}, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto id = created.json().value("id", "");
+  post("/api/v1/credentials", {{"name", "taken"}, {"type", "bearer"}, {"value", "t"}}, alice_);
+  auto sealedBefore = storedValue("SELECT secret FROM cr_credentials WHERE id = ?", id);
+  auto patch = [&](const json& body, const std::map<std::string, std::string>& auth) {
+    return HttpClient(host_->port()).request("PATCH", "/api/v1/credentials/" + id, body.dump(), auth);
+  };
+
+  auto changed = patch({{"name", "api-rotated"}, {"description", "rotated monthly"}, {"value", "new-token-2"}}, alice_);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(changed.json()["id"], id);
+  EXPECT_EQ(changed.json()["name"], "api-rotated");
+  EXPECT_EQ(changed.json()["description"], "rotated monthly");
+  EXPECT_EQ(changed.body.find("new-token-2"), std::string::npos) << "the secret is never answered";
+  auto sealedAfter = storedValue("SELECT secret FROM cr_credentials WHERE id = ?", id);
+  EXPECT_NE(sealedAfter, sealedBefore);
+  EXPECT_EQ(sealedAfter.find("new-token-2"), std::string::npos);
+
+  // A workflow that names the credential by id uses the new secret.
+  auto workflow = post("/api/v1/workflows",
+                       {{"name", "call"},
+                        {"steps", {{{"id", "call"}, {"type", "api_call"},
+                                    {"config", {{"url", api.url("/x")}, {"credential_id", id}}}}}}},
+                       alice_);
+  ASSERT_EQ(workflow.status, 201) << workflow.body;
+  auto run = post("/api/v1/workflows/" + workflow.json().value("id", "") + "/execute", {{"execution_mode", "sync"}}, alice_);
+  EXPECT_EQ(run.json()["status"], "completed") << run.body;
+  ASSERT_EQ(api.requests().size(), 1u);
+  EXPECT_EQ(api.requests()[0].headers.at("authorization"), "Bearer new-token-2");
+
+  // Expiry set, then taken away again.
+  auto dated = patch({{"expires_at", "2099-01-01T00:00:00Z"}}, alice_);
+  EXPECT_EQ(dated.json()["expires_at"], "2099-01-01T00:00:00.000Z") << dated.body;
+  auto undated = patch({{"expires_at", nullptr}}, alice_);
+  EXPECT_TRUE(undated.json()["expires_at"].is_null()) << undated.body;
+
+  expectInvalid(patch({{"type", "basic"}}, alice_), "type");
+  expectInvalid(patch({{"data", {{"username", "x"}}}}, alice_), "data.username");
+  expectInvalid(patch({{"expires_at", "2001-01-01T00:00:00Z"}}, alice_), "expires_at", "Must be in the future");
+  expectInvalid(patch({{"name", ""}}, alice_), "name");
+  EXPECT_EQ(patch({{"name", "taken"}}, alice_).status, 409);
+  EXPECT_EQ(HttpClient(host_->port()).request("PATCH", "/api/v1/credentials/" + id, "{not json", alice_).status, 400);
+  EXPECT_EQ(patch({{"name", "bobs-now"}}, bob_).status, 404);
+  auto unchanged = get("/api/v1/credentials/" + id, alice_).json();
+  EXPECT_EQ(unchanged["name"], "api-rotated") << "refused changes leave it as it was";
+  EXPECT_EQ(storedValue("SELECT secret FROM cr_credentials WHERE id = ?", id), sealedAfter);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Credentials, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "SQLite" : "PostgreSQL"; });
 
