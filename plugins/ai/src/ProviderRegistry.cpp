@@ -1,31 +1,16 @@
 #include "ProviderRegistry.h"
 
+#include <orchestrator/settings.hpp>
+
 #include <stdexcept>
 
 namespace ai {
-namespace {
-
-std::vector<std::string> splitNames(const std::string& text) {
-  std::vector<std::string> names;
-  std::string current;
-  for (char c : text + ",") {
-    if (c == ',') {
-      if (!current.empty()) names.push_back(current);
-      current.clear();
-    } else if (c != ' ') {
-      current += c;
-    }
-  }
-  return names;
-}
-
-} // namespace
 
 ProviderRegistry ProviderRegistry::fromConfig(const ConfigLookup& config) {
   ProviderRegistry registry;
   auto defaultTimeout = config("ai.timeout_ms").value_or("30000");
   auto caFile = config("ai.tls.ca_file").value_or("");
-  for (const auto& name : splitNames(config("ai.providers").value_or("openai,anthropic,google"))) {
+  for (const auto& name : orch::listItems(config("ai.providers").value_or("openai,anthropic,google"))) {
     auto key = [&](const char* field) { return "ai.providers." + name + "." + field; };
     ProviderSettings settings;
     settings.name = name;

@@ -1,28 +1,15 @@
 #include "sealing/KeyRing.h"
 
+#include <orchestrator/settings.hpp>
+
 #include <sodium.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <stdexcept>
 
 namespace sealing {
 namespace {
-
-std::vector<std::string> listOf(const std::string& text) {
-  std::vector<std::string> items;
-  std::string item;
-  for (char c : text + ",") {
-    if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {
-      if (!item.empty()) items.push_back(std::move(item));
-      item.clear();
-    } else {
-      item += c;
-    }
-  }
-  return items;
-}
 
 SecretBox keyFromSetting(const std::string& setting, const std::string& text) {
   try {
@@ -39,7 +26,7 @@ KeyRing::KeyRing(SecretBox current, std::vector<SecretBox> previous)
 
 KeyRing KeyRing::fromConfig(orch::Plugin& plugin) {
   std::vector<SecretBox> previous;
-  for (const auto& text : listOf(plugin.config("secrets.previous_keys", "")))
+  for (const auto& text : orch::listItems(plugin.config("secrets.previous_keys", "")))
     previous.push_back(keyFromSetting("secrets.previous_keys", text));
   if (auto key = plugin.config("secrets.encryption_key"); key && !key->empty())
     return KeyRing(keyFromSetting("secrets.encryption_key", *key), std::move(previous));

@@ -11,8 +11,25 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace orch {
+
+/// The items of a comma-separated setting ("a, b,,c" -> a, b, c): each
+/// trimmed of blanks, empty ones dropped.
+inline std::vector<std::string> listItems(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+    if (!item.empty()) items.emplace_back(item);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return items;
+}
 
 /// A whole-number setting from `min` to `max`; `fallback` when unset or
 /// empty. Throws std::invalid_argument naming the key and the range.

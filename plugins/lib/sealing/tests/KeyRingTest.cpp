@@ -1,4 +1,5 @@
 #include "sealing/KeyRing.h"
+#include "TestKeys.h"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +7,7 @@ namespace {
 
 using sealing::KeyRing;
 using sealing::SecretBox;
-
-SecretBox keyOf(unsigned char fill) {
-  std::array<unsigned char, 32> key;
-  key.fill(fill);
-  return SecretBox(key);
-}
+using sealing::test::keyOf;
 
 TEST(KeyRing, SealsUnderTheCurrentKeyAndOpensUnderAPreviousOne) {
   auto before = keyOf(1).seal("row-1", "kept across the rotation");

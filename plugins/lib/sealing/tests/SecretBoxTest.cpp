@@ -1,4 +1,5 @@
 #include "sealing/SecretBox.h"
+#include "TestKeys.h"
 
 #include <gtest/gtest.h>
 
@@ -10,12 +11,7 @@
 namespace {
 
 using sealing::SecretBox;
-
-SecretBox keyOf(unsigned char fill) {
-  std::array<unsigned char, 32> key;
-  key.fill(fill);
-  return SecretBox(key);
-}
+using sealing::test::keyOf;
 
 TEST(SecretBox, OpensWhatItSealedAndHidesThePlaintext) {
   auto box = keyOf(7);
