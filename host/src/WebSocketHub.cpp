@@ -600,10 +600,15 @@ void WebSocketHub::authenticateFirstMessage(const std::shared_ptr<Connection>& c
   if (!admit(principal.id))
     return shut(connection, close_code::kPolicyViolation,
                 "too many connections: at most " + std::to_string(settings_.maxConnectionsPerUser) + " per user", true);
+  bool gone;
   {
     std::lock_guard lock(connection->mutex);
     connection->userId = principal.id;
+    gone = connection->gone;
   }
+  // The client left while it was authenticated here: nothing will shut it
+  // again, so its slot is given back now.
+  if (gone) return release(*connection);
   opening.principal = std::move(principal);
   if (auto refusal = open(connection->id)) shut(connection, close_code::kPolicyViolation, *refusal, true);
 }

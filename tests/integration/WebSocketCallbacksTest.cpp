@@ -103,6 +103,18 @@ TEST_F(WebSocketCallbacks, ASlowFirstMessageAuthenticationHoldsUpOnlyItsOwnConne
       << "the other connection was served while the authentication waited";
 }
 
+TEST_F(WebSocketCallbacks, AClientThatLeavesDuringItsAuthenticationGivesItsSlotBack) {
+  HostProcess host({.config = "websocket.max_connections_per_user = 1\n"});
+  {
+    WebSocketClient leaving(host.port(), "/api/v1/kit/ws");
+    leaving.send({{"type", "auth"}, {"token", "test|slow-leaver||"}}); // the authenticator takes 2 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  } // gone while it is authenticated
+  WebSocketClient again(host.port(), "/api/v1/kit/ws");
+  again.send({{"type", "auth"}, {"token", "test|slow-leaver||"}});
+  EXPECT_FALSE(again.until("opened").is_null()) << "the one slot of the user was not given back";
+}
+
 TEST_F(WebSocketCallbacks, MessagesReachThePluginInOrderAndOnCloseComesLast) {
   std::string id;
   {

@@ -401,7 +401,8 @@ TEST_P(Executions, TwoHostsOnOnePostgresShareTheQueueAndRunEachStepOnce) {
   HostProcess second({.pluginsDir = pluginsDir(), .config = "ratelimit.enabled = false\n" + extraConfig(), .env = env_});
   auto workflow = createWorkflow(json::array(
       {transform("a", {{"n", "{{n}}"}}),
-       {{"id", "pause"}, {"type", "delay"}, {"config", {{"seconds", 4}}}, {"dependencies", {"a"}}},
+       // Long enough for both hosts to take every submission first, even on a loaded CI machine.
+       {{"id", "pause"}, {"type", "delay"}, {"config", {{"seconds", 10}}}, {"dependencies", {"a"}}},
        {{"id", "call"}, {"type", "api_call"}, {"dependencies", {"pause"}},
         {"config", {{"url", api.url("/record")}, {"method", "POST"}, {"body", {{"execution", "{{execution.id}}"}}}}}},
        transform("b", {{"status", "{{steps.call.output.status_code}}"}}, {"call"})}));
