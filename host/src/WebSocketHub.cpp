@@ -55,7 +55,7 @@ struct WebSocketHub::Connection : std::enable_shared_from_this<Connection> {
   // Guarded by mutex: writes to the socket and the state below.
   std::mutex mutex;
   Poco::Net::StreamSocket socket;
-  bool attached = false, accepted = false, closing = false, gone = false;
+  bool attached = false, closing = false, gone = false;
   bool wantWrites = false; ///< the outbox holds bytes the socket did not take
   std::string outbox;    ///< frames the socket has not taken yet, from `sent`
   std::size_t sent = 0;
@@ -222,7 +222,6 @@ std::optional<std::string> WebSocketHub::open(std::uint64_t id) {
     std::lock_guard lock(connection->mutex);
     connection->opened = true;
     ended = connection->gone || connection->closing;
-    connection->accepted = !ended;
     // It ended while on_open ran (a late authentication, a shutdown): the
     // plugin has just counted it, so it is owed its on_close.
     connection->closeOwed = ended;
@@ -263,7 +262,7 @@ void WebSocketHub::attach(std::uint64_t id, Poco::Net::StreamSocket socket) {
     auto now = nowMs();
     connection->lastHeardMs = now;
     connection->lastPingMs = now;
-    if (!connection->accepted) connection->deadlineMs = now + settings_.authTimeoutMs;
+    if (!connection->opened) connection->deadlineMs = now + settings_.authTimeoutMs;
     ok = flushLocked(*connection);
   }
   schedule(connection); // the reactor starts watching it
@@ -621,7 +620,6 @@ void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code,
     if (c.gone || (c.closing && graceful)) return;
     notify = c.opened && !c.closeOwed;
     c.closeOwed = c.closeOwed || notify;
-    c.accepted = false;
     if (graceful && c.attached && !c.closing) {
       // Say why, then let the client answer before the socket closes.
       c.closing = true;
@@ -662,7 +660,7 @@ void WebSocketHub::maintain() {
       if (c.gone || !c.attached) continue;
       if (c.closing) {
         if (now > c.deadlineMs) action = Action::Linger;
-      } else if (!c.accepted) {
+      } else if (!c.opened) {
         if (now > c.deadlineMs) action = Action::AuthLate;
       } else if (now - c.lastHeardMs > 2 * settings_.pingIntervalMs) {
         action = Action::Silent;
