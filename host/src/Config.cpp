@@ -1,5 +1,7 @@
 #include "orchestrator/host/Config.h"
 
+#include <orchestrator/settings.hpp>
+
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
@@ -108,18 +110,8 @@ bool Config::getBool(const std::string& key, bool fallback) const {
 }
 
 std::vector<std::string> Config::getList(const std::string& key) const {
-  std::vector<std::string> items;
   auto raw = find(key);
-  if (!raw) return items;
-  std::size_t start = 0;
-  while (start <= raw->size()) {
-    auto comma = raw->find(',', start);
-    auto item = Poco::trim(raw->substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
+  return raw ? orch::listItems(*raw) : std::vector<std::string>();
 }
 
 std::vector<std::string> Config::subKeys(const std::string& prefix) const {

@@ -4,13 +4,13 @@
 #include "Clock.h"
 #include "Secrets.h"
 
-#include <sodium.h>
-
-#include <filesystem>
 #include <orchestrator/settings.hpp>
 
-#include <fstream>
+#include <sodium.h>
 #include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace auth {
 namespace {

@@ -4,6 +4,8 @@
 #include "engine/Variables.h"
 #include "outbound/TlsClient.h"
 
+#include <orchestrator/settings.hpp>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/MailRecipient.h>
@@ -16,17 +18,7 @@ std::vector<std::string> addresses(const orch::json& value) {
   std::vector<std::string> list;
   if (value.is_string()) {
     // "a@x.com, b@y.com" is two recipients.
-    std::string text = value.get<std::string>();
-    std::size_t at = 0;
-    while (at <= text.size()) {
-      auto comma = text.find(',', at);
-      auto part = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-      part.erase(0, part.find_first_not_of(" \t"));
-      part.erase(part.find_last_not_of(" \t") + 1);
-      if (!part.empty()) list.push_back(part);
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
+    list = orch::listItems(value.get<std::string>());
   } else if (value.is_array()) {
     for (const auto& item : value)
       if (item.is_string() && !item.get<std::string>().empty()) list.push_back(item.get<std::string>());
