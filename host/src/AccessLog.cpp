@@ -2,6 +2,8 @@
 
 #include "orchestrator/host/ErrorEnvelope.h"
 
+#include <orchestrator/time.hpp>
+
 #include <unistd.h>
 
 namespace orch::host {
@@ -32,7 +34,7 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::write(std::string_view line) {
-  auto stamp = nowRfc3339();
+  auto stamp = orch::rfc3339Millis(orch::nowMs());
   bool full;
   {
     std::lock_guard lock(mutex_);

@@ -121,4 +121,16 @@ std::vector<std::string> Config::subKeys(const std::string& prefix) const {
   return {unique.begin(), unique.end()};
 }
 
+std::vector<std::string> Config::keysMatching(const std::string& pattern) const {
+  auto star = pattern.find("*");
+  if (star == std::string::npos) return find(pattern) ? std::vector<std::string>{pattern} : std::vector<std::string>{};
+  // "a.b.*.c": each sub-key name of "a.b" in the star's place, then the rest matched again.
+  auto prefix = star == 0 ? std::string() : pattern.substr(0, star - 1);
+  auto rest = pattern.substr(star + 1);
+  std::vector<std::string> keys;
+  for (const auto& name : subKeys(prefix))
+    for (auto& key : keysMatching((prefix.empty() ? "" : prefix + ".") + name + rest)) keys.push_back(std::move(key));
+  return keys;
+}
+
 } // namespace orch::host

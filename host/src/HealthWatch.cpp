@@ -6,6 +6,8 @@
 #include "orchestrator/host/Metrics.h"
 #include "orchestrator/host/Storage.h"
 
+#include <orchestrator/time.hpp>
+
 #include <filesystem>
 
 namespace orch::host {
@@ -81,7 +83,7 @@ void HealthWatch::alertChanges(const nlohmann::json& components) {
                                                            {"message", down ? component.value("message", name + " is unhealthy")
                                                                             : name + " is healthy again"},
                                                            {"details", component},
-                                                           {"timestamp", nowRfc3339()}}
+                                                           {"timestamp", orch::rfc3339Millis(orch::nowMs())}}
                                                 .dump());
   }
 }

@@ -62,16 +62,42 @@ void log(orch_host* host, int32_t level, orch_str message) {
 }
 
 orch_status configGet(orch_host* host, orch_str key, orch_sink* value) {
-  auto found = host->context->config.find(text(key));
+  auto name = text(key);
+  auto found = host->context->config.find(name);
+  if (!found || found->empty()) {
+    if (auto declared = host->context->settings.defaultOf(name)) found = declared;
+  }
   if (!found) return ORCH_NOT_FOUND;
   write(value, *found);
+  return ORCH_OK;
+}
+
+orch_status registerSetting(orch_host* host, const orch_setting_descriptor* given, orch_sink* error) {
+  orch_status status;
+  auto accepted = acceptRegistration(host, given, status);
+  if (!accepted) return status;
+  auto& d = *accepted;
+  SettingDeclaration declaration{host->plugin->name,
+                                 text(d.key),
+                                 static_cast<SettingType>(d.type),
+                                 text(d.default_value),
+                                 text(d.description),
+                                 {text(d.minimum), text(d.maximum), text(d.choices), d.flags}};
+  auto key = declaration.key;
+  if (auto refusal = host->context->settings.declare(std::move(declaration))) {
+    write(error, *refusal);
+    bool taken = refusal->find("already declared") != std::string::npos;
+    if (taken) host->plugin->reason = *refusal;
+    return taken ? ORCH_CONFLICT : ORCH_INVALID;
+  }
   return ORCH_OK;
 }
 
 /// Validates a plugin's route and keeps it: the checks every kind of route shares.
 orch_status addRoute(orch_host* host, std::shared_ptr<Route> route, orch_str openapiJson) {
   route->owner = host->plugin->name;
-  route->reachableAtRoot = route->flags & ORCH_ROUTE_AT_ROOT;
+  route->exactPath = route->flags & ORCH_ROUTE_EXACT_PATH;
+  route->reachableAtRoot = route->exactPath || (route->flags & ORCH_ROUTE_AT_ROOT);
   try {
     Router::validate(route->method, route->pathTemplate);
   } catch (const RouteError& e) {
@@ -126,7 +152,7 @@ orch_status registerWebSocketRoute(orch_host* host, const orch_websocket_route_d
   route->permission = text(d.permission);
   route->category = "websocket";
   route->summary = text(d.summary);
-  route->flags = d.flags & ORCH_ROUTE_AT_ROOT;
+  route->flags = d.flags & (ORCH_ROUTE_AT_ROOT | ORCH_ROUTE_EXACT_PATH);
   auto hooks = std::make_shared<WebSocketRoute>();
   hooks->onOpen = d.on_open;
   hooks->onMessage = d.on_message;
@@ -152,7 +178,8 @@ orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* g
   if (!accepted) return status;
   auto& d = *accepted;
   if (!d.on_execute || d.name.len == 0) return ORCH_INVALID;
-  StepType stepType{host->plugin->name, text(d.description), nlohmann::json::object(), d.on_execute, d.user_data};
+  StepType stepType{host->plugin->name, text(d.description), nlohmann::json::object(), d.on_execute, d.user_data,
+                    (d.flags & ORCH_STEP_PURE) != 0};
   if (d.config_schema_json.len) {
     stepType.configSchema = nlohmann::json::parse(view(d.config_schema_json), nullptr, false);
     if (stepType.configSchema.is_discarded()) return ORCH_INVALID;
@@ -170,7 +197,8 @@ orch_status registerFrameworkAdapter(orch_host* host, const orch_framework_adapt
   auto name = text(d.framework);
   // Views die with the call: keep only the function pointers.
   d.framework = {};
-  return addNamed(host, host->context->frameworkAdapters, "framework adapter", name, FrameworkAdapter{d});
+  return addNamed(host, host->context->frameworkAdapters, "framework adapter", name,
+                  FrameworkAdapter{host->plugin->name, d});
 }
 
 orch_status setAuthenticator(orch_host* host, const orch_authenticator_descriptor* given) {
@@ -278,7 +306,7 @@ void eventPublish(orch_host* host, orch_str topic, orch_str payload) {
   host->context->events.publish(text(topic), text(payload));
 }
 
-uint64_t eventSubscribeWith(orch_host* host, orch_str pattern, uint32_t flags, orch_on_event_fn onEvent,
+uint64_t eventSubscribeWithFlags(orch_host* host, orch_str pattern, uint32_t flags, orch_on_event_fn onEvent,
                             void* userData) {
   if (!onEvent || pattern.len == 0 || (flags & ~ORCH_EVENT_FROM_ALL_HOSTS)) return 0;
   return host->context->events.subscribe(
@@ -290,7 +318,7 @@ uint64_t eventSubscribeWith(orch_host* host, orch_str pattern, uint32_t flags, o
 }
 
 uint64_t eventSubscribe(orch_host* host, orch_str pattern, orch_on_event_fn onEvent, void* userData) {
-  return eventSubscribeWith(host, pattern, 0, onEvent, userData);
+  return eventSubscribeWithFlags(host, pattern, 0, onEvent, userData);
 }
 
 void eventUnsubscribe(orch_host* host, uint64_t id) { host->context->events.unsubscribe(id); }
@@ -368,8 +396,8 @@ void responseError(orch_response* response, int32_t status, orch_str code, orch_
 }
 
 nlohmann::json describe(const std::string& name, const StepType& stepType) {
-  return {{"name", name}, {"description", stepType.description}, {"config_schema", stepType.configSchema},
-          {"plugin", stepType.plugin}};
+  return {{"name", name},           {"description", stepType.description}, {"config_schema", stepType.configSchema},
+          {"plugin", stepType.plugin}, {"pure", stepType.pure}};
 }
 
 orch_status stepTypeDescribe(orch_host* host, orch_str name, orch_sink* description) {
@@ -386,6 +414,31 @@ void stepTypesList(orch_host* host, orch_sink* list) {
   write(list, all.dump());
 }
 
+/// Runs one call into `plugin` under the crash guard. A plugin that crashed
+/// before is not called again until the host restarts; one that crashes now
+/// is recorded as crashed (GET /plugins, health) and the call fails with the
+/// signal's name. `what` says which call, for the log and the message.
+template <typename Call>
+orch_status callPlugin(orch_host* host, const std::string& plugin, const std::string& what, orch_sink* error,
+                       Call&& call) {
+  auto& crashes = host->context->crashes;
+  if (auto crash = crashes.of(plugin)) {
+    write(error, what + " is off until the host restarts: its plugin '" + plugin + "' crashed (" + *crash + ")");
+    return ORCH_ERROR;
+  }
+  orch_status status = ORCH_ERROR;
+  auto guarded = [&] { status = call(); };
+  if (int signal = CrashGuard::run(guarded)) {
+    auto where = CrashGuard::signalName(signal) + " in " + what;
+    crashes.record(plugin, where);
+    Poco::Logger::get("plugins").error("plugin %s crashed: %s; it is off until the host restarts", plugin, where);
+    write(error, what + " crashed (" + CrashGuard::signalName(signal) + "); its plugin '" + plugin +
+                     "' is off until the host restarts");
+    return ORCH_ERROR;
+  }
+  return status;
+}
+
 orch_status stepTypeExecute(orch_host* host, orch_str name, const orch_step_context* context, orch_sink* output,
                             orch_sink* error) {
   auto found = host->context->stepTypes.find(text(name));
@@ -395,32 +448,76 @@ orch_status stepTypeExecute(orch_host* host, orch_str name, const orch_step_cont
   }
   if (!context) return ORCH_INVALID;
   const StepType& stepType = **found;
-  auto& crashes = host->context->crashes;
-  if (auto crash = crashes.of(stepType.plugin)) {
-    write(error, "step type '" + text(name) + "' is off until the host restarts: its plugin '" + stepType.plugin +
-                     "' crashed (" + *crash + ")");
-    return ORCH_ERROR;
-  }
   orch_step_context copy{};
   std::memcpy(&copy, context, std::min(context->struct_size, sizeof copy));
   copy.struct_size = sizeof copy;
   // The step's message goes through a sink of our own, so a crash halfway
   // through writing it leaves no fragment in the caller's.
   orch::detail::StringSink message;
-  orch_status status = ORCH_ERROR;
-  auto call = [&] { status = stepType.onExecute(stepType.userData, &copy, output, message.get()); };
-  if (int signal = CrashGuard::run(call)) {
-    auto what = CrashGuard::signalName(signal) + " in step type '" + text(name) + "' of execution " +
-                text(copy.execution_id) + ", step " + text(copy.step_id);
-    crashes.record(stepType.plugin, what);
-    Poco::Logger::get("plugins").error("plugin %s crashed: %s; its step types are off until the host restarts",
-                                       stepType.plugin, what);
-    write(error, "step type '" + text(name) + "' crashed (" + CrashGuard::signalName(signal) +
-                     "); its plugin '" + stepType.plugin + "' is off until the host restarts");
-    return ORCH_ERROR;
-  }
+  auto what = "step type '" + text(name) + "' (execution " + text(copy.execution_id) + ", step " +
+              text(copy.step_id) + ")";
+  auto status = callPlugin(host, stepType.plugin, what, error, [&] {
+    return stepType.onExecute(stepType.userData, &copy, output, message.get());
+  });
   write(error, message.text);
   return status;
+}
+
+void frameworkAdaptersList(orch_host* host, orch_sink* list) {
+  auto& adapters = host->context->frameworkAdapters;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& name : adapters.names())
+    if (auto adapter = adapters.find(name))
+      all.push_back({{"framework", name},
+                     {"plugin", adapter->plugin},
+                     {"exports", adapter->descriptor.on_export != nullptr}});
+  write(list, all.dump());
+}
+
+orch_status frameworkValidate(orch_host* host, orch_str framework, orch_str definition, orch_sink* problem) {
+  auto adapter = host->context->frameworkAdapters.find(text(framework));
+  if (!adapter) {
+    write(problem, nlohmann::json{{"field", "framework"},
+                                  {"issue", "no plugin registered the framework '" + text(framework) + "'"}}
+                       .dump());
+    return ORCH_NOT_FOUND;
+  }
+  orch::detail::StringSink found, error;
+  auto status = callPlugin(host, adapter->plugin, "framework adapter '" + text(framework) + "'", error.get(), [&] {
+    return adapter->descriptor.on_validate(adapter->descriptor.user_data, definition, found.get());
+  });
+  // A crash leaves a message, not a problem: turn it into one.
+  write(problem, found.text.empty() && !error.text.empty()
+                     ? nlohmann::json{{"field", ""}, {"issue", error.text}}.dump()
+                     : found.text);
+  return status;
+}
+
+/// compile and export share everything but the hook.
+orch_status frameworkCall(orch_host* host, orch_str framework, orch_str input, orch_sink* output, orch_sink* error, bool exporting) {
+  auto adapter = host->context->frameworkAdapters.find(text(framework));
+  auto hook = !adapter ? nullptr : exporting ? adapter->descriptor.on_export : adapter->descriptor.on_compile;
+  if (!hook) {
+    write(error, !adapter ? "no plugin registered the framework '" + text(framework) + "'"
+                          : "the framework adapter '" + text(framework) + "' cannot export");
+    return ORCH_NOT_FOUND;
+  }
+  orch::detail::StringSink message;
+  auto status = callPlugin(host, adapter->plugin, "framework adapter '" + text(framework) + "'", error, [&] {
+    return hook(adapter->descriptor.user_data, input, output, message.get());
+  });
+  write(error, message.text);
+  return status;
+}
+
+orch_status frameworkCompile(orch_host* host, orch_str framework, orch_str definition, orch_sink* graph,
+                             orch_sink* error) {
+  return frameworkCall(host, framework, definition, graph, error, false);
+}
+
+orch_status frameworkExport(orch_host* host, orch_str framework, orch_str graph, orch_sink* definition,
+                            orch_sink* error) {
+  return frameworkCall(host, framework, graph, definition, error, true);
 }
 
 } // namespace
@@ -464,7 +561,12 @@ const orch_host_api& hostApi() {
       &registerWebSocketRoute,
       &websocketSend,
       &websocketClose,
-      &eventSubscribeWith,
+      &eventSubscribeWithFlags,
+      &registerSetting,
+      &frameworkAdaptersList,
+      &frameworkValidate,
+      &frameworkCompile,
+      &frameworkExport,
   };
   return api;
 }

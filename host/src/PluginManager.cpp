@@ -92,6 +92,7 @@ nlohmann::json PluginRecord::toJson(const HostContext& context) const {
         {"services", owned(context.services)},
         {"migrations", loaded ? migrationList : nlohmann::json::array()},
         {"authenticator", loaded && context.authenticator && context.authenticator->owner == name}}}};
+  out["settings"] = context.settings.describe(name);
   if (!reason.empty()) out["reason"] = reason;
   if (auto crash = context.crashes.of(name)) out["crashed"] = *crash;
   return out;
@@ -124,6 +125,14 @@ void PluginManager::loadAll(const std::string& directory) {
   if (error) logger().warning("cannot read plugin folder %s: %s", directory, error.message());
   std::sort(files.begin(), files.end());
   for (const auto& file : files) load(file);
+  // A setting that does not fit its declaration is an operator's mistake to
+  // fix before the host serves anything, as for the host's own settings.
+  auto problems = context_.settings.problems();
+  if (!problems.empty()) {
+    std::string message = problems.front();
+    for (std::size_t i = 1; i < problems.size(); ++i) message += "; " + problems[i];
+    throw ConfigError(message);
+  }
   checkRequired();
 }
 
@@ -185,6 +194,7 @@ void PluginManager::refuse(PluginRecord& record, const std::string& reason) {
   context_.stepTypes.removeOwner(record.name);
   context_.frameworkAdapters.removeOwner(record.name);
   context_.services.removeOwner(record.name);
+  context_.settings.removeOwner(record.name);
   context_.events.unsubscribeOwner(record.name);
   context_.scheduler.stopOwner(record.name);
   if (context_.authenticator && context_.authenticator->owner == record.name) context_.authenticator.reset();

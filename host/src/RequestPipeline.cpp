@@ -122,7 +122,7 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
   auto started = std::chrono::steady_clock::now();
   Exchange exchange{request, response};
   auto givenId = request.get("X-Request-ID", "");
-  exchange.requestId = acceptableRequestId(givenId) ? givenId : randomUuid();
+  exchange.requestId = acceptableRequestId(givenId) ? givenId : orch::newId();
   auto givenCorrelation = request.get("X-Correlation-ID", "");
   exchange.correlationId = acceptableRequestId(givenCorrelation) ? givenCorrelation : exchange.requestId;
   exchange.out.requestId = exchange.requestId;
@@ -177,7 +177,14 @@ void RequestPipeline::process(Exchange& exchange) {
   const Router* router = router_.load(std::memory_order_acquire);
   auto stripped = Router::stripApiPrefix(exchange.path);
   exchange.routedPath = stripped.value_or(exchange.path);
-  auto match = router->match(method == "OPTIONS" ? "GET" : method, exchange.routedPath, stripped.has_value());
+  auto routedMethod = method == "OPTIONS" ? "GET" : method;
+  Router::Match match;
+  if (stripped && router->hasExactPaths()) {
+    match = router->matchExactPath(routedMethod, exchange.path);
+    if (match.kind == Router::Match::Kind::Found) exchange.routedPath = exchange.path;
+  }
+  if (match.kind != Router::Match::Kind::Found)
+    match = router->match(routedMethod, exchange.routedPath, stripped.has_value());
   if (match.kind == Router::Match::Kind::NotFound) {
     if (!ready())
       return exchange.out.setError(503, "SERVICE_UNAVAILABLE", "The server is starting");

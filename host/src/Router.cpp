@@ -101,12 +101,21 @@ void Router::add(std::shared_ptr<const Route> route) {
     if (!*next) *next = std::make_unique<Node>();
     node = next->get();
   }
+  hasExactPaths_ = hasExactPaths_ || route->exactPath;
   node->handlers.push_back(route);
   node->paramNames.push_back(std::move(names));
   routes_.push_back(std::move(route));
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path, bool prefixed) const {
+  return find(method, path, prefixed ? Reach::Prefixed : Reach::Root);
+}
+
+Router::Match Router::matchExactPath(std::string_view method, std::string_view path) const {
+  return find(method, path, Reach::ExactPath);
+}
+
+Router::Match Router::find(std::string_view method, std::string_view path, Reach reach) const {
   auto segments = splitSegments(path);
   if (method == "HEAD") method = "GET";
   Match result;
@@ -119,7 +128,9 @@ Router::Match Router::match(std::string_view method, std::string_view path, bool
       if (node->handlers.empty()) return false;
       for (std::size_t i = 0; i < node->handlers.size(); ++i) {
         const auto& route = node->handlers[i];
-        if (!prefixed && !route->reachableAtRoot) continue;
+        if (reach == Reach::Prefixed ? route->exactPath
+                                     : reach == Reach::Root ? !route->reachableAtRoot : !route->exactPath)
+          continue;
         if (route->method == method) {
           result.kind = Match::Kind::Found;
           result.route = route.get();

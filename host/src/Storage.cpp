@@ -148,7 +148,7 @@ json numberFromText(const std::string& text) {
 
 /// PostgreSQL prints "2024-01-02 03:04:05.5+00" (ISO DateStyle, UTC session);
 /// JSON gets RFC 3339: "2024-01-02T03:04:05.5Z".
-std::string rfc3339(std::string text) {
+std::string timestampAsRfc3339(std::string text) {
   if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
   if (text.ends_with("+00")) text.replace(text.size() - 3, 3, "Z");
   return text;
@@ -448,7 +448,7 @@ private:
     case FLOAT8OID:
     case NUMERICOID: return numberFromText(text);
     case TIMESTAMPOID:
-    case TIMESTAMPZOID: return rfc3339(std::move(text));
+    case TIMESTAMPZOID: return timestampAsRfc3339(std::move(text));
     default: return text; // text, uuid, json, dates, bytea as "\x..."
     }
   }

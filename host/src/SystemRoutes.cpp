@@ -3,6 +3,8 @@
 #include "orchestrator/host/ErrorEnvelope.h"
 #include "orchestrator/host/Server.h"
 
+#include <orchestrator/time.hpp>
+
 #include <chrono>
 
 namespace orch::host {
@@ -40,7 +42,7 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
     out.body = nlohmann::json{{"status", "healthy"},
                               {"version", ORCH_VERSION},
                               {"uptime_seconds", secondsSince(server.startedAt())},
-                              {"timestamp", nowRfc3339()}}
+                              {"timestamp", orch::rfc3339Millis(orch::nowMs())}}
                    .dump();
   }));
 
@@ -48,7 +50,7 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
                          "", true, [&server](HostResponse& out) {
                            if (!server.ready())
                              return out.setError(503, "SERVICE_UNAVAILABLE", "Plugins are still loading");
-                           out.body = nlohmann::json{{"status", "ready"}, {"timestamp", nowRfc3339()}}.dump();
+                           out.body = nlohmann::json{{"status", "ready"}, {"timestamp", orch::rfc3339Millis(orch::nowMs())}}.dump();
                          }));
 
   routes.push_back(route("/health/detailed", "Storage, plugins and process health", 0, "system:read", false,
@@ -65,7 +67,7 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
                                                      {"ready", server.ready()},
                                                      {"version", ORCH_VERSION},
                                                      {"uptime_seconds", secondsSince(server.startedAt())},
-                                                     {"timestamp", nowRfc3339()},
+                                                     {"timestamp", orch::rfc3339Millis(orch::nowMs())},
                                                      {"components", health["components"]},
                                                      {"plugins", plugins},
                                                      {"memory", {{"rss_bytes", residentMemoryBytes()}}}}

@@ -22,7 +22,8 @@ using Poco::Net::ErrorNotification;
 using Poco::Net::ReadableNotification;
 using Poco::Net::WritableNotification;
 
-std::int64_t nowMs() {
+/// A monotonic clock for pings and deadlines (the wall clock may jump).
+std::int64_t steadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
@@ -259,7 +260,7 @@ void WebSocketHub::attach(std::uint64_t id, Poco::Net::StreamSocket socket) {
     std::lock_guard lock(connection->mutex);
     connection->socket = socket;
     connection->attached = true;
-    auto now = nowMs();
+    auto now = steadyMs();
     connection->lastHeardMs = now;
     connection->lastPingMs = now;
     if (!connection->opened) connection->deadlineMs = now + settings_.authTimeoutMs;
@@ -426,7 +427,7 @@ void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
     }
     if (n == 0) return shut(connection, close_code::kGoingAway, "", false); // the client closed
     if (n < 0) return;                                                       // nothing more for now
-    c.lastHeardMs = nowMs();
+    c.lastHeardMs = steadyMs();
     bool closing;
     {
       std::lock_guard lock(c.mutex);
@@ -625,7 +626,7 @@ void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code,
       c.closing = true;
       c.outbox += encodeClose(code, reason);
       flushLocked(c);
-      c.deadlineMs = nowMs() + kLingerMs;
+      c.deadlineMs = steadyMs() + kLingerMs;
     } else {
       c.gone = gone = true;
     }
@@ -643,7 +644,7 @@ void WebSocketHub::shut(const std::shared_ptr<Connection>& connection, int code,
 }
 
 void WebSocketHub::maintain() {
-  auto now = nowMs();
+  auto now = steadyMs();
   if (now - lastMaintainedMs_ < kMaintainEveryMs) return;
   lastMaintainedMs_ = now;
   std::vector<std::shared_ptr<Connection>> all;

@@ -1,6 +1,7 @@
 #include "orchestrator/host/ErrorEnvelope.h"
 #include "orchestrator/host/RequestPipeline.h"
 
+#include <orchestrator/ids.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -36,11 +37,11 @@ TEST(ErrorEnvelope, MapsStatusesToCodes) {
   EXPECT_EQ(errorCodeForStatus(500), "INTERNAL_ERROR");
 }
 
-TEST(RandomUuid, IsVersion4AndUnique) {
+TEST(NewId, IsVersion4AndUnique) {
   std::set<std::string> seen;
   std::regex v4(R"([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})");
   for (int i = 0; i < 1000; ++i) {
-    auto id = randomUuid();
+    auto id = orch::newId();
     EXPECT_TRUE(std::regex_match(id, v4)) << id;
     seen.insert(id);
   }

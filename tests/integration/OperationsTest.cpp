@@ -63,7 +63,7 @@ TEST(Operations, PrometheusMetricsCountRequestsByRouteTemplate) {
       << text;
   EXPECT_NE(text.find(R"(orch_http_requests_total{method="GET",route="unmatched",status="404"} 1)"), std::string::npos);
   EXPECT_NE(text.find(R"(orch_http_request_duration_seconds_bucket{route="/hello/{name}",le="+Inf"} 3)"), std::string::npos);
-  EXPECT_NE(text.find("orch_plugins_loaded 4"), std::string::npos) << "hello_steps, test_kit, abi_1_0, crashing_steps";
+  EXPECT_NE(text.find("orch_plugins_loaded 5"), std::string::npos) << "hello_steps, hello_c, test_kit, abi_1_0, crashing_steps";
   EXPECT_NE(text.find("orch_plugins_crashed 0"), std::string::npos);
   EXPECT_NE(text.find("orch_build_info{version=\"" ), std::string::npos);
   EXPECT_EQ(text.find("/hello/n1"), std::string::npos) << "raw paths never become labels";
@@ -92,12 +92,16 @@ TEST(Operations, SigtermFinishesInFlightRequestsAndExitsZero) {
     HttpClient client(port);
     return client.get("/api/v1/kit/slow?ms=700").status;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // SIGTERM only once the request is in its handler.
+  HttpClient probe(host.port());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (probe.get("/api/v1/kit/slow/in-flight").json()["in_flight"] == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(host.stop(SIGTERM), 0) << host.logs();
   EXPECT_EQ(slow.get(), 200) << "the in-flight request completed";
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
-  EXPECT_NE(host.logs().find("stopped"), std::string::npos);
+  EXPECT_TRUE(host.waitForLog("stopped"));
 }
 
 TEST(Operations, Holds256ConcurrentKeepAliveConnections) {

@@ -35,7 +35,6 @@ HostProcess* PluginLoading::host_ = nullptr;
 } // namespace
 
 TEST_F(PluginLoading, RefusesEachBrokenPluginWithOneLogLineNamingFileAndReason) {
-  auto logs = host_->logs();
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"no_entry.so", "no entry point"},
       {"wrong_major.so", "ABI major version mismatch: plugin 2.0, host " + kHostAbi},
@@ -46,7 +45,7 @@ TEST_F(PluginLoading, RefusesEachBrokenPluginWithOneLogLineNamingFileAndReason) 
   };
   for (const auto& [file, reason] : expected) {
     auto line = "plugin refused: " ORCH_FIXTURE_PLUGIN_DIR "/" + file + ": " + reason;
-    EXPECT_NE(logs.find(line), std::string::npos) << "missing log line: " << line << "\nlogs:\n" << logs;
+    EXPECT_TRUE(host_->waitForLog(line)) << "missing log line: " << line << "\nlogs:\n" << host_->logs();
   }
 }
 
@@ -108,20 +107,21 @@ TEST(PluginConfig, DisabledPluginsAreNotLoaded) {
   EXPECT_EQ(example["reason"], "plugins.hello_steps.enabled = false");
   EXPECT_EQ(pluginNamed(list, "no_entry")["state"], "disabled");
   EXPECT_EQ(pluginNamed(list, "no_entry")["reason"], "not listed in plugins.enabled");
+  host.waitForLogToCatchUp();
   EXPECT_EQ(host.logs().find("plugin refused"), std::string::npos) << "disabled plugins are never opened";
 }
 
 TEST(PluginConfig, ARequiredPluginThatIsRefusedStopsTheStart) {
   HostProcess host({.config = "plugins.required = test_kit, wrong_major\n", .waitUntilReady = false});
   EXPECT_NE(host.waitForExit(), 0);
-  EXPECT_NE(host.logs().find("required plugin 'wrong_major' is refused: ABI major version mismatch"), std::string::npos)
+  EXPECT_TRUE(host.waitForLog("required plugin 'wrong_major' is refused: ABI major version mismatch"))
       << host.logs();
 }
 
 TEST(PluginConfig, ARequiredPluginThatIsMissingStopsTheStart) {
   HostProcess host({.config = "plugins.required = auth\n", .waitUntilReady = false});
   EXPECT_NE(host.waitForExit(), 0);
-  EXPECT_NE(host.logs().find("required plugin 'auth' was not found"), std::string::npos) << host.logs();
+  EXPECT_TRUE(host.waitForLog("required plugin 'auth' was not found")) << host.logs();
 }
 
 TEST_F(PluginLoading, APluginBuiltForAnOlderMinorStillLoads) {
@@ -138,9 +138,14 @@ TEST_F(PluginLoading, APluginRunsAnotherPluginsStepTypeThroughTheHost) {
   auto types = client.get("/api/v1/kit/step-types").json()["step_types"];
   std::vector<std::string> names;
   for (const auto& type : types) names.push_back(type["name"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"crash", "greet", "kit_upper"})) << types.dump();
+  EXPECT_EQ(names, (std::vector<std::string>{"crash", "greet", "kit_upper", "shout"})) << types.dump();
   EXPECT_EQ(types[1]["plugin"], "hello_steps");
   EXPECT_EQ(types[1]["config_schema"]["required"], nlohmann::json::array({"name"}));
+  // Purity is what the step type declared (ORCH_STEP_PURE), nothing else.
+  EXPECT_EQ(types[1]["pure"], true);
+  EXPECT_EQ(types[2]["pure"], false);
+  EXPECT_EQ(types[3]["plugin"], "hello_c");
+  EXPECT_EQ(types[3]["pure"], true);
 
   auto greeted = client.post("/api/v1/kit/run-step/greet", {{"config", {{"name", "Ada"}}}});
   ASSERT_EQ(greeted.status, 200) << greeted.body;
@@ -150,6 +155,14 @@ TEST_F(PluginLoading, APluginRunsAnotherPluginsStepTypeThroughTheHost) {
   EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("name: Name cannot be empty"), std::string::npos);
   EXPECT_EQ(client.post("/api/v1/kit/run-step/ghost_step", nlohmann::json::object()).status, 404)
       << "a refused plugin's step type is gone";
+
+  // The example in plain C serves as any other plugin does.
+  auto shouted = client.post("/api/v1/kit/run-step/shout", {{"config", {{"text", "quiet please"}}}});
+  ASSERT_EQ(shouted.status, 200) << shouted.body;
+  EXPECT_EQ(shouted.json()["text"], "QUIET PLEASE");
+  auto hello = client.get("/api/v1/hello-c/Grace");
+  ASSERT_EQ(hello.status, 200) << hello.body;
+  EXPECT_EQ(hello.json()["message"], "Hello from C, Grace!");
 
   // A step that aborts fails its call; the host and the calling plugin live on.
   auto aborted = client.post("/api/v1/kit/run-step/crash", {{"config", {{"how", "abort"}}}});

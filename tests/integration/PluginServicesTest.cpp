@@ -54,7 +54,7 @@ TEST(PluginServices, SqlTransactionsAndMigrationsOnSqlite) {
   {
     HostProcess host;
     checkNotesRoundTrip(host, "sqlite");
-    EXPECT_NE(host.logs().find("2 migrations applied"), std::string::npos) << host.logs();
+    EXPECT_TRUE(host.waitForLog("2 migrations applied")) << host.logs();
   }
 }
 
@@ -64,12 +64,12 @@ TEST(PluginServices, MigrationsApplyOnceAcrossRestarts) {
   {
     HostProcess first({.dataDir = dataDir.string()});
     HttpClient(first.port()).post("/api/v1/kit/notes", {{"body", "kept"}});
-    EXPECT_NE(first.logs().find("2 migrations applied"), std::string::npos);
+    EXPECT_TRUE(first.waitForLog("2 migrations applied"));
     EXPECT_EQ(first.stop(), 0);
   }
   {
     HostProcess second({.dataDir = dataDir.string()});
-    EXPECT_NE(second.logs().find("0 migrations applied"), std::string::npos) << second.logs();
+    EXPECT_TRUE(second.waitForLog("0 migrations applied")) << second.logs();
     auto notes = HttpClient(second.port()).get("/api/v1/kit/notes").json()["notes"];
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_EQ(notes[0]["body"], "kept");
@@ -95,7 +95,7 @@ TEST(PluginServices, AnUnreachableDatabaseStopsTheStartWithoutLeakingThePassword
                     .waitUntilReady = false});
   EXPECT_NE(host.waitForExit(), 0);
   EXPECT_EQ(host.logs().find("s3cret-pw"), std::string::npos) << host.logs();
-  EXPECT_NE(host.logs().find("cannot start"), std::string::npos) << host.logs();
+  EXPECT_TRUE(host.waitForLog("cannot start")) << host.logs();
 }
 
 TEST(PluginServices, NamedServicesEventsJobsTimersAndConfig) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
@@ -64,6 +65,22 @@ std::string HostProcess::logs() const {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+bool HostProcess::waitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (logs().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+void HostProcess::waitForLogToCatchUp() const {
+  static std::atomic<int> counter{0};
+  auto marker = "/log-caught-up/" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+  HttpClient(port_).get(marker);
+  if (!waitForLog(marker)) throw std::runtime_error("the host's log did not show " + marker + ":\n" + logs());
 }
 
 void HostProcess::waitUntilListening() {

@@ -32,8 +32,17 @@ public:
 
   int port() const { return port_; }
   const std::string& dataDir() const { return dataDir_; }
-  /// Everything the process printed so far.
+  /// Everything the process printed so far. The host writes its log on a
+  /// thread of its own, so a line about something that just happened may not
+  /// be there yet: to look for one, use waitForLog.
   std::string logs() const;
+  /// Whether `text` appears in the log within `timeout` (polled; at once when
+  /// it is there already). Use it for every line a test expects.
+  bool waitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
+  /// Waits until everything the host logged before this call is in the file
+  /// (a request of its own, whose access-log line comes after): then a test
+  /// may check that something is not in the log. Needs log.access on.
+  void waitForLogToCatchUp() const;
   /// Sends `signal` and waits for the exit; returns the exit status (or
   /// 128 + signal when killed by a signal).
   int stop(int signal = 15, std::chrono::seconds timeout = std::chrono::seconds(20));

@@ -59,11 +59,11 @@ void registerRoutes(orch::Plugin& plugin, Gateway& gateway, SpendLedger& ledger)
   plugin.route("GET", "/models/available", listModels, {.summary = "The model catalog (seed 000's RelayCore router)"});
 
   plugin.route("POST", "/models/route", [&gateway](orch::Request& request, orch::Response& response) {
-    response.json(gateway.decide(gateway.parse(request.json(), request.principal())));
+    response.json(gateway.decide(gateway.parse(request.jsonObject(), request.principal())));
   }, {.permission = "ai:route", .summary = "Choose a model for a request without calling it"});
 
   plugin.route("POST", "/ai/route", [&gateway](orch::Request& request, orch::Response& response) {
-    auto call = gateway.parse(request.json(), request.principal());
+    auto call = gateway.parse(request.jsonObject(), request.principal());
     call.requestId = std::string(request.requestId());
     if (call.stream) return streamCompletion(gateway, call, response);
     auto started = std::chrono::steady_clock::now();
@@ -112,7 +112,7 @@ void registerRoutes(orch::Plugin& plugin, Gateway& gateway, SpendLedger& ledger)
 
   plugin.route("PUT", "/ai/budgets/{scope}/{id}", [&ledger](orch::Request& request, orch::Response& response) {
     auto scope = scopeParameter(request);
-    auto body = request.json();
+    auto body = request.jsonObject();
     const auto& limit = body.value("monthly_limit_usd", json());
     if (!limit.is_number() || limit.get<double>() < 0)
       throw HttpError::validation("monthly_limit_usd", "Must be a number of US dollars, 0 or more");

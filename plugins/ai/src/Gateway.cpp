@@ -71,7 +71,6 @@ std::int64_t Gateway::maxTokensFor(const AiRequest& request, const ModelInfo& mo
 }
 
 AiRequest Gateway::parse(const json& body, const json& principal) const {
-  if (!body.is_object()) throw HttpError::badRequest("The body must be a JSON object");
   AiRequest request;
   auto models = catalog_.models();
 

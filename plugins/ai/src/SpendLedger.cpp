@@ -7,7 +7,7 @@ namespace {
 
 using orch::json;
 
-std::string monthOf(std::int64_t epoch) { return orch::formatUtc(epoch, "%Y-%m"); }
+std::string monthOf(std::int64_t epoch) { return orch::rfc3339(epoch).substr(0, 7); }
 
 constexpr const char* kEnsureSpendRow =
     "INSERT INTO ai_spend (scope_type, scope_id, month, spent_nanos, reserved_nanos, calls) VALUES (?, ?, ?, 0, 0, 0) "

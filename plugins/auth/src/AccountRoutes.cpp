@@ -1,9 +1,9 @@
 // Register, login, refresh, logout, the current user, and cross-system tokens.
 #include "AuthContext.h"
-#include "Clock.h"
 #include "Permissions.h"
-#include "RequestFields.h"
-#include "Secrets.h"
+#include "Caller.h"
+
+#include <orchestrator/time.hpp>
 
 namespace auth {
 namespace {
@@ -16,7 +16,7 @@ bool hasControlOrSpace(const std::string& text) {
 
 /// Lower-cased and checked: one '@', something on both sides, a dot in the domain.
 std::string normalizedEmail(const orch::json& body) {
-  auto email = requiredString(body, "email", 254);
+  auto email = orch::requiredString(body, "email", 254);
   std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return std::tolower(c); });
   auto at = email.find('@');
   if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos ||
@@ -26,7 +26,7 @@ std::string normalizedEmail(const orch::json& body) {
 }
 
 std::optional<std::string> checkedUsername(const orch::json& body) {
-  auto username = optionalString(body, "username", 64);
+  auto username = orch::optionalString(body, "username", 64);
   if (!username) return std::nullopt;
   // No '@', so a login name is never ambiguous between a username and an email.
   if (username->size() < 3 || hasControlOrSpace(*username) || username->find('@') != std::string::npos)
@@ -37,7 +37,7 @@ std::optional<std::string> checkedUsername(const orch::json& body) {
 orch::json profileColumns(const orch::json& body) {
   orch::json columns = orch::json::object();
   for (const char* field : {"first_name", "last_name", "full_name", "company"})
-    if (auto value = optionalString(body, field, 200)) columns[field] = *value;
+    if (auto value = orch::optionalString(body, field, 200)) columns[field] = *value;
   return columns;
 }
 
@@ -55,15 +55,15 @@ void tooManyAttempts(orch::Response& response, std::int64_t seconds) {
 
 void registerUser(AuthContext& auth, orch::Request& request, orch::Response& response) {
   bool admin = callerIsAdmin(request);
-  if (!auth.settings.registrationOpen && !admin)
+  if (!auth.settings.registrationOpen() && !admin)
     throw orch::HttpError::forbidden("Registration is closed; ask an administrator for an account");
-  auto body = objectBody(request);
+  auto body = request.jsonObject();
   auto email = normalizedEmail(body);
-  auto password = requiredString(body, "password", 1000);
+  auto password = orch::requiredString(body, "password", 1000);
   auto username = checkedUsername(body);
   auto columns = profileColumns(body);
   std::string role = "user";
-  if (auto requested = optionalString(body, "role", 20); requested && admin) {
+  if (auto requested = orch::optionalString(body, "role", 20); requested && admin) {
     if (!isRole(*requested)) throw orch::HttpError::validation("role", "Must be 'user' or 'admin'");
     role = *requested;
   }
@@ -72,15 +72,15 @@ void registerUser(AuthContext& auth, orch::Request& request, orch::Response& res
   if (auth.users.emailTaken(email)) throw orch::HttpError::conflict("Email already registered");
   if (username && auth.users.usernameTaken(*username)) throw orch::HttpError::conflict("Username already taken");
 
-  auto now = nowRfc3339();
-  columns["id"] = newUuid();
+  auto now = orch::nowRfc3339();
+  columns["id"] = orch::newId();
   columns["email"] = email;
   columns["username"] = username ? orch::json(*username) : orch::json(nullptr);
   columns["password_hash"] = auth.passwords.hash(password);
   columns["role"] = role;
   columns["is_active"] = 1;
   columns["email_verified"] = 0;
-  columns["subscription_tier"] = optionalString(body, "subscription_tier", 50).value_or("free");
+  columns["subscription_tier"] = orch::optionalString(body, "subscription_tier", 50).value_or("free");
   columns["created_at"] = now;
   columns["updated_at"] = now;
   columns["password_changed_at"] = now;
@@ -96,11 +96,11 @@ void registerUser(AuthContext& auth, orch::Request& request, orch::Response& res
 }
 
 void login(AuthContext& auth, orch::Request& request, orch::Response& response) {
-  auto body = objectBody(request);
-  auto login = optionalString(body, "email", 254);
-  if (!login) login = optionalString(body, "username", 254);
+  auto body = request.jsonObject();
+  auto login = orch::optionalString(body, "email", 254);
+  if (!login) login = orch::optionalString(body, "username", 254);
   if (!login || login->empty()) throw orch::HttpError::validation("email", "Field required");
-  auto password = requiredString(body, "password", 1000);
+  auto password = orch::requiredString(body, "password", 1000);
   auto row = auth.users.findByLogin(*login);
   // Failures count per account, whichever name (email or username) is used.
   std::string account = row ? "user:" + (*row)["id"].get<std::string>() : "login:" + *login;
@@ -121,14 +121,14 @@ void login(AuthContext& auth, orch::Request& request, orch::Response& response) 
   }
   auto userId = (*row)["id"].get<std::string>();
   auto issued = auth.sessions.start(userId, std::string(request.clientIp()));
-  auto updated = auth.users.update(userId, {{"last_login_at", nowRfc3339()}});
+  auto updated = auth.users.update(userId, {{"last_login_at", orch::nowRfc3339()}});
   auto answer = auth.tokenResponse(issued);
   answer["user"] = UserDirectory::publicView(updated, auth.users.organizationsOf(userId));
   response.json(answer);
 }
 
 void refresh(AuthContext& auth, orch::Request& request, orch::Response& response) {
-  auto token = requiredString(objectBody(request), "refresh_token", 4096);
+  auto token = orch::requiredString(request.jsonObject(), "refresh_token", 4096);
   auto issued = auth.sessions.refresh(token, [&](const std::string& userId) {
     auto identity = auth.users.identity(userId);
     return identity && identity->active;
@@ -145,7 +145,7 @@ void logout(AuthContext& auth, orch::Request& request, orch::Response& response)
 
 void updateMe(AuthContext& auth, orch::Request& request, orch::Response& response) {
   auto userId = callerId(request);
-  auto body = objectBody(request);
+  auto body = request.jsonObject();
   auto row = auth.users.find(userId);
   if (!row) throw orch::HttpError::unauthorized();
   auto columns = profileColumns(body);
@@ -153,10 +153,10 @@ void updateMe(AuthContext& auth, orch::Request& request, orch::Response& respons
     if (auth.users.usernameTaken(*username)) throw orch::HttpError::conflict("Username already taken");
     columns["username"] = *username;
   }
-  auto newPassword = optionalString(body, "new_password", 1000);
-  if (!newPassword) newPassword = optionalString(body, "password", 1000);
+  auto newPassword = orch::optionalString(body, "new_password", 1000);
+  if (!newPassword) newPassword = orch::optionalString(body, "password", 1000);
   if (newPassword) {
-    auto current = optionalString(body, "current_password", 1000);
+    auto current = orch::optionalString(body, "current_password", 1000);
     if (!current) throw orch::HttpError::validation("current_password", "The current password is required");
     if (!auth.passwords.verify((*row)["password_hash"].get<std::string>(), *current))
       throw orch::HttpError::validation("current_password", "The current password is incorrect");
@@ -164,7 +164,7 @@ void updateMe(AuthContext& auth, orch::Request& request, orch::Response& respons
                                               (*row)["username"].is_string() ? (*row)["username"].get<std::string>() : ""))
       throw orch::HttpError::validation("new_password", *problem);
     columns["password_hash"] = auth.passwords.hash(*newPassword);
-    columns["password_changed_at"] = nowRfc3339();
+    columns["password_changed_at"] = orch::nowRfc3339();
   }
   if (!columns.empty()) auth.users.update(userId, columns);
   if (newPassword)
@@ -173,9 +173,9 @@ void updateMe(AuthContext& auth, orch::Request& request, orch::Response& respons
 }
 
 void crossSystemToken(AuthContext& auth, orch::Request& request, orch::Response& response) {
-  auto body = objectBody(request);
-  auto target = requiredString(body, "target_system", 100);
-  auto permissions = stringList(body, "permissions");
+  auto body = request.jsonObject();
+  auto target = orch::requiredString(body, "target_system", 100);
+  auto permissions = orch::stringList(body, "permissions");
   if (permissions.empty()) throw orch::HttpError::validation("permissions", "At least one permission is required");
   auto held = callerPermissions(request);
   for (const auto& permission : permissions)
@@ -190,15 +190,15 @@ void crossSystemToken(AuthContext& auth, orch::Request& request, orch::Response&
                                                           std::to_string(auth.settings.crossSystemMaxSeconds));
     lifetime = body["expires_in"].get<std::int64_t>();
   }
-  auto now = nowSeconds();
-  TokenClaims claims{callerId(request), "", newUuid(), "cross_system", target, now, now + lifetime,
+  auto now = orch::nowSeconds();
+  TokenClaims claims{callerId(request), "", orch::newId(), "cross_system", target, now, now + lifetime,
                      {{"permissions", permissions}}};
   response.json({{"token", auth.tokens.sign(claims)},
                  {"token_type", "bearer"},
                  {"target_system", target},
                  {"permissions", permissions},
                  {"expires_in", lifetime},
-                 {"expires_at", rfc3339(now + lifetime)}});
+                 {"expires_at", orch::rfc3339(now + lifetime)}});
 }
 
 } // namespace

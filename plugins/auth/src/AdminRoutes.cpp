@@ -1,7 +1,7 @@
 // Administration of users: list, change role, deactivate.
 #include "AuthContext.h"
 #include "Permissions.h"
-#include "RequestFields.h"
+#include "Caller.h"
 
 namespace auth {
 
@@ -20,9 +20,9 @@ void registerAdminRoutes(AuthContext& auth) {
   plugin.route("PUT", "/users/{id}", [&auth](orch::Request& request, orch::Response& response) {
     auto id = request.param("id");
     if (!auth.users.find(id)) throw orch::HttpError::notFound("User not found");
-    auto body = objectBody(request);
+    auto body = request.jsonObject();
     orch::json columns = orch::json::object();
-    if (auto role = optionalString(body, "role", 20)) {
+    if (auto role = orch::optionalString(body, "role", 20)) {
       if (!isRole(*role)) throw orch::HttpError::validation("role", "Must be 'user' or 'admin'");
       columns["role"] = *role;
     }
@@ -33,7 +33,7 @@ void registerAdminRoutes(AuthContext& auth) {
       columns["is_active"] = deactivate ? 0 : 1;
     }
     for (const char* field : {"first_name", "last_name", "full_name", "company"})
-      if (auto value = optionalString(body, field, 200)) columns[field] = *value;
+      if (auto value = orch::optionalString(body, field, 200)) columns[field] = *value;
     if (columns.empty()) throw orch::HttpError::validation("body", "Nothing to change");
     auto row = auth.users.update(id, columns);
     if (deactivate) {

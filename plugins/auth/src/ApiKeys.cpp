@@ -1,16 +1,17 @@
 #include "ApiKeys.h"
 
-#include "Clock.h"
-#include "Secrets.h"
+#include "TokenCrypto.h"
+
+#include <orchestrator/time.hpp>
 
 namespace auth {
 
 orch::json ApiKeys::create(const std::string& userId, const std::string& name, const std::vector<std::string>& scopes,
                            const std::optional<std::string>& expiresAt, std::int64_t expiresEpoch) {
   auto key = kPrefix + randomToken(32);
-  auto id = newUuid();
+  auto id = orch::newId();
   auto prefix = key.substr(0, 11);
-  auto now = nowRfc3339();
+  auto now = orch::nowRfc3339();
   orch::json scopeList = scopes;
   db_.execute("INSERT INTO auth_api_keys (id, user_id, name, prefix, key_hash, scopes, expires_at, expires_epoch, "
               "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -34,7 +35,7 @@ orch::json ApiKeys::list(const std::string& userId) const {
 
 bool ApiKeys::remove(const std::string& userId, const std::string& id) {
   auto removed = db_.execute("UPDATE auth_api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                             {nowRfc3339(), id, userId});
+                             {orch::nowRfc3339(), id, userId});
   if (removed) {
     std::lock_guard lock(mutex_);
     std::erase_if(byHash_, [&](const auto& item) { return item.second.grant && item.second.grant->keyId == id; });
@@ -50,7 +51,7 @@ std::optional<ApiKeys::Grant> ApiKeys::authenticate(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = byHash_.find(hash);
     if (it != byHash_.end() && now - it->second.fetched < cacheTtl_) {
-      if (it->second.grant && it->second.expiresEpoch && it->second.expiresEpoch <= nowSeconds()) return std::nullopt;
+      if (it->second.grant && it->second.expiresEpoch && it->second.expiresEpoch <= orch::nowSeconds()) return std::nullopt;
       return it->second.grant;
     }
   }
@@ -67,7 +68,7 @@ std::optional<ApiKeys::Grant> ApiKeys::authenticate(const std::string& key) {
     if (byHash_.size() > 100000) byHash_.clear();
     byHash_[hash] = cached;
   }
-  if (cached.grant && cached.expiresEpoch && cached.expiresEpoch <= nowSeconds()) return std::nullopt;
+  if (cached.grant && cached.expiresEpoch && cached.expiresEpoch <= orch::nowSeconds()) return std::nullopt;
   return cached.grant;
 }
 
@@ -80,7 +81,7 @@ void ApiKeys::touched(const std::string& keyId, const std::function<void(std::fu
     lastWritten_[keyId] = now;
   }
   runLater([this, keyId] {
-    db_.execute("UPDATE auth_api_keys SET last_used_at = ? WHERE id = ?", {nowRfc3339(), keyId});
+    db_.execute("UPDATE auth_api_keys SET last_used_at = ? WHERE id = ?", {orch::nowRfc3339(), keyId});
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ApiKeys.h"
+#include "AuthSettings.h"
 #include "LoginThrottle.h"
 #include "Organizations.h"
 #include "Passwords.h"
@@ -12,23 +13,16 @@
 
 namespace auth {
 
-/// The plugin's settings, read once from the configuration.
-struct AuthSettings {
-  std::string audience = "orchestrator-api";
-  bool registrationOpen = true;
-  std::uint32_t failedLoginsPerHour = 100;
-  std::size_t passwordMinLength = 8;
-  std::int64_t crossSystemMaxSeconds = 3600;
-};
-
 /// Everything the routes and the authenticator share; lives as long as the plugin.
 struct AuthContext {
-  AuthContext(orch::Plugin& plugin, AuthSettings settings, const TokenService::Settings& tokenSettings,
-              Sessions::Lifetimes lifetimes)
+  AuthContext(orch::Plugin& plugin, AuthSettings settings, const TokenService::Settings& tokenSettings)
       : plugin(plugin), settings(std::move(settings)), tokens(tokenSettings),
-        passwords(this->settings.passwordMinLength), users(plugin.db(), std::chrono::seconds(5)),
-        sessions(plugin.db(), tokens, this->settings.audience, lifetimes), apiKeys(plugin.db(), std::chrono::seconds(5)),
-        organizations(plugin.db()), throttle(this->settings.failedLoginsPerHour) {}
+        passwords(static_cast<std::size_t>(this->settings.passwordMinLength)),
+        users(plugin.db(), std::chrono::seconds(5)),
+        sessions(plugin.db(), tokens, this->settings.audience,
+                 {this->settings.accessTokenSeconds, this->settings.refreshTokenSeconds}),
+        apiKeys(plugin.db(), std::chrono::seconds(5)), organizations(plugin.db()),
+        throttle(static_cast<std::uint32_t>(this->settings.failedLoginsPerHour)) {}
 
   orch::Plugin& plugin;
   AuthSettings settings;
@@ -51,6 +45,5 @@ void registerApiKeyRoutes(AuthContext& auth);
 void registerOrganizationRoutes(AuthContext& auth);
 void registerAdminRoutes(AuthContext& auth);
 /// The schema, as ordered migrations.
-void registerMigrations(orch::Plugin& plugin);
 
 } // namespace auth

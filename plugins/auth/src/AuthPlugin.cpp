@@ -1,10 +1,10 @@
 // Plugin `auth`: identity, sessions, API keys, organizations and roles, and
 // the host's authenticator. See ../README.md for the routes and settings.
 #include "AuthContext.h"
-#include "Clock.h"
-#include "Secrets.h"
+#include "TokenCrypto.h"
+#include "auth_migrations.h"
 
-#include <orchestrator/settings.hpp>
+#include <orchestrator/time.hpp>
 
 #include <sodium.h>
 #include <sys/stat.h>
@@ -15,16 +15,10 @@
 namespace auth {
 namespace {
 
-std::string firstOf(orch::Plugin& plugin, std::initializer_list<const char*> keys) {
-  for (const char* key : keys)
-    if (auto value = plugin.config(key); value && !value->empty()) return *value;
-  return "";
-}
-
 /// The HS256 key: from config, else 32 random bytes generated once and kept
 /// in the data directory, readable by this user only.
-std::string signingSecret(orch::Plugin& plugin) {
-  if (auto secret = plugin.config("auth.jwt_secret"); secret && !secret->empty()) return *secret;
+std::string signingSecret(orch::Plugin& plugin, const AuthSettings& settings) {
+  if (!settings.jwtSecret.empty()) return settings.jwtSecret;
   auto folder = std::filesystem::path(plugin.config("server.data_dir", "var")) / "auth";
   auto file = folder / "jwt.key";
   std::filesystem::create_directories(folder);
@@ -56,8 +50,11 @@ std::string signingSecret(orch::Plugin& plugin) {
 /// Creates or updates the configured first admin; with none configured and no
 /// user at all, creates one and prints its one-time password once.
 void ensureFirstAdmin(AuthContext& auth) {
-  auto email = firstOf(auth.plugin, {"auth.admin_email", "admin_email"});
-  auto password = firstOf(auth.plugin, {"auth.admin_password", "admin_password"});
+  // ORCH_ADMIN_EMAIL and ORCH_ADMIN_PASSWORD, the short names operators
+  // expect, arrive as the keys admin_email and admin_password.
+  auto email = auth.settings.adminEmail.empty() ? auth.plugin.config("admin_email", "") : auth.settings.adminEmail;
+  auto password =
+      auth.settings.adminPassword.empty() ? auth.plugin.config("admin_password", "") : auth.settings.adminPassword;
   bool generated = false;
   if (email.empty() || password.empty()) {
     if (!email.empty() || !password.empty())
@@ -69,7 +66,7 @@ void ensureFirstAdmin(AuthContext& auth) {
     generated = true;
   }
   std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return std::tolower(c); });
-  auto now = nowRfc3339();
+  auto now = orch::nowRfc3339();
   if (auto existing = auth.users.findByLogin(email)) {
     orch::json columns = {{"role", "admin"}, {"is_active", 1}};
     if (!auth.passwords.verify((*existing)["password_hash"].get<std::string>(), password)) {
@@ -80,7 +77,7 @@ void ensureFirstAdmin(AuthContext& auth) {
     auth.plugin.logInfo("first admin " + email + " is an active admin");
     return;
   }
-  auth.users.create({{"id", newUuid()},
+  auth.users.create({{"id", orch::newId()},
                      {"email", email},
                      {"password_hash", auth.passwords.hash(password)},
                      {"full_name", "Administrator"},
@@ -100,30 +97,12 @@ void ensureFirstAdmin(AuthContext& auth) {
 
 void init(orch::Plugin& plugin) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium cannot start");
-  AuthSettings settings;
-  settings.audience = plugin.config("auth.audience", "orchestrator-api");
-  auto registration = plugin.config("auth.registration", "open");
-  if (registration != "open" && registration != "closed")
-    throw std::invalid_argument("auth.registration must be open or closed, not '" + registration + "'");
-  settings.registrationOpen = registration == "open";
-  settings.failedLoginsPerHour = static_cast<std::uint32_t>(orch::configNumber(plugin, "auth.failed_logins_per_hour", 100, 1, 1000000));
-  settings.passwordMinLength = static_cast<std::size_t>(orch::configNumber(plugin, "auth.password_min_length", 8, 6, 128));
-
-  TokenService::Settings tokens;
-  tokens.algorithm = plugin.config("auth.jwt_algorithm", "HS256");
-  tokens.issuer = plugin.config("auth.issuer", "orchestrator");
-  if (tokens.algorithm == "RS256") {
-    tokens.privateKeyFile = plugin.config("auth.jwt_private_key_file", "");
-    tokens.publicKeyFile = plugin.config("auth.jwt_public_key_file", "");
-  } else {
-    tokens.secret = signingSecret(plugin);
-  }
-  Sessions::Lifetimes lifetimes;
-  lifetimes.accessSeconds = orch::configNumber(plugin, "auth.access_token_ttl", 1800, 1, 24 * 3600);
-  lifetimes.refreshSeconds = orch::configNumber(plugin, "auth.refresh_token_ttl", 30 * 24 * 3600, 1, 365 * 24 * 3600);
-
-  auto auth = std::make_shared<AuthContext>(plugin, settings, tokens, lifetimes);
-  registerMigrations(plugin);
+  auto settings = plugin.settings(kAuthSettings);
+  TokenService::Settings tokens{settings.jwtAlgorithm, "", settings.jwtPrivateKeyFile, settings.jwtPublicKeyFile,
+                                settings.issuer};
+  if (tokens.algorithm != "RS256") tokens.secret = signingSecret(plugin, settings);
+  auto auth = std::make_shared<AuthContext>(plugin, settings, tokens);
+  plugin.migrations(auth_migrations());
   registerAccountRoutes(*auth);
   registerApiKeyRoutes(*auth);
   registerOrganizationRoutes(*auth);

@@ -1,6 +1,6 @@
 #include "LoginThrottle.h"
 
-#include "Clock.h"
+#include <orchestrator/time.hpp>
 
 namespace auth {
 namespace {
@@ -8,7 +8,7 @@ constexpr std::int64_t kWindowSeconds = 3600;
 }
 
 std::optional<std::int64_t> LoginThrottle::lockedFor(const std::string& account) {
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   std::lock_guard lock(mutex_);
   auto it = windows_.find(account);
   if (it == windows_.end() || now - it->second.start >= kWindowSeconds || it->second.failures < perHour_)
@@ -17,7 +17,7 @@ std::optional<std::int64_t> LoginThrottle::lockedFor(const std::string& account)
 }
 
 void LoginThrottle::failed(const std::string& account) {
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   std::lock_guard lock(mutex_);
   if (windows_.size() > 100000)
     std::erase_if(windows_, [&](const auto& item) { return now - item.second.start >= kWindowSeconds; });

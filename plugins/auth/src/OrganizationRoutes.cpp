@@ -2,7 +2,7 @@
 // gets 404 for it, as if it did not exist.
 #include "AuthContext.h"
 #include "Permissions.h"
-#include "RequestFields.h"
+#include "Caller.h"
 
 namespace auth {
 namespace {
@@ -49,12 +49,12 @@ void registerOrganizationRoutes(AuthContext& auth) {
   }, {.summary = "The caller's organizations"});
 
   plugin.route("POST", "/organizations", [&auth](orch::Request& request, orch::Response& response) {
-    auto body = objectBody(request);
-    auto name = requiredString(body, "name", 200);
-    auto slug = optionalString(body, "slug", 64).value_or(slugFrom(name));
+    auto body = request.jsonObject();
+    auto name = orch::requiredString(body, "name", 200);
+    auto slug = orch::optionalString(body, "slug", 64).value_or(slugFrom(name));
     if (!validSlug(slug))
       throw orch::HttpError::validation("slug", "2 to 64 lower-case letters, digits or '-'");
-    auto tier = optionalString(body, "subscription_tier", 50).value_or("free");
+    auto tier = orch::optionalString(body, "subscription_tier", 50).value_or("free");
     auto userId = callerId(request);
     auto created = auth.organizations.create(userId, name, slug, tier);
     auth.users.forget(userId);
@@ -73,16 +73,16 @@ void registerOrganizationRoutes(AuthContext& auth) {
   plugin.route("POST", "/organizations/{id}/members", [&auth](orch::Request& request, orch::Response& response) {
     auto id = request.param("id");
     requireManager(auth, request, id);
-    auto body = objectBody(request);
-    auto role = optionalString(body, "role", 20).value_or("member");
+    auto body = request.jsonObject();
+    auto role = orch::optionalString(body, "role", 20).value_or("member");
     if (!isOrganizationRole(role))
       throw orch::HttpError::validation("role", "Must be owner, admin, member or viewer");
     if (role == "owner" && auth.organizations.roleOf(id, callerId(request)) != "owner" && !callerIsAdmin(request))
       throw orch::HttpError::forbidden("Only an owner can make another owner");
     std::optional<orch::json> user;
-    if (auto userId = optionalString(body, "user_id", 64)) {
+    if (auto userId = orch::optionalString(body, "user_id", 64)) {
       user = auth.users.find(*userId);
-    } else if (auto email = optionalString(body, "email", 254)) {
+    } else if (auto email = orch::optionalString(body, "email", 254)) {
       user = auth.users.findByLogin(*email);
     } else {
       throw orch::HttpError::validation("user_id", "user_id or email is required");

@@ -1,7 +1,6 @@
 #include "Organizations.h"
 
-#include "Clock.h"
-#include "Secrets.h"
+#include <orchestrator/time.hpp>
 
 namespace auth {
 
@@ -9,14 +8,14 @@ orch::json Organizations::create(const std::string& ownerId, const std::string& 
                                  const std::string& tier) {
   if (db_.queryOne("SELECT id FROM auth_organizations WHERE slug = ?", {slug}))
     throw orch::HttpError::conflict("An organization with slug '" + slug + "' already exists");
-  auto id = newUuid();
-  auto now = nowRfc3339();
+  auto id = orch::newId();
+  auto now = orch::nowRfc3339();
   db_.transaction([&](orch::Transaction& tx) {
     db_.execute("INSERT INTO auth_organizations (id, name, slug, subscription_tier, created_by, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 {id, name, slug, tier, ownerId, now, now}, &tx);
     db_.execute("INSERT INTO auth_org_members (id, organization_id, user_id, role, joined_at) VALUES (?, ?, ?, ?, ?)",
-                {newUuid(), id, ownerId, "owner", now}, &tx);
+                {orch::newId(), id, ownerId, "owner", now}, &tx);
   });
   return *find(id);
 }
@@ -54,7 +53,7 @@ orch::json Organizations::setMember(const std::string& organizationId, const std
                 {role, organizationId, userId});
   } else {
     db_.execute("INSERT INTO auth_org_members (id, organization_id, user_id, role, joined_at) VALUES (?, ?, ?, ?, ?)",
-                {newUuid(), organizationId, userId, role, nowRfc3339()});
+                {orch::newId(), organizationId, userId, role, orch::nowRfc3339()});
   }
   return *db_.queryOne("SELECT m.id, m.user_id, u.email, m.role, m.joined_at FROM auth_org_members m "
                        "JOIN auth_users u ON u.id = m.user_id WHERE m.organization_id = ? AND m.user_id = ?",

@@ -1,7 +1,6 @@
 #include "Sessions.h"
 
-#include "Clock.h"
-#include "Secrets.h"
+#include <orchestrator/time.hpp>
 
 namespace auth {
 
@@ -9,21 +8,21 @@ Sessions::Sessions(const orch::Database& db, const TokenService& tokens, std::st
     : db_(db), tokens_(tokens), audience_(std::move(audience)), lifetimes_(lifetimes) {}
 
 Sessions::Issued Sessions::start(const std::string& userId, const std::string& clientIp) {
-  auto sessionId = newUuid();
-  auto now = nowSeconds();
+  auto sessionId = orch::newId();
+  auto now = orch::nowSeconds();
   auto expiresAt = now + lifetimes_.refreshSeconds;
   return db_.transaction([&](orch::Transaction& tx) {
     db_.execute("INSERT INTO auth_sessions (id, user_id, created_at, expires_at, client_ip) VALUES (?, ?, ?, ?, ?)",
-                {sessionId, userId, rfc3339(now), expiresAt, clientIp}, &tx);
+                {sessionId, userId, orch::rfc3339(now), expiresAt, clientIp}, &tx);
     return issue(sessionId, userId, expiresAt, &tx);
   });
 }
 
 Sessions::Issued Sessions::issue(const std::string& sessionId, const std::string& userId,
                                  std::int64_t sessionExpiresAt, orch::Transaction* tx) {
-  auto now = nowSeconds();
-  TokenClaims access{userId, sessionId, newUuid(), "access", audience_, now, now + lifetimes_.accessSeconds};
-  TokenClaims refresh{userId, sessionId, newUuid(), "refresh", audience_, now, sessionExpiresAt};
+  auto now = orch::nowSeconds();
+  TokenClaims access{userId, sessionId, orch::newId(), "access", audience_, now, now + lifetimes_.accessSeconds};
+  TokenClaims refresh{userId, sessionId, orch::newId(), "refresh", audience_, now, sessionExpiresAt};
   db_.execute("INSERT INTO auth_refresh_tokens (jti, session_id, issued_at) VALUES (?, ?, ?)",
               {refresh.id, sessionId, now}, tx);
   return {tokens_.sign(access), tokens_.sign(refresh), sessionId, lifetimes_.accessSeconds};
@@ -33,7 +32,7 @@ Sessions::Issued Sessions::refresh(const std::string& refreshToken,
                                    const std::function<bool(const std::string&)>& userActive) {
   auto claims = tokens_.verify(refreshToken, "refresh", audience_);
   if (!claims) throw orch::HttpError::unauthorized("Invalid or expired refresh token");
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   // Marking the token used is one conditional update, so two concurrent
   // refreshes with the same token cannot both win.
   auto claimed = db_.execute("UPDATE auth_refresh_tokens SET used_at = ? WHERE jti = ? AND session_id = ? AND used_at IS NULL",
@@ -58,14 +57,14 @@ Sessions::Issued Sessions::refresh(const std::string& refreshToken,
 }
 
 void Sessions::revoke(const std::string& sessionId, const std::string& reason) {
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   db_.execute("UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
               {now, reason, sessionId});
   remember(sessionId, now);
 }
 
 void Sessions::revokeAllOf(const std::string& userId, const std::string& keep, const std::string& reason) {
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   auto open = db_.query("SELECT id FROM auth_sessions WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
                         {userId, keep});
   db_.execute("UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ? "
@@ -75,7 +74,7 @@ void Sessions::revokeAllOf(const std::string& userId, const std::string& keep, c
 }
 
 bool Sessions::open(const std::string& sessionId, const std::string& userId) {
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   {
     std::shared_lock lock(mutex_);
     auto it = known_.find(sessionId);
@@ -106,7 +105,7 @@ void Sessions::remember(const std::string& sessionId, std::int64_t revokedAt) {
 void Sessions::reloadRevocations() {
   // Access tokens of a session revoked longer ago than their lifetime have
   // expired anyway: only the recent revocations need remembering.
-  auto since = nowSeconds() - lifetimes_.accessSeconds - 60;
+  auto since = orch::nowSeconds() - lifetimes_.accessSeconds - 60;
   auto rows = db_.query("SELECT id, revoked_at FROM auth_sessions WHERE revoked_at IS NOT NULL AND revoked_at > ?",
                         {since});
   std::unordered_map<std::string, std::int64_t> fresh;

@@ -1,7 +1,8 @@
 #include "TokenService.h"
 
-#include "Clock.h"
-#include "Secrets.h"
+#include "TokenCrypto.h"
+
+#include <orchestrator/time.hpp>
 
 #include <Poco/Crypto/RSADigestEngine.h>
 #include <Poco/Crypto/RSAKey.h>
@@ -135,7 +136,7 @@ std::optional<TokenClaims> TokenService::verify(const std::string& token, const 
   claims.type = stringClaim(*payload, "typ");
   claims.sessionId = stringClaim(*payload, "sid");
   auto issuedAt = timeClaim(*payload, "iat"), expiresAt = timeClaim(*payload, "exp");
-  auto now = nowSeconds();
+  auto now = orch::nowSeconds();
   if (!issuedAt || !expiresAt || *expiresAt <= now || *issuedAt > now + kClockSkewSeconds) return std::nullopt;
   if (claims.type != type || stringClaim(*payload, "iss") != issuer_ || stringClaim(*payload, "aud") != audience)
     return std::nullopt;

@@ -1,7 +1,8 @@
 #include "UserDirectory.h"
 
-#include "Clock.h"
 #include "Permissions.h"
+
+#include <orchestrator/time.hpp>
 
 namespace auth {
 namespace {
@@ -57,7 +58,7 @@ orch::json UserDirectory::update(const std::string& id, const orch::json& column
     values.push_back(value);
   }
   assignments += ", updated_at = ?";
-  values.push_back(nowRfc3339());
+  values.push_back(orch::nowRfc3339());
   values.push_back(id);
   db_.execute("UPDATE auth_users SET " + assignments + " WHERE id = ?", values);
   forget(id);

@@ -173,6 +173,7 @@ OneTimeAdmin findOneTimePassword(const std::string& logs) {
 
 TEST_P(Admin, WithoutAnyAdminAOneTimePasswordIsPrintedOnce) {
   AuthHost host(GetParam(), {.adminFromEnv = false});
+  ASSERT_TRUE(host.process().waitForLog("with the one-time password")) << host.logs();
   auto logs = host.logs();
   auto admin = findOneTimePassword(logs);
   ASSERT_FALSE(admin.email.empty()) << "no line with the admin's e-mail and one-time password:\n" << logs;
@@ -192,6 +193,7 @@ TEST_P(Admin, WithoutAnyAdminAOneTimePasswordIsPrintedOnce) {
   EXPECT_EQ(client.get("/api/v1/users", tokens.auth()).status, 200);
 
   host.restart();
+  host.process().waitForLogToCatchUp();
   auto again = host.logs();
   EXPECT_EQ(again.find(password), std::string::npos) << "printed once only:\n" << again;
   AuthClient after(host.port());

@@ -348,6 +348,7 @@ TEST_P(SessionFlow, PasswordsNeverReachTheLog) {
   client().login(user.email, "Typo-Password-77");
   client().put("/api/v1/users/me", {{"current_password", user.password}, {"new_password", "Another-Secret-Pass-55"}},
                user.auth());
+  host().process().waitForLogToCatchUp();
   auto logs = host().logs();
   for (const std::string& secret : {std::string(kPassword), std::string("Typo-Password-77"),
                                    std::string("Another-Secret-Pass-55"), std::string(kAdminPassword)})
@@ -358,7 +359,7 @@ TEST_P(SessionFlow, PasswordsNeverReachTheLog) {
   auto fresh = client().loginOk(user.email, "Another-Secret-Pass-55");
   client().get("/api/v1/auth/me?token=" + fresh.access);
   client().refresh(fresh.refresh);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  host().process().waitForLogToCatchUp();
   logs = host().logs();
   EXPECT_EQ(logs.find(fresh.access), std::string::npos) << "an access token in the log";
   EXPECT_EQ(logs.find(fresh.refresh), std::string::npos) << "a refresh token in the log";

@@ -2,22 +2,12 @@
 
 #include "CredentialTypes.h"
 
-#include <orchestrator/clock.hpp>
+#include <orchestrator/time.hpp>
 
 namespace credentials {
 namespace {
 
 constexpr std::size_t kMaxName = 200;
-
-std::string requiredText(const orch::json& body, const std::string& field, std::size_t maxBytes) {
-  if (!body.contains(field)) throw orch::HttpError::validation(field, "Required");
-  const auto& value = body[field];
-  if (!value.is_string() || value.get_ref<const std::string&>().empty())
-    throw orch::HttpError::validation(field, "Must be a non-empty string");
-  if (value.get_ref<const std::string&>().size() > maxBytes)
-    throw orch::HttpError::validation(field, "At most " + std::to_string(maxBytes) + " characters");
-  return value.get<std::string>();
-}
 
 /// description and the expiry, checked; on an update a null expiry means "never".
 orch::json describedAndExpiring(const orch::json& body, bool update) {
@@ -31,20 +21,14 @@ orch::json describedAndExpiring(const orch::json& body, bool update) {
     extra["expires_at"] = nullptr;
     extra["expires_ms"] = nullptr;
   } else if (body.contains("expires_at") && !body["expires_at"].is_null()) {
-    auto when = body["expires_at"].is_string() ? orch::clock::parseRfc3339(body["expires_at"].get<std::string>())
+    auto when = body["expires_at"].is_string() ? orch::parseRfc3339(body["expires_at"].get<std::string>())
                                                : std::nullopt;
     if (!when) throw orch::HttpError::validation("expires_at", "Must be an RFC 3339 date-time, e.g. 2026-12-31T00:00:00Z");
-    if (*when <= orch::clock::nowMs()) throw orch::HttpError::validation("expires_at", "Must be in the future");
+    if (*when <= orch::nowMs()) throw orch::HttpError::validation("expires_at", "Must be in the future");
     extra["expires_ms"] = *when;
-    extra["expires_at"] = orch::clock::rfc3339(*when);
+    extra["expires_at"] = orch::rfc3339Millis(*when);
   }
   return extra;
-}
-
-orch::json objectBody(orch::Request& request) {
-  auto body = request.json();
-  if (!body.is_object()) throw orch::HttpError::badRequest("The body must be a JSON object");
-  return body;
 }
 
 } // namespace
@@ -55,9 +39,9 @@ void registerCredentialRoutes(orch::Plugin& plugin, CredentialStore& store) {
       "POST", "/credentials",
       [&store](orch::Request& request, orch::Response& response) {
         auto tenant = orch::Tenant::of(request);
-        auto body = objectBody(request);
-        auto name = requiredText(body, "name", kMaxName);
-        auto type = requiredText(body, "type", 32);
+        auto body = request.jsonObject();
+        auto name = orch::requiredString(body, "name", kMaxName);
+        auto type = orch::requiredString(body, "type", 32);
         auto data = credential_types::normalize(type, body);
         auto extra = describedAndExpiring(body, false);
         if (auto organization = tenant.organizationFrom(body); !organization.is_null()) extra["organization_id"] = organization;
@@ -88,12 +72,12 @@ void registerCredentialRoutes(orch::Plugin& plugin, CredentialStore& store) {
         auto id = request.param("id");
         auto current = store.find(id, tenant);
         if (!current) throw orch::HttpError::notFound("Credential not found");
-        auto body = objectBody(request);
+        auto body = request.jsonObject();
         for (const auto* fixed : {"type", "organization_id", "owner_id"})
           if (body.contains(fixed) && body[fixed] != (*current)[fixed])
             throw orch::HttpError::validation(fixed, "Cannot change; create another credential");
         auto changes = describedAndExpiring(body, true);
-        if (body.contains("name")) changes["name"] = requiredText(body, "name", kMaxName);
+        if (body.contains("name")) changes["name"] = orch::requiredString(body, "name", kMaxName);
         // New secret fields replace the old ones whole, checked as on creation.
         if (body.contains("data") || body.contains("value"))
           changes["data"] = credential_types::normalize((*current)["type"].get<std::string>(), body);

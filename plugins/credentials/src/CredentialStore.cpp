@@ -1,6 +1,6 @@
 #include "CredentialStore.h"
 
-#include <orchestrator/clock.hpp>
+#include <orchestrator/time.hpp>
 
 namespace credentials {
 namespace {
@@ -10,30 +10,6 @@ constexpr const char* kColumns =
     "created_at, updated_at";
 
 } // namespace
-
-void CredentialStore::registerMigrations(orch::Plugin& plugin) {
-  plugin.migration(1, "credentials", R"(
-CREATE TABLE cr_credentials (
-  id TEXT PRIMARY KEY,
-  owner_id TEXT NOT NULL,
-  organization_id TEXT,
-  name TEXT NOT NULL,
-  type TEXT NOT NULL,
-  description TEXT,
-  fields TEXT NOT NULL,
-  secret TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  expires_at TEXT,
-  expires_ms BIGINT,
-  expiry_published INTEGER NOT NULL DEFAULT 0,
-  last_used_at TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  UNIQUE (owner_id, name)
-);
-CREATE INDEX cr_credentials_expiry ON cr_credentials (expiry_published, expires_ms);
-)");
-}
 
 orch::json CredentialStore::publicView(const orch::json& row, std::int64_t nowMs) {
   bool expired = row["expires_ms"].is_number() && row["expires_ms"].get<std::int64_t>() <= nowMs;
@@ -55,7 +31,7 @@ orch::json CredentialStore::publicView(const orch::json& row, std::int64_t nowMs
 orch::json CredentialStore::create(const orch::Tenant& owner, const std::string& name, const std::string& type,
                                    const orch::json& data, const orch::json& extra) {
   auto id = orch::newId();
-  auto now = orch::clock::rfc3339(orch::clock::nowMs());
+  auto now = orch::rfc3339Millis(orch::nowMs());
   orch::json fields = orch::json::array();
   for (const auto& [field, value] : data.items()) fields.push_back(field);
   orch::json row = {{"id", id},
@@ -73,7 +49,7 @@ orch::json CredentialStore::create(const orch::Tenant& owner, const std::string&
                     {"updated_at", now}};
   writeNamed(owner.userId, name, "", [&] { db_.insert("cr_credentials", row); });
   row["last_used_at"] = nullptr;
-  return publicView(row, orch::clock::nowMs());
+  return publicView(row, orch::nowMs());
 }
 
 void CredentialStore::writeNamed(const std::string& ownerId, const std::string& name, const std::string& id,
@@ -92,7 +68,7 @@ std::optional<orch::json> CredentialStore::update(const std::string& id, const o
   auto rows = db_.query("SELECT owner_id, organization_id, name FROM cr_credentials WHERE id = ?", {id});
   if (rows.empty() || !tenant.canSee(rows[0]["owner_id"].get<std::string>(), rows[0]["organization_id"])) return std::nullopt;
   std::string set = "updated_at = ?";
-  orch::json params = {orch::clock::rfc3339(orch::clock::nowMs())};
+  orch::json params = {orch::rfc3339Millis(orch::nowMs())};
   auto assign = [&](const std::string& column, orch::json value) {
     set += ", " + column + " = ?";
     params.push_back(std::move(value));
@@ -123,13 +99,13 @@ std::optional<orch::json> CredentialStore::find(const std::string& id, const orc
   auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM cr_credentials WHERE id = ?", {id});
   if (rows.empty() || !tenant.canSee(rows[0]["owner_id"].get<std::string>(), rows[0]["organization_id"]))
     return std::nullopt;
-  return publicView(rows[0], orch::clock::nowMs());
+  return publicView(rows[0], orch::nowMs());
 }
 
 std::pair<orch::json, std::int64_t> CredentialStore::list(const orch::Tenant& tenant, const orch::Page& page) const {
   auto [rows, total] = tenant.listVisible(db_, "cr_credentials", kColumns, page);
   orch::json items = orch::json::array();
-  auto now = orch::clock::nowMs();
+  auto now = orch::nowMs();
   for (const auto& row : rows) items.push_back(publicView(row, now));
   return {items, total};
 }
@@ -146,7 +122,7 @@ orch::json CredentialStore::resolve(const std::string& id, const orch::Tenant& t
   if (rows.empty() || !tenant.canSee(rows[0]["owner_id"].get<std::string>(), rows[0]["organization_id"]))
     throw orch::HttpError::notFound("Credential '" + id + "' not found");
   const auto& row = rows[0];
-  auto now = orch::clock::nowMs();
+  auto now = orch::nowMs();
   if (row["expires_ms"].is_number() && row["expires_ms"].get<std::int64_t>() <= now)
     throw orch::HttpError::conflict("Credential '" + row["name"].get<std::string>() + "' has expired");
   orch::json data;
@@ -155,7 +131,7 @@ orch::json CredentialStore::resolve(const std::string& id, const orch::Tenant& t
   } catch (const std::runtime_error& e) {
     throw std::runtime_error("credential " + id + " cannot be opened: " + e.what());
   }
-  db_.execute("UPDATE cr_credentials SET last_used_at = ? WHERE id = ?", {orch::clock::rfc3339(now), id});
+  db_.execute("UPDATE cr_credentials SET last_used_at = ? WHERE id = ?", {orch::rfc3339Millis(now), id});
   return {{"id", id}, {"name", row["name"]}, {"type", row["type"]}, {"data", std::move(data)}};
 }
 

@@ -18,7 +18,6 @@ class CredentialStore {
 public:
   CredentialStore(const orch::Database& db, sealing::KeyRing keys) : db_(db), keys_(std::move(keys)) {}
 
-  static void registerMigrations(orch::Plugin& plugin);
   /// Where the secrets are, for sealing::reseal().
   static sealing::SealedColumn sealedColumn() { return {.table = "cr_credentials"}; }
   const sealing::KeyRing& keys() const { return keys_; }

@@ -4,16 +4,27 @@
 // "resolve"); an expiry publishes `credential.expired`.
 #include "CredentialRoutes.h"
 #include "CredentialStore.h"
+#include "credentials_migrations.h"
 
-#include <orchestrator/clock.hpp>
-#include <orchestrator/settings.hpp>
+#include <orchestrator/time.hpp>
 
 #include <memory>
 
 namespace {
 
+struct CredentialsSettings {
+  std::int64_t expiryCheckIntervalMs = 0;
+};
+
+const orch::SettingsMap<CredentialsSettings> kCredentialsSettings = {
+    {"credentials.expiry_check_interval_ms", &CredentialsSettings::expiryCheckIntervalMs, "60000",
+     "How often expired credentials are looked for (each expiry publishes credential.expired once)",
+     {.minimum = "100"}},
+};
+
 void init(orch::Plugin& plugin) {
-  credentials::CredentialStore::registerMigrations(plugin);
+  auto settings = plugin.settings(kCredentialsSettings);
+  plugin.migrations(credentials_migrations());
   auto store = std::make_shared<credentials::CredentialStore>(plugin.db(), sealing::KeyRing::fromConfig(plugin));
   credentials::registerCredentialRoutes(plugin, *store);
 
@@ -26,13 +37,13 @@ void init(orch::Plugin& plugin) {
     return store->resolve(id, orch::Tenant::ofPrincipal(request.value("principal", orch::json())));
   });
 
-  auto intervalMs = orch::configNumber(plugin, "credentials.expiry_check_interval_ms", 60000, 100);
+  auto intervalMs = settings.expiryCheckIntervalMs;
   plugin.onStart([&plugin, store, intervalMs] {
     // After a key rotation: every row under the new key, so the old one can go.
     sealing::resealAndLog(plugin, store->keys(), credentials::CredentialStore::sealedColumn());
     plugin.timer(0, static_cast<std::uint64_t>(intervalMs), [&plugin, store] {
       try {
-        for (auto& credential : store->claimExpired(orch::clock::nowMs())) {
+        for (auto& credential : store->claimExpired(orch::nowMs())) {
           credential["credential_id"] = credential["id"];
           plugin.publish("credential.expired", credential);
         }

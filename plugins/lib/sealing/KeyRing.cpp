@@ -1,6 +1,5 @@
 #include "sealing/KeyRing.h"
-
-#include <orchestrator/settings.hpp>
+#include "sealing/KeyRingSettings.h"
 
 #include <sodium.h>
 
@@ -25,14 +24,14 @@ KeyRing::KeyRing(SecretBox current, std::vector<SecretBox> previous)
     : current_(std::move(current)), previous_(std::move(previous)) {}
 
 KeyRing KeyRing::fromConfig(orch::Plugin& plugin) {
+  auto settings = plugin.settings(kKeyRingSettings);
   std::vector<SecretBox> previous;
-  for (const auto& text : orch::listItems(plugin.config("secrets.previous_keys", "")))
-    previous.push_back(keyFromSetting("secrets.previous_keys", text));
-  if (auto key = plugin.config("secrets.encryption_key"); key && !key->empty())
-    return KeyRing(keyFromSetting("secrets.encryption_key", *key), std::move(previous));
+  for (const auto& text : settings.previousKeys) previous.push_back(keyFromSetting("secrets.previous_keys", text));
+  if (!settings.encryptionKey.empty())
+    return KeyRing(keyFromSetting("secrets.encryption_key", settings.encryptionKey), std::move(previous));
   std::filesystem::path dataDir = plugin.config("server.data_dir", "var");
   std::filesystem::create_directories(dataDir);
-  auto path = plugin.config("secrets.key_file", (dataDir / "secrets.key").string());
+  auto path = settings.keyFile.empty() ? (dataDir / "secrets.key").string() : settings.keyFile;
   bool created = false;
   auto box = SecretBox::fromFile(path, created);
   if (created)

@@ -9,13 +9,13 @@ namespace {
 
 bool executionEvent(const std::string& topic) { return topic.rfind("execution_", 0) == 0 || topic == "step_completed"; }
 
-std::string typeFor(const std::string& topic, Dialect dialect) {
+std::string typeFor(const std::string& topic, MessageShape shape) {
   if (!executionEvent(topic)) return topic;
-  switch (dialect) {
-  case Dialect::Executions:
-  case Dialect::Api: return "execution_update";
-  case Dialect::Client: return "workflow_execution_update";
-  case Dialect::User: return topic;
+  switch (shape) {
+  case MessageShape::Executions:
+  case MessageShape::Api: return "execution_update";
+  case MessageShape::Client: return "workflow_execution_update";
+  case MessageShape::User: return topic;
   }
   return topic;
 }
@@ -35,12 +35,12 @@ nlohmann::json envelope(const std::string& type, nlohmann::json data) {
   return {{"type", type}, {"data", std::move(data)}, {"timestamp", orch::nowRfc3339()}};
 }
 
-nlohmann::json message(const std::string& topic, const nlohmann::json& event, Dialect dialect) {
+nlohmann::json message(const std::string& topic, const nlohmann::json& event, MessageShape shape) {
   auto data = event.is_object() ? event : nlohmann::json::object();
   data.erase("owner_id");
   data.erase("organization_id");
   auto timestamp = data.value("timestamp", orch::nowRfc3339());
-  nlohmann::json out = {{"type", typeFor(topic, dialect)}, {"event", topic}, {"timestamp", timestamp}};
+  nlohmann::json out = {{"type", typeFor(topic, shape)}, {"event", topic}, {"timestamp", timestamp}};
   if (executionEvent(topic)) {
     auto progress = data.value("progress", nlohmann::json::object());
     auto completed = progress.value("completed_steps", 0);
@@ -54,7 +54,7 @@ nlohmann::json message(const std::string& topic, const nlohmann::json& event, Di
     out["progress"] = {{"completed_steps", completed}, {"total_steps", total}};
     data["current_step"] = step;
     data["progress_percent"] = total > 0 ? completed * 100 / total : 0;
-    if (dialect == Dialect::Client || dialect == Dialect::Api) data["progress"] = data["progress_percent"];
+    if (shape == MessageShape::Client || shape == MessageShape::Api) data["progress"] = data["progress_percent"];
   }
   out["data"] = std::move(data);
   return out;

@@ -1,10 +1,10 @@
-// Live updates over WebSockets: the four endpoints of API.md's "Real time",
-// each speaking its seed's message shapes, fed by the host's event bus.
+// Live updates over WebSockets: four endpoints, each speaking the message
+// shapes its clients expect, fed by the host's event bus.
 #include "Messages.h"
 #include "Subscribers.h"
 
 #include <orchestrator/plugin.hpp>
-#include <orchestrator/settings.hpp>
+#include <orchestrator/tenancy.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -12,26 +12,33 @@
 
 namespace {
 
-using realtime::Dialect;
+using realtime::MessageShape;
 
 struct Endpoint {
   const char* path;
-  Dialect dialect;
+  MessageShape shape;
   std::uint32_t flags;
   const char* summary;
 };
 
 constexpr Endpoint kEndpoints[] = {
-    {"/ws/executions", Dialect::Executions, ORCH_ROUTE_AT_ROOT | ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
-     "Execution updates (seed 000); token in ?token=, the Authorization header or a first auth message"},
-    {"/ws/{client_id}", Dialect::Client, ORCH_ROUTE_AT_ROOT,
-     "Updates for a client (seed 001, ?token=); under /api, /api/ws/{user_id} (seed 003) for that user only"},
-    {"/ws", Dialect::Api, ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
-     "Updates (seed 004): authenticate with a first message {\"type\":\"auth\",\"token\":...}"},
+    {"/ws/executions", MessageShape::Executions, ORCH_ROUTE_AT_ROOT | ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
+     "Execution updates; token in ?token=, the Authorization header or a first auth message"},
+    {"/ws/{client_id}", MessageShape::Client, ORCH_ROUTE_AT_ROOT, "Updates for a client (?token=)"},
+    {"/api/ws/{user_id}", MessageShape::User, ORCH_ROUTE_EXACT_PATH,
+     "Updates for one user (?token=), whose id must be the token's"},
+    {"/ws", MessageShape::Api, ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
+     "Updates: authenticate with a first message {\"type\":\"auth\",\"token\":...}"},
 };
 
-/// /api/ws/{user_id} and /ws/{client_id} share one route shape: the prefix tells them apart.
-bool userEndpoint(std::string_view path) { return path.rfind("/ws/", 0) != 0; }
+struct RealtimeSettings {
+  std::int64_t metricsIntervalMs = 0;
+};
+
+const orch::SettingsMap<RealtimeSettings> kRealtimeSettings = {
+    {"realtime.metrics_interval_ms", &RealtimeSettings::metricsIntervalMs, "5000",
+     "How often metrics_update goes to the clients that subscribed to it", {.minimum = "100"}},
+};
 
 /// System figures for metrics_update, from /proc.
 nlohmann::json systemMetrics(std::size_t connections) {
@@ -62,21 +69,18 @@ nlohmann::json systemMetrics(std::size_t connections) {
 }
 
 void init(orch::Plugin& plugin) {
+  auto settings = plugin.settings(kRealtimeSettings);
   auto subscribers = std::make_shared<realtime::Subscribers>();
 
   for (const auto& endpoint : kEndpoints) {
     orch::WebSocketHandlers handlers;
-    auto dialect = endpoint.dialect;
-    bool byClientId = dialect == Dialect::Client;
-    handlers.open = [&plugin, subscribers, dialect, byClientId](std::uint64_t connection, orch::Request& request) {
+    auto shape = endpoint.shape;
+    handlers.open = [&plugin, subscribers, shape](std::uint64_t connection, orch::Request& request) {
       realtime::Subscriber subscriber;
       subscriber.tenant = orch::Tenant::of(request);
-      subscriber.dialect = dialect;
-      if (byClientId && userEndpoint(request.path())) {
-        subscriber.dialect = Dialect::User;
-        if (request.param("client_id") != subscriber.tenant.userId)
-          throw std::runtime_error("the token belongs to another user than " + request.param("client_id"));
-      }
+      subscriber.shape = shape;
+      if (shape == MessageShape::User && request.param("user_id") != subscriber.tenant.userId)
+        throw std::runtime_error("the token belongs to another user than " + request.param("user_id"));
       subscribers->add(connection, subscriber);
       plugin.websocketSend(connection, realtime::envelope("connected", {{"connection_id", std::to_string(connection)},
                                                                          {"user_id", subscriber.tenant.userId}})
@@ -109,32 +113,32 @@ void init(orch::Plugin& plugin) {
   // (the common case on a busy worker host) it is dropped unparsed.
   // Every host's events: a client sees an execution that another host of the
   // same database runs.
-  plugin.subscribeText(
+  plugin.subscribeUnparsed(
       "*",
       [&plugin, subscribers](const std::string& topic, std::string_view text) {
         if (!realtime::forwarded(topic) || subscribers->size() == 0) return;
         auto event = nlohmann::json::parse(text, nullptr, false);
         if (event.is_discarded()) return;
-        // One text per dialect, not per connection: a broadcast to a thousand
+        // One text per shape, not per connection: a broadcast to a thousand
         // subscribers formats at most four messages. System alerts belong to
         // no tenant; they go to the system channel's subscribers.
         std::string texts[4];
         auto targets = topic == "system_alert" ? subscribers->metricsSubscribers() : subscribers->recipients(event);
-        for (const auto& [connection, dialect] : targets) {
-          auto& message = texts[static_cast<int>(dialect)];
-          if (message.empty()) message = realtime::message(topic, event, dialect).dump();
+        for (const auto& [connection, shape] : targets) {
+          auto& message = texts[static_cast<int>(shape)];
+          if (message.empty()) message = realtime::message(topic, event, shape).dump();
           plugin.websocketSend(connection, message);
         }
       },
       orch::EventScope::AllHosts);
 
-  auto intervalMs = orch::configNumber(plugin, "realtime.metrics_interval_ms", 5000, 100);
+  auto intervalMs = settings.metricsIntervalMs;
   plugin.onStart([&plugin, subscribers, intervalMs] {
     plugin.timer(static_cast<std::uint64_t>(intervalMs), static_cast<std::uint64_t>(intervalMs), [&plugin, subscribers] {
       auto targets = subscribers->metricsSubscribers();
       if (targets.empty()) return;
       auto text = realtime::envelope("metrics_update", systemMetrics(subscribers->size())).dump();
-      for (const auto& [connection, dialect] : targets) plugin.websocketSend(connection, text);
+      for (const auto& [connection, shape] : targets) plugin.websocketSend(connection, text);
     });
   });
 }

@@ -61,8 +61,8 @@ nlohmann::json Subscribers::change(std::uint64_t connection, const nlohmann::jso
   return {{"filters", filters}, {"metrics", subscriber.metrics}};
 }
 
-std::vector<std::pair<std::uint64_t, Dialect>> Subscribers::recipients(const nlohmann::json& event) const {
-  std::vector<std::pair<std::uint64_t, Dialect>> result;
+std::vector<std::pair<std::uint64_t, MessageShape>> Subscribers::recipients(const nlohmann::json& event) const {
+  std::vector<std::pair<std::uint64_t, MessageShape>> result;
   if (!event.is_object()) return result;
   // Read once per event, not once per connection: a broadcast may reach thousands.
   const auto* owner = textAt(event, "owner_id");
@@ -79,16 +79,16 @@ std::vector<std::pair<std::uint64_t, Dialect>> Subscribers::recipients(const nlo
       auto filter = subscriber.filters.find(*key);
       wanted = id && filter != subscriber.filters.end() && filter->second.count(*id);
     }
-    if (wanted) result.emplace_back(connection, subscriber.dialect);
+    if (wanted) result.emplace_back(connection, subscriber.shape);
   }
   return result;
 }
 
-std::vector<std::pair<std::uint64_t, Dialect>> Subscribers::metricsSubscribers() const {
-  std::vector<std::pair<std::uint64_t, Dialect>> result;
+std::vector<std::pair<std::uint64_t, MessageShape>> Subscribers::metricsSubscribers() const {
+  std::vector<std::pair<std::uint64_t, MessageShape>> result;
   std::lock_guard lock(mutex_);
   for (const auto& [connection, subscriber] : subscribers_)
-    if (subscriber.metrics) result.emplace_back(connection, subscriber.dialect);
+    if (subscriber.metrics) result.emplace_back(connection, subscriber.shape);
   return result;
 }
 

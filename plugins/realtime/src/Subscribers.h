@@ -13,7 +13,7 @@
 namespace realtime {
 
 /// Which seed's message shapes a connection speaks, by the endpoint it opened.
-enum class Dialect {
+enum class MessageShape {
   Executions, ///< /ws/executions (seed 000): "execution_update", fields at the top
   Client,     ///< /ws/{client_id} (seed 001): "workflow_execution_update"
   User,       ///< /api/ws/{user_id} (seed 003): the event's own name
@@ -23,7 +23,7 @@ enum class Dialect {
 /// One open connection: whose it is and what it asked to hear.
 struct Subscriber {
   orch::Tenant tenant; ///< whose events it may hear: API.md's tenancy, as for every resource
-  Dialect dialect = Dialect::Executions;
+  MessageShape shape = MessageShape::Executions;
   /// "execution_id" / "workflow_id" / "agent_id" -> ids; empty: every event of the tenant.
   std::map<std::string, std::set<std::string>> filters;
   bool metrics = false; ///< subscribed to metrics_update
@@ -42,8 +42,8 @@ public:
   nlohmann::json change(std::uint64_t connection, const nlohmann::json& message);
 
   /// The connections an event with these owner fields reaches, with their dialects.
-  std::vector<std::pair<std::uint64_t, Dialect>> recipients(const nlohmann::json& event) const;
-  std::vector<std::pair<std::uint64_t, Dialect>> metricsSubscribers() const;
+  std::vector<std::pair<std::uint64_t, MessageShape>> recipients(const nlohmann::json& event) const;
+  std::vector<std::pair<std::uint64_t, MessageShape>> metricsSubscribers() const;
   std::size_t size() const;
 
   /// The kinds of ids a subscription can name.

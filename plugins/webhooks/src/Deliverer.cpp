@@ -4,7 +4,7 @@
 #include "outbound/OutboundHttp.h"
 #include "outbound/WebhookSignature.h"
 
-#include <orchestrator/clock.hpp>
+#include <orchestrator/time.hpp>
 #include <orchestrator/settings.hpp>
 
 #include <algorithm>
@@ -29,17 +29,32 @@ bool wants(const Subscription& subscription, const std::string& event, const orc
 
 } // namespace
 
-DeliverySettings DeliverySettings::fromConfig(const orch::Plugin& plugin) {
-  DeliverySettings s;
-  s.allowPrivateNetworks = orch::configFlag(plugin, "webhooks.allow_private_networks", false);
-  s.tlsCaFile = plugin.config("webhooks.tls_ca_file", "");
-  s.timeoutMs = orch::configNumber(plugin, "webhooks.timeout_ms", s.timeoutMs, 100);
-  s.retryBaseMs = orch::configNumber(plugin, "webhooks.retry_base_ms", s.retryBaseMs, 10);
-  s.retryMaxMs = orch::configNumber(plugin, "webhooks.retry_max_ms", s.retryMaxMs, 10);
-  s.retryWindowMs = orch::configNumber(plugin, "webhooks.retry_window_ms", s.retryWindowMs, 0);
-  s.leaseMs = orch::configNumber(plugin, "webhooks.lease_ms", std::max(s.leaseMs, s.timeoutMs * 2), s.timeoutMs + 1000);
-  s.pollMs = orch::configNumber(plugin, "webhooks.poll_interval_ms", s.pollMs, 10);
-  s.concurrency = static_cast<int>(orch::configNumber(plugin, "webhooks.concurrency", s.concurrency, 1));
+const orch::SettingsMap<DeliverySettings> kDeliverySettings = {
+    {"webhooks.allow_private_networks", &DeliverySettings::allowPrivateNetworks, "false",
+     "Also deliver to loopback, private and link-local addresses (the SSRF guard refuses them)"},
+    {"webhooks.tls_ca_file", &DeliverySettings::tlsCaFile, "", "Extra trusted CA certificates (PEM) for receivers"},
+    {"webhooks.timeout_ms", &DeliverySettings::timeoutMs, "10000", "Each attempt's timeout", {.minimum = "100"}},
+    {"webhooks.retry_base_ms", &DeliverySettings::retryBaseMs, "5000",
+     "The first retry's delay, doubled at each retry (with jitter)", {.minimum = "10"}},
+    {"webhooks.retry_max_ms", &DeliverySettings::retryMaxMs, "3600000", "The longest wait between two attempts",
+     {.minimum = "10"}},
+    {"webhooks.retry_window_ms", &DeliverySettings::retryWindowMs, "86400000",
+     "No attempt after this long: the delivery fails", {.minimum = "0"}},
+    {"webhooks.lease_ms", &DeliverySettings::leaseMs, "",
+     "How long a delivery being sent is held, so a crashed host's deliveries are sent by another; unset: the larger "
+     "of 60000 and twice webhooks.timeout_ms; at least webhooks.timeout_ms + 1000",
+     {.minimum = "1100"}},
+    {"webhooks.poll_interval_ms", &DeliverySettings::pollMs, "1000", "How often due deliveries are looked for",
+     {.minimum = "10"}},
+    {"webhooks.concurrency", &DeliverySettings::concurrency, "4", "Attempts in flight per host", {.minimum = "1"}},
+};
+
+DeliverySettings DeliverySettings::fromConfig(orch::Plugin& plugin) {
+  auto s = plugin.settings(kDeliverySettings);
+  if (s.leaseMs == 0) s.leaseMs = std::max<std::int64_t>(60000, s.timeoutMs * 2);
+  if (s.leaseMs < s.timeoutMs + 1000)
+    throw std::invalid_argument("webhooks.lease_ms = " + std::to_string(s.leaseMs) +
+                                ": must be at least webhooks.timeout_ms + 1000");
   return s;
 }
 
@@ -48,7 +63,7 @@ Deliverer::Deliverer(orch::Plugin& plugin, WebhookStore& store, DeliverySettings
 
 std::vector<Subscription> Deliverer::subscriptions() {
   std::lock_guard lock(mutex_);
-  auto now = orch::clock::nowMs();
+  auto now = orch::nowMs();
   if (cacheLoadedMs_ < 0 || now - cacheLoadedMs_ > kCacheMs) {
     cache_ = store_.active();
     cacheLoadedMs_ = now;
@@ -68,7 +83,7 @@ void Deliverer::onEvent(const std::string& topic, const orch::json& event) {
   for (const auto& subscription : subscriptions())
     if (wants(subscription, *name, event)) targets.push_back(subscription.id);
   if (targets.empty()) return;
-  auto payload = orch::json{{"type", *name}, {"event", *name}, {"timestamp", orch::clock::rfc3339(orch::clock::nowMs())},
+  auto payload = orch::json{{"type", *name}, {"event", *name}, {"timestamp", orch::rfc3339Millis(orch::nowMs())},
                             {"data", event}}
                      .dump();
   // Off the event bus's thread: the other subscribers should not wait on a write.
@@ -89,7 +104,7 @@ void Deliverer::poll() {
   try {
     auto room = settings_.concurrency - inFlight_.load();
     if (room > 0) {
-      for (auto& delivery : store_.claim(owner_, orch::clock::nowMs(), settings_.leaseMs, room)) {
+      for (auto& delivery : store_.claim(owner_, orch::nowMs(), settings_.leaseMs, room)) {
         ++inFlight_;
         plugin_.submit([this, delivery] {
           try {
@@ -128,10 +143,10 @@ void Deliverer::send(const Delivery& delivery) {
   request.maxRedirects = 0; // a receiver that moves is asked to be updated, not followed with the secret's signature
   request.headers.emplace_back("Content-Type", "application/json");
   for (auto& header : outbound::webhook_signature::headers(subscription->secret, "msg_" + delivery.id,
-                                                           orch::clock::nowMs() / 1000, request.body))
+                                                           orch::nowMs() / 1000, request.body))
     request.headers.push_back(std::move(header));
 
-  auto started = orch::clock::nowMs();
+  auto started = orch::nowMs();
   int status = 0;
   std::string error;
   try {
@@ -140,7 +155,7 @@ void Deliverer::send(const Delivery& delivery) {
   } catch (const std::exception& e) {
     error = e.what();
   }
-  auto took = orch::clock::nowMs() - started;
+  auto took = orch::nowMs() - started;
   if (error.empty()) return store_.recordAttempt(delivery, "delivered", status, "", took, 0);
   if (status == 410) {
     // Standard Webhooks: 410 Gone asks the sender to stop.
@@ -153,7 +168,7 @@ void Deliverer::send(const Delivery& delivery) {
 }
 
 void Deliverer::retryOrFail(const Delivery& delivery, int status, const std::string& error, std::int64_t took) {
-  auto next = orch::clock::nowMs() + orch::clock::backoffMs(delivery.attempts + 1, settings_.retryBaseMs, settings_.retryMaxMs);
+  auto next = orch::nowMs() + orch::backoffMs(delivery.attempts + 1, settings_.retryBaseMs, settings_.retryMaxMs);
   if (next > delivery.createdMs + settings_.retryWindowMs)
     return store_.recordAttempt(delivery, "failed", status, error + " (no more retries)", took, 0);
   store_.recordAttempt(delivery, "pending", status, error, took, next);

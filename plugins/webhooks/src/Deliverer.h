@@ -9,18 +9,22 @@ namespace webhooks {
 
 /// How deliveries are sent and retried.
 struct DeliverySettings {
-  bool allowPrivateNetworks = false; ///< webhooks.allow_private_networks
-  std::string tlsCaFile;             ///< webhooks.tls_ca_file
-  std::int64_t timeoutMs = 10000;    ///< webhooks.timeout_ms, per attempt
-  std::int64_t retryBaseMs = 5000;   ///< webhooks.retry_base_ms: the first retry's delay, doubled each time
-  std::int64_t retryMaxMs = 3600000; ///< webhooks.retry_max_ms: the longest wait between attempts
-  std::int64_t retryWindowMs = 86400000; ///< webhooks.retry_window_ms: no attempt after this long
-  std::int64_t leaseMs = 60000;      ///< webhooks.lease_ms: a crashed sender's delivery waits this long
-  std::int64_t pollMs = 1000;        ///< webhooks.poll_interval_ms
-  int concurrency = 4;               ///< webhooks.concurrency: attempts in flight per host
+  bool allowPrivateNetworks = false;
+  std::string tlsCaFile;
+  std::int64_t timeoutMs = 0;
+  std::int64_t retryBaseMs = 0;
+  std::int64_t retryMaxMs = 0;
+  std::int64_t retryWindowMs = 0;
+  std::int64_t leaseMs = 0; ///< 0 until read: the larger of 60 s and twice timeoutMs
+  std::int64_t pollMs = 0;
+  std::int64_t concurrency = 0;
 
-  static DeliverySettings fromConfig(const orch::Plugin& plugin);
+  /// Declares the settings (kDeliverySettings) and reads them; in init only.
+  static DeliverySettings fromConfig(orch::Plugin& plugin);
 };
+
+/// Every setting of the plugin: key, default, what it does and its range.
+extern const orch::SettingsMap<DeliverySettings> kDeliverySettings;
 
 /// Turns bus events into deliveries and sends the due ones. Each delivery is
 /// posted with the Standard Webhooks headers (the delivery id as

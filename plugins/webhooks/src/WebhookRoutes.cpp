@@ -74,8 +74,7 @@ void registerWebhookRoutes(orch::Plugin& plugin, WebhookStore& store, Deliverer&
       "POST", "/webhooks",
       [&store, &deliverer, allowPrivate = settings.allowPrivateNetworks](orch::Request& request, orch::Response& response) {
         auto tenant = orch::Tenant::of(request);
-        auto body = request.json();
-        if (!body.is_object()) throw orch::HttpError::badRequest("The body must be a JSON object");
+        auto body = request.jsonObject();
         orch::json fields = {{"url", checkedUrl(body, allowPrivate)}, {"events", checkedEvents(body)},
                              {"secret", checkedSecret(body)}};
         if (body.contains("description") && !body["description"].is_null()) {

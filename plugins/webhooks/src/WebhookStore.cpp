@@ -1,6 +1,6 @@
 #include "WebhookStore.h"
 
-#include <orchestrator/clock.hpp>
+#include <orchestrator/time.hpp>
 
 #include <map>
 
@@ -24,55 +24,6 @@ Subscription subscriptionOf(const orch::json& row) {
 
 } // namespace
 
-void WebhookStore::registerMigrations(orch::Plugin& plugin) {
-  plugin.migration(1, "webhook subscriptions and deliveries", R"(
-CREATE TABLE wh_subscriptions (
-  id TEXT PRIMARY KEY,
-  owner_id TEXT NOT NULL,
-  organization_id TEXT,
-  owner_is_admin INTEGER NOT NULL DEFAULT 0,
-  url TEXT NOT NULL,
-  events TEXT NOT NULL,
-  secret TEXT NOT NULL,
-  description TEXT,
-  active INTEGER NOT NULL DEFAULT 1,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-CREATE INDEX wh_subscriptions_owner ON wh_subscriptions (owner_id);
-CREATE TABLE wh_deliveries (
-  id TEXT PRIMARY KEY,
-  subscription_id TEXT NOT NULL,
-  event TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_ms BIGINT NOT NULL,
-  lease_owner TEXT,
-  lease_until_ms BIGINT,
-  response_status INTEGER,
-  last_error TEXT,
-  created_ms BIGINT NOT NULL,
-  created_at TEXT NOT NULL,
-  completed_at TEXT
-);
-CREATE INDEX wh_deliveries_due ON wh_deliveries (status, next_attempt_ms);
-CREATE INDEX wh_deliveries_subscription ON wh_deliveries (subscription_id, created_ms);
-CREATE TABLE wh_attempts (
-  delivery_id TEXT NOT NULL,
-  attempt INTEGER NOT NULL,
-  started_at TEXT NOT NULL,
-  duration_ms BIGINT NOT NULL,
-  response_status INTEGER,
-  error TEXT,
-  PRIMARY KEY (delivery_id, attempt)
-);
-)");
-  // Secrets sealed: rows from version 1 keep a NULL key (plain text) until
-  // the plugin's start seals them (sealing::reseal).
-  plugin.migration(2, "webhook secrets sealed at rest", "ALTER TABLE wh_subscriptions ADD COLUMN key_id TEXT;");
-}
-
 orch::json WebhookStore::publicView(const orch::json& row) {
   return {{"id", row["id"]},
           {"url", row["url"]},
@@ -86,7 +37,7 @@ orch::json WebhookStore::publicView(const orch::json& row) {
 }
 
 orch::json WebhookStore::create(const orch::Tenant& owner, const orch::json& fields) {
-  auto now = orch::clock::rfc3339(orch::clock::nowMs());
+  auto now = orch::rfc3339Millis(orch::nowMs());
   auto id = orch::newId();
   orch::json row = {{"id", id},
                     {"owner_id", owner.userId},
@@ -122,7 +73,7 @@ bool WebhookStore::remove(const std::string& id, const orch::Tenant& tenant) {
   if (!find(id, tenant)) return false;
   return db_.transaction([&](orch::Transaction& tx) {
     db_.execute("UPDATE wh_deliveries SET status = 'cancelled', completed_at = ? WHERE subscription_id = ? AND status = 'pending'",
-                {orch::clock::rfc3339(orch::clock::nowMs()), id}, &tx);
+                {orch::rfc3339Millis(orch::nowMs()), id}, &tx);
     return db_.execute("DELETE FROM wh_subscriptions WHERE id = ?", {id}, &tx) == 1;
   });
 }
@@ -152,12 +103,12 @@ std::optional<Subscription> WebhookStore::subscription(const std::string& id) co
 
 void WebhookStore::deactivate(const std::string& id) {
   db_.execute("UPDATE wh_subscriptions SET active = 0, updated_at = ? WHERE id = ?",
-              {orch::clock::rfc3339(orch::clock::nowMs()), id});
+              {orch::rfc3339Millis(orch::nowMs()), id});
 }
 
 void WebhookStore::enqueue(const std::vector<std::string>& subscriptionIds, const std::string& event,
                            const std::string& payload) {
-  auto now = orch::clock::nowMs();
+  auto now = orch::nowMs();
   db_.transaction([&](orch::Transaction& tx) {
     for (const auto& subscriptionId : subscriptionIds)
       db_.insert("wh_deliveries",
@@ -169,7 +120,7 @@ void WebhookStore::enqueue(const std::vector<std::string>& subscriptionIds, cons
                   {"attempts", 0},
                   {"next_attempt_ms", now},
                   {"created_ms", now},
-                  {"created_at", orch::clock::rfc3339(now)}},
+                  {"created_at", orch::rfc3339Millis(now)}},
                  &tx);
   });
 }
@@ -193,14 +144,14 @@ std::vector<Delivery> WebhookStore::claim(const std::string& owner, std::int64_t
 
 void WebhookStore::recordAttempt(const Delivery& delivery, const std::string& status, int responseStatus,
                                  const std::string& error, std::int64_t durationMs, std::int64_t nextAttemptMs) {
-  auto now = orch::clock::nowMs();
+  auto now = orch::nowMs();
   auto code = responseStatus ? orch::json(responseStatus) : orch::json();
   auto message = error.empty() ? orch::json() : orch::json(error);
   db_.transaction([&](orch::Transaction& tx) {
     db_.insert("wh_attempts",
                {{"delivery_id", delivery.id},
                 {"attempt", delivery.attempts + 1},
-                {"started_at", orch::clock::rfc3339(now - durationMs)},
+                {"started_at", orch::rfc3339Millis(now - durationMs)},
                 {"duration_ms", durationMs},
                 {"response_status", code},
                 {"error", message}},
@@ -208,7 +159,7 @@ void WebhookStore::recordAttempt(const Delivery& delivery, const std::string& st
     db_.execute("UPDATE wh_deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, lease_owner = NULL, "
                 "lease_until_ms = NULL, response_status = ?, last_error = ?, completed_at = ? WHERE id = ?",
                 {status, delivery.attempts + 1, nextAttemptMs, code, message,
-                 status == "pending" ? orch::json() : orch::json(orch::clock::rfc3339(now)), delivery.id},
+                 status == "pending" ? orch::json() : orch::json(orch::rfc3339Millis(now)), delivery.id},
                 &tx);
   });
 }
@@ -259,7 +210,7 @@ std::pair<orch::json, std::int64_t> WebhookStore::deliveries(const std::string& 
                      {"last_error", row["last_error"]},
                      {"created_at", row["created_at"]},
                      {"completed_at", row["completed_at"]},
-                     {"next_attempt_at", pending ? orch::json(orch::clock::rfc3339(row["next_attempt_ms"].get<std::int64_t>()))
+                     {"next_attempt_at", pending ? orch::json(orch::rfc3339Millis(row["next_attempt_ms"].get<std::int64_t>()))
                                                  : orch::json()},
                      {"payload", orch::json::parse(row["payload"].get<std::string>(), nullptr, false)},
                      {"attempt_log", log == attempts.end() ? orch::json::array() : log->second}});

@@ -33,7 +33,6 @@ struct Delivery {
 class WebhookStore {
 public:
   WebhookStore(const orch::Database& db, sealing::KeyRing keys) : db_(db), keys_(std::move(keys)) {}
-  static void registerMigrations(orch::Plugin& plugin);
   /// Where the secrets are, for sealing::reseal(); rows from before sealing
   /// (no key) hold plain text until then.
   static sealing::SealedColumn sealedColumn() {

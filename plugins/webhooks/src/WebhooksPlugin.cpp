@@ -5,13 +5,14 @@
 #include "WebhookEvents.h"
 #include "WebhookRoutes.h"
 #include "WebhookStore.h"
+#include "webhooks_migrations.h"
 
 #include <memory>
 
 namespace {
 
 void init(orch::Plugin& plugin) {
-  webhooks::WebhookStore::registerMigrations(plugin);
+  plugin.migrations(webhooks_migrations());
   auto settings = webhooks::DeliverySettings::fromConfig(plugin);
   auto store = std::make_shared<webhooks::WebhookStore>(plugin.db(), sealing::KeyRing::fromConfig(plugin));
   auto deliverer = std::make_shared<webhooks::Deliverer>(plugin, *store, settings);

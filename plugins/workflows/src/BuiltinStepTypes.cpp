@@ -178,13 +178,13 @@ const char* const kWebhook = R"json({
 
 std::vector<BuiltinStepType> build() {
   return {
-      {"start", "Where a workflow begins; passes the execution's input on", json::parse(kStart)},
+      {"start", "Where a workflow begins; passes the execution's input on", json::parse(kStart), true},
       {"ai_prompt", "Sends a prompt to an AI model through the router", json::parse(kAiPrompt)},
       {"email", "Sends an email over SMTP", json::parse(kEmail)},
       {"api_call", "Calls an HTTP API", json::parse(kApiCall)},
-      {"condition", "Chooses the branch to follow from an expression", json::parse(kCondition)},
+      {"condition", "Chooses the branch to follow from an expression", json::parse(kCondition), true},
       {"delay", "Waits for a duration or until a moment", json::parse(kDelay)},
-      {"transform", "Reshapes data with a mapping, an expression or a template", json::parse(kTransform)},
+      {"transform", "Reshapes data with a mapping, an expression or a template", json::parse(kTransform), true},
       {"webhook", "Posts a payload to a URL", json::parse(kWebhook)},
   };
 }

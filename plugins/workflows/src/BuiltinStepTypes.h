@@ -15,6 +15,7 @@ struct BuiltinStepType {
   std::string name;
   std::string description;
   orch::json configSchema;
+  bool pure = false; ///< only computes from config and input (orch::StepOptions::pure)
 };
 
 /// start, ai_prompt, email, api_call, condition, delay, transform, webhook,

@@ -1,8 +1,7 @@
 #include "ExecutionRoutes.h"
 
 #include "ExecutionView.h"
-#include "Fields.h"
-#include "engine/Clock.h"
+#include <orchestrator/time.hpp>
 
 #include <algorithm>
 
@@ -18,14 +17,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-/// An optional JSON object member of the body; another type is a 422 naming it.
-orch::json objectField(const orch::json& body, const std::string& field) {
-  auto found = body.find(field);
-  if (found == body.end() || found->is_null()) return orch::json::object();
-  if (!found->is_object()) throw orch::HttpError::validation(field, "Must be an object");
-  return *found;
-}
-
 bool httpUrl(const std::string& url) {
   auto scheme = url.find("://");
   if (scheme == std::string::npos) return false;
@@ -38,7 +29,7 @@ bool httpUrl(const std::string& url) {
 /// Reads and checks the body of POST workflows/{id}/execute.
 ExecutionRequest readRequest(const orch::Request& request, const orch::json& workflow, const orch::Tenant& tenant,
                              const EngineSettings& settings) {
-  auto body = objectBody(request);
+  auto body = request.jsonObject();
   ExecutionRequest run;
   run.workflowId = workflow["id"].get<std::string>();
   run.workflowVersion = workflow["version"].get<std::string>();
@@ -46,30 +37,30 @@ ExecutionRequest readRequest(const orch::Request& request, const orch::json& wor
   run.ownerId = tenant.userId;
   run.organizationId = workflow["organization_id"];
   run.principal = request.principal();
-  run.input = body.contains("input_data") ? objectField(body, "input_data") : objectField(body, "input");
-  run.metadata = objectField(body, "metadata");
-  if (auto priority = stringField(body, "priority", 20)) {
+  run.input = body.contains("input_data") ? orch::optionalObject(body, "input_data") : orch::optionalObject(body, "input");
+  run.metadata = orch::optionalObject(body, "metadata");
+  if (auto priority = orch::optionalString(body, "priority", 20)) {
     auto name = lower(*priority);
     if (name == "low") run.priority = 0;
     else if (name == "normal") run.priority = 1;
     else if (name == "high") run.priority = 2;
     else throw orch::HttpError::validation("priority", "Must be low, normal or high");
   }
-  if (auto at = stringField(body, "scheduled_at", 64)) {
-    run.scheduledAtMs = clock::parseRfc3339(*at);
+  if (auto at = orch::optionalString(body, "scheduled_at", 64)) {
+    run.scheduledAtMs = orch::parseRfc3339(*at);
     if (!run.scheduledAtMs)
       throw orch::HttpError::validation("scheduled_at", "Must be an RFC 3339 date-time such as 2025-08-25T16:00:00Z");
   }
-  if (auto mode = stringField(body, "execution_mode", 20)) {
+  if (auto mode = orch::optionalString(body, "execution_mode", 20)) {
     run.executionMode = lower(*mode);
     if (run.executionMode != "async" && run.executionMode != "sync")
       throw orch::HttpError::validation("execution_mode", "Must be async or sync");
   }
-  if (auto url = stringField(body, "webhook_url", 2048)) {
+  if (auto url = orch::optionalString(body, "webhook_url", 2048)) {
     if (!httpUrl(*url)) throw orch::HttpError::validation("webhook_url", "Must be an http:// or https:// URL");
     run.webhookUrl = *url;
   }
-  auto options = objectField(body, "execution_options");
+  auto options = orch::optionalObject(body, "execution_options");
   if (options.contains("timeout") && !options["timeout"].is_null()) {
     const auto& timeout = options["timeout"];
     // Milliseconds, as seed 004 sends them (30000), up to a week.
@@ -83,7 +74,7 @@ ExecutionRequest readRequest(const orch::Request& request, const orch::json& wor
       throw orch::HttpError::validation("execution_options.retry_count", "Must be a whole number from 0 to 10");
     run.retryCount = retries.get<int>();
   }
-  if (run.executionMode == "sync" && run.scheduledAtMs && *run.scheduledAtMs > clock::nowMs() + settings.syncWaitMs)
+  if (run.executionMode == "sync" && run.scheduledAtMs && *run.scheduledAtMs > orch::nowMs() + settings.syncWaitMs)
     throw orch::HttpError::validation("execution_mode", "A sync execution cannot be scheduled later than it can wait");
   auto correlation = request.header("X-Correlation-ID");
   run.correlationId = correlation && !correlation->empty() && correlation->size() <= 128 ? *correlation : orch::newId();
@@ -114,10 +105,10 @@ std::optional<std::string> dateFilter(const orch::Request& request, const std::s
   auto text = request.query(name);
   if (!text) return std::nullopt;
   if (text->size() == 10) {
-    if (auto ms = clock::parseRfc3339(*text + "T00:00:00Z"))
-      return clock::rfc3339(*ms + (endOfDay ? 86399999 : 0));
-  } else if (auto ms = clock::parseRfc3339(*text)) {
-    return clock::rfc3339(*ms);
+    if (auto ms = orch::parseRfc3339(*text + "T00:00:00Z"))
+      return orch::rfc3339Millis(*ms + (endOfDay ? 86399999 : 0));
+  } else if (auto ms = orch::parseRfc3339(*text)) {
+    return orch::rfc3339Millis(*ms);
   }
   throw orch::HttpError::validation(name, "Must be a date (2025-01-31) or an RFC 3339 date-time");
 }

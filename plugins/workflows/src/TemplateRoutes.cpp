@@ -1,6 +1,5 @@
 #include "TemplateRoutes.h"
 
-#include "Fields.h"
 #include "TemplateParameters.h"
 
 namespace workflows {
@@ -55,8 +54,8 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
 
   plugin.route("POST", "/templates", [&templates, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = orch::Tenant::of(request);
-    auto body = objectBody(request);
-    auto name = stringField(body, "name", 200);
+    auto body = request.jsonObject();
+    auto name = orch::optionalString(body, "name", 200);
     if (!name || name->empty()) throw orch::HttpError::validation("name", "Template name is required");
     auto parameters = TemplateParameters::parse(body.value("parameters", orch::json()));
     // Check the configs as they will be once filled: {{n}} in a number field is fine.
@@ -65,14 +64,14 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
     auto samples = parameters.samples();
     catalog.validate(graph, [&samples](const orch::json& config) { return TemplateParameters::fill(config, samples); });
     orch::json columns = {{"name", *name},
-                          {"description", stringField(body, "description", 5000).value_or("")},
-                          {"category", stringField(body, "category", 200).value_or("")},
+                          {"description", orch::optionalString(body, "description", 5000).value_or("")},
+                          {"category", orch::optionalString(body, "category", 200).value_or("")},
                           {"featured", 0},
                           {"tags", body.value("tags", orch::json::array()).dump()},
-                          {"preview_image", stringField(body, "preview_image", 2000) ? orch::json(body["preview_image"]) : orch::json()},
+                          {"preview_image", orch::optionalString(body, "preview_image", 2000) ? orch::json(body["preview_image"]) : orch::json()},
                           {"parameters", parameters.json().dump()},
                           {"owner_id", tenant.userId}};
-    if (auto organization = stringField(body, "organization_id", 64)) {
+    if (auto organization = orch::optionalString(body, "organization_id", 64)) {
       if (!tenant.admin && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(), *organization) ==
                                tenant.organizationIds.end())
         throw orch::HttpError::validation("organization_id", "You are not a member of this organization");
@@ -85,21 +84,21 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
                [&templates, &workflows, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = orch::Tenant::of(request);
     auto row = visibleOrNotFound(templates, request.param("id"), tenant);
-    auto body = objectBody(request);
+    auto body = request.jsonObject();
     auto parameters = TemplateParameters::parse(orch::json::parse(row["parameters"].get<std::string>()));
     auto values = parameters.resolve(body.value("parameter_values", orch::json()));
     auto definition = instantiatedDefinition(orch::json::parse(row["graph"].get<std::string>()), values,
                                              body.value("customizations", orch::json()));
     auto graph = catalog.checkedGraph({{"definition", definition}});
-    orch::json columns = {{"name", stringField(body, "name", 200).value_or(row["name"].get<std::string>())},
-                          {"description", stringField(body, "description", 5000).value_or(row["description"].is_string() ? row["description"].get<std::string>() : "")},
+    orch::json columns = {{"name", orch::optionalString(body, "name", 200).value_or(row["name"].get<std::string>())},
+                          {"description", orch::optionalString(body, "description", 5000).value_or(row["description"].is_string() ? row["description"].get<std::string>() : "")},
                           {"category", row["category"]},
                           {"status", "active"},
                           {"settings", "{}"},
                           {"template_id", row["id"]},
                           {"owner_id", tenant.userId},
                           {"created_by", tenant.userId}};
-    if (auto organization = stringField(body, "organization_id", 64)) {
+    if (auto organization = orch::optionalString(body, "organization_id", 64)) {
       if (!tenant.admin && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(), *organization) ==
                                tenant.organizationIds.end())
         throw orch::HttpError::validation("organization_id", "You are not a member of this organization");

@@ -1,7 +1,6 @@
 #include "TemplateStore.h"
 
 #include "BuiltinTemplates.h"
-#include "Rows.h"
 
 
 namespace workflows {
@@ -37,7 +36,7 @@ void TemplateStore::installBuiltins() {
 }
 
 orch::json TemplateStore::create(const orch::json& columns, const WorkflowGraph& graph) {
-  auto id = newId();
+  auto id = orch::newId();
   auto row = columns;
   auto time = orch::nowRfc3339();
   row["id"] = id;

@@ -1,6 +1,5 @@
 #include "WorkflowRoutes.h"
 
-#include "Fields.h"
 
 #include <algorithm>
 
@@ -14,14 +13,14 @@ bool carriesGraph(const orch::json& body) {
 /// The non-graph columns a create or update may set, checked.
 orch::json columnsFrom(const orch::json& body, const orch::Tenant& tenant) {
   orch::json columns = orch::json::object();
-  if (auto name = stringField(body, "name", 200)) {
+  if (auto name = orch::optionalString(body, "name", 200)) {
     if (name->find_first_not_of(" \t\r\n") == std::string::npos)
       throw orch::HttpError::validation("name", "Workflow name is required");
     columns["name"] = *name;
   }
   for (const char* field : {"description", "category", "template_id", "agent_id", "workflow_type", "framework"})
-    if (auto value = stringField(body, field, field == std::string("description") ? 5000 : 200)) columns[field] = *value;
-  if (auto status = stringField(body, "status", 20)) {
+    if (auto value = orch::optionalString(body, field, field == std::string("description") ? 5000 : 200)) columns[field] = *value;
+  if (auto status = orch::optionalString(body, "status", 20)) {
     auto canonical = canonicalStatus(*status);
     if (!canonical) throw orch::HttpError::validation("status", "Must be active, inactive or archived");
     columns["status"] = *canonical;
@@ -38,7 +37,7 @@ orch::json columnsFrom(const orch::json& body, const orch::Tenant& tenant) {
     if (!settings->is_object()) throw orch::HttpError::validation("settings", "Must be an object");
     columns["settings"] = settings->dump();
   }
-  if (auto organization = stringField(body, "organization_id", 64)) {
+  if (auto organization = orch::optionalString(body, "organization_id", 64)) {
     if (!tenant.admin && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(), *organization) ==
                              tenant.organizationIds.end())
       throw orch::HttpError::validation("organization_id", "You are not a member of this organization");
@@ -57,7 +56,7 @@ orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const 
 void createWorkflow(orch::Request& request, orch::Response& response, WorkflowStore& store, StepTypeCatalog& catalog,
                     const std::optional<std::string>& agentId) {
   auto tenant = orch::Tenant::of(request);
-  auto body = objectBody(request);
+  auto body = request.jsonObject();
   auto columns = columnsFrom(body, tenant);
   if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
   auto graph = catalog.checkedGraph(body);
@@ -133,7 +132,7 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
   plugin.route("PUT", "/workflows/{id}", [&store, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = orch::Tenant::of(request);
     auto row = visibleOrNotFound(store, request.param("id"), tenant);
-    auto body = objectBody(request);
+    auto body = request.jsonObject();
     auto columns = columnsFrom(body, tenant);
     std::optional<WorkflowGraph> graph;
     if (carriesGraph(body)) graph = catalog.checkedGraph(body);

@@ -2,7 +2,6 @@
 
 #include "engine/ExecutionStore.h"
 
-#include "Rows.h"
 
 
 namespace workflows {
@@ -35,7 +34,7 @@ std::string WorkflowStore::nextMinor(const std::string& version) {
 }
 
 orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& graph) {
-  auto id = newId();
+  auto id = orch::newId();
   auto time = orch::nowRfc3339();
   auto definition = canonical(graph);
   orch::json columns = fields;

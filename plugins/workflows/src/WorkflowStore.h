@@ -1,9 +1,9 @@
 #pragma once
 
-#include <orchestrator/tenancy.hpp>
 #include "WorkflowGraph.h"
 
 #include <orchestrator/plugin.hpp>
+#include <orchestrator/tenancy.hpp>
 
 #include <optional>
 #include <string>

@@ -1,7 +1,8 @@
-#include "engine/Clock.h"
 #include "engine/Expression.h"
 #include "engine/Variables.h"
 #include "outbound/NetworkGuard.h"
+
+#include <orchestrator/time.hpp>
 
 #include <gtest/gtest.h>
 
@@ -75,19 +76,19 @@ TEST(NetworkGuard, RefusesEveryNonPublicRangeAndAllowsPublicOnes) {
 }
 
 TEST(Clock, ParsesRfc3339WithOffsetsAndFractions) {
-  EXPECT_EQ(clock::parseRfc3339("1970-01-01T00:00:01Z"), 1000);
-  EXPECT_EQ(clock::parseRfc3339("1970-01-01T01:00:01.5+01:00"), 1500);
-  EXPECT_EQ(clock::rfc3339(1500), "1970-01-01T00:00:01.500Z");
+  EXPECT_EQ(orch::parseRfc3339("1970-01-01T00:00:01Z"), 1000);
+  EXPECT_EQ(orch::parseRfc3339("1970-01-01T01:00:01.5+01:00"), 1500);
+  EXPECT_EQ(orch::rfc3339Millis(1500), "1970-01-01T00:00:01.500Z");
   const std::pair<std::int64_t, const char*> dates[] = {{951825599123, "2000-02-29T11:59:59.123Z"},
                                                         {-1, "1969-12-31T23:59:59.999Z"},
                                                         {4102444799999, "2099-12-31T23:59:59.999Z"},
                                                         {1756136700123, "2025-08-25T15:45:00.123Z"}};
   for (const auto& [ms, text] : dates) {
-    EXPECT_EQ(clock::rfc3339(ms), text);
-    EXPECT_EQ(clock::parseRfc3339(text), ms) << text;
+    EXPECT_EQ(orch::rfc3339Millis(ms), text);
+    EXPECT_EQ(orch::parseRfc3339(text), ms) << text;
   }
-  EXPECT_FALSE(clock::parseRfc3339("tomorrow"));
-  EXPECT_FALSE(clock::parseRfc3339("2025-13-01T00:00:00Z"));
+  EXPECT_FALSE(orch::parseRfc3339("tomorrow"));
+  EXPECT_FALSE(orch::parseRfc3339("2025-13-01T00:00:00Z"));
 }
 
 } // namespace

@@ -1,5 +1,5 @@
 /*
- * Orchestrator plugin ABI, version 1 (minor 3).
+ * Orchestrator plugin ABI, version 1.5 (ORCH_ABI_MAJOR.ORCH_ABI_MINOR below).
  *
  * This file is the single source of truth for the contract between the
  * `orchestrator` host and its plugins. It is plain C99 so that a plugin can be
@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 4
+#define ORCH_ABI_MINOR 5
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -119,6 +119,10 @@ typedef struct orch_txn orch_txn;
 /** Also served at the root, without an API prefix ("/ws/executions" as well
  *  as "/api/v1/ws/executions"). Added in ABI 1.3. */
 #define ORCH_ROUTE_AT_ROOT 0x8u
+/** Served at exactly its template and under no API prefix: for a path a
+ *  client calls as it is ("/api/ws/{user_id}"). Where such a route and an
+ *  API-prefixed one both fit a request, this one answers. Added in ABI 1.5. */
+#define ORCH_ROUTE_EXACT_PATH 0x10u
 
 /** One HTTP request as the host hands it to a route handler. Every view is
  *  borrowed for the duration of on_request. */
@@ -196,7 +200,15 @@ typedef struct orch_step_type_descriptor {
   orch_str config_schema_json; /**< JSON Schema (draft 7) of the step config */
   orch_on_execute_step_fn on_execute;
   void* user_data;
+  uint32_t flags; /**< ORCH_STEP_*; added in ABI 1.5 */
 } orch_step_type_descriptor;
+
+/** Step flag: the step only computes its output from its config and input
+ *  (no I/O, no clock, no randomness, nothing outside sees it run). The engine
+ *  may run it at once on outputs that are still being committed, on the
+ *  worker at hand, and runs it again without harm after a crash. Added in
+ *  ABI 1.5. */
+#define ORCH_STEP_PURE 0x1u
 
 /* ----------------------------------------------- agent-framework adapters */
 
@@ -261,6 +273,44 @@ typedef struct orch_migration_descriptor {
   orch_str sql;        /**< portable SQL; several statements separated by ';' */
   orch_str sql_postgresql; /**< optional: replaces `sql` on PostgreSQL */
 } orch_migration_descriptor;
+
+/* -------------------------------------------------------------- settings */
+/* Added in ABI 1.5. A plugin declares every setting it reads (after Fluent
+ * Bit's config_map): the host checks the configured value when it is
+ * declared, answers the default from config_get when it is unset, and shows
+ * each declaration and value in GET /api/v1/plugins. A bad value stops the
+ * host from starting (exit 78), the message naming the key. */
+
+#define ORCH_SETTING_TEXT 1
+/** A whole number (int64), within `minimum`..`maximum` when given. */
+#define ORCH_SETTING_INTEGER 2
+/** A decimal number, within `minimum`..`maximum` when given. */
+#define ORCH_SETTING_NUMBER 3
+/** true, yes, on, 1 or false, no, off, 0, in any case. */
+#define ORCH_SETTING_BOOLEAN 4
+/** A comma-separated list; blanks around items and empty items are dropped. */
+#define ORCH_SETTING_LIST 5
+
+/** Setting flag: a secret (a key, a password). GET /api/v1/plugins says only
+ *  whether it is set, never the value. */
+#define ORCH_SETTING_SECRET 0x1u
+
+/** One setting. Borrowed during register_setting. Texts are as they would
+ *  stand in the config file; an empty text means "none". */
+typedef struct orch_setting_descriptor {
+  size_t struct_size;
+  /** The full key, "ai.max_attempts". A segment "*" stands for any one name
+   *  ("ai.providers.*.api_key"): every configured key of that shape is
+   *  checked, and config_get gives no default for such keys. */
+  orch_str key;
+  int32_t type;           /**< ORCH_SETTING_* */
+  orch_str default_value; /**< the value when unset; empty: no value */
+  orch_str description;   /**< one line, for GET /api/v1/plugins and the README */
+  orch_str minimum;       /**< INTEGER and NUMBER: the least value allowed; empty: none */
+  orch_str maximum;       /**< INTEGER and NUMBER: the greatest value allowed; empty: none */
+  orch_str choices;       /**< TEXT: the values allowed, comma-separated; empty: any */
+  uint32_t flags;         /**< ORCH_SETTING_* flags */
+} orch_setting_descriptor;
 
 /* ------------------------------------------------- events, services, jobs */
 
@@ -342,8 +392,9 @@ typedef struct orch_websocket_route_descriptor {
 /* ------------------------------------------------------- host functions */
 
 /** The table of host functions, handed to the plugin's on_init. Valid until
- *  on_shutdown returns. Entries are only ever appended; check struct_size (or
- *  abi_minor) before calling an entry added after the minor you built with. */
+ *  on_shutdown returns. Entries are only ever appended. A plugin runs only on
+ *  a host whose minor is at least the one it was built with (the host refuses
+ *  it otherwise), so every entry of the header it was built with is there. */
 typedef struct orch_host_api {
   size_t struct_size;
   uint32_t abi_major;
@@ -452,11 +503,10 @@ typedef struct orch_host_api {
                          orch_str details_json);
 
   /* --- Added in ABI 1.1: the step-type registry, for the workflow engine
-   *     (a plugin) to validate and run step types other plugins registered.
-   *     Check abi_minor >= 1 (or struct_size) before calling. --- */
+   *     (a plugin) to validate and run step types other plugins registered. --- */
 
   /** Describes a registered step type of any plugin: writes
-   *  {"name","description","config_schema","plugin"}. ORCH_NOT_FOUND when no
+   *  {"name","description","config_schema","plugin","pure"}. ORCH_NOT_FOUND when no
    *  loaded plugin registered that name. */
   orch_status (*step_type_describe)(orch_host* host, orch_str name, orch_sink* description_json);
   /** Writes a JSON array of every registered step type's description, sorted
@@ -471,7 +521,7 @@ typedef struct orch_host_api {
                                    orch_sink* output_json, orch_sink* error_message);
 
   /* --- Added in ABI 1.2: streamed responses (Server-Sent Events, long
-   *     downloads). Check abi_minor >= 2 (or struct_size) before calling. --- */
+   *     downloads). --- */
 
   /** Sends bytes to the client now, inside on_request. The first call sends
    *  the status and headers set so far, with chunked transfer encoding; each
@@ -481,8 +531,7 @@ typedef struct orch_host_api {
    *  ORCH_ERROR once the client has gone away (stop producing then). */
   orch_status (*response_stream)(orch_response* response, const char* ptr, size_t len);
 
-  /* --- Added in ABI 1.3: WebSockets. Check abi_minor >= 3 (or struct_size)
-   *     before calling. --- */
+  /* --- Added in ABI 1.3: WebSockets. --- */
 
   /** Registers a WebSocket route (GET with an upgrade). Only during on_init.
    *  ORCH_CONFLICT when a route of that shape is taken. */
@@ -496,15 +545,45 @@ typedef struct orch_host_api {
    *  and a reason of at most 123 bytes; on_close follows. Any thread. */
   void (*websocket_close)(orch_host* host, uint64_t connection, int32_t code, orch_str reason);
 
-  /* --- Added in ABI 1.4: events from every host. Check abi_minor >= 4 (or
-   *     struct_size) before calling. --- */
+  /* --- Added in ABI 1.4: events from every host. --- */
 
-  /** Like event_subscribe, with ORCH_EVENT_* flags. */
-  uint64_t (*event_subscribe_with)(orch_host* host, orch_str topic_pattern, uint32_t flags,
-                                   orch_on_event_fn on_event, void* user_data);
+  /** Like event_subscribe, with ORCH_EVENT_* flags. (Named
+   *  event_subscribe_with in the headers of ABI 1.4; the same entry.) */
+  uint64_t (*event_subscribe_with_flags)(orch_host* host, orch_str topic_pattern, uint32_t flags,
+                                         orch_on_event_fn on_event, void* user_data);
+
+  /* --- Added in ABI 1.5: declared settings, and framework adapters that
+   *     other plugins (the agents plugin) call. --- */
+
+  /** Declares a setting of the calling plugin and checks its configured
+   *  value. Only during on_init. ORCH_INVALID with the reason in
+   *  `error_message` when the declaration is malformed or the configured
+   *  value does not fit it; the host then refuses to start (exit 78).
+   *  ORCH_CONFLICT when another plugin declared the same key. */
+  orch_status (*register_setting)(orch_host* host, const orch_setting_descriptor* setting,
+                                  orch_sink* error_message);
+
+  /** Writes a JSON array of the registered framework adapters, sorted by
+   *  name: [{"framework","plugin","exports"}] ("exports": whether it has
+   *  on_export). */
+  void (*framework_adapters_list)(orch_host* host, orch_sink* list_json);
+  /** Runs a registered adapter's on_validate on the calling thread.
+   *  ORCH_NOT_FOUND, with {"field":"framework","issue"} in `problem_json`,
+   *  when no plugin registered `framework`; otherwise the adapter's own
+   *  answer. The adapter hooks of all three calls run under the same crash
+   *  guard as step types. */
+  orch_status (*framework_validate)(orch_host* host, orch_str framework, orch_str definition_json,
+                                    orch_sink* problem_json);
+  /** Runs a registered adapter's on_compile. ORCH_NOT_FOUND when unknown. */
+  orch_status (*framework_compile)(orch_host* host, orch_str framework, orch_str definition_json,
+                                   orch_sink* graph_json, orch_sink* error_message);
+  /** Runs a registered adapter's on_export. ORCH_NOT_FOUND when unknown or
+   *  when the adapter cannot export. */
+  orch_status (*framework_export)(orch_host* host, orch_str framework, orch_str graph_json,
+                                  orch_sink* definition_json, orch_sink* error_message);
 } orch_host_api;
 
-/** event_subscribe_with flag: also deliver the events published by the other
+/** event_subscribe_with_flags flag: also deliver the events published by the other
  *  hosts that share this host's PostgreSQL database (LISTEN/NOTIFY). Without
  *  it a subscriber sees only its own host's events, so a subscriber with side
  *  effects (a webhook delivery) acts once per event, not once per host. Only

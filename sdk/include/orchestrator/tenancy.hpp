@@ -1,12 +1,18 @@
+// Who sees what, for plugins that keep per-user resources: every resource has
+// an owner user and optionally an organization; a principal sees its own and
+// its organizations' resources, an admin sees all, and anything else is 404.
 #pragma once
 
-// Tenancy as API.md settles it, for plugins that keep per-user resources.
-
-#include "orchestrator/plugin.hpp"
+#include "database.hpp"
+#include "http.hpp"
+#include "pagination.hpp"
+#include "permissions.hpp"
 
 #include <algorithm>
-
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace orch {
 

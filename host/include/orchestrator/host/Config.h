@@ -41,6 +41,10 @@ public:
   std::vector<std::string> getList(const std::string& key) const;
   /// The direct sub-keys of `prefix` in every layer ("ratelimit" -> "auth", ...).
   std::vector<std::string> subKeys(const std::string& prefix) const;
+  /// The configured keys of `pattern`'s shape, where a segment "*" stands for
+  /// any one name ("ai.providers.*.api_key"); a key without "*" is itself
+  /// when configured.
+  std::vector<std::string> keysMatching(const std::string& pattern) const;
 
   /// The environment variable name that overrides `key`.
   static std::string environmentName(const std::string& key);

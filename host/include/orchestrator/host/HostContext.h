@@ -1,6 +1,7 @@
 #pragma once
 
 #include "orchestrator/host/Config.h"
+#include "orchestrator/host/DeclaredSettings.h"
 #include "orchestrator/host/EventBus.h"
 #include "orchestrator/host/NamedRegistry.h"
 #include "orchestrator/host/PluginCrashes.h"
@@ -25,11 +26,13 @@ struct StepType {
   nlohmann::json configSchema;
   orch_on_execute_step_fn onExecute = nullptr;
   void* userData = nullptr;
+  bool pure = false; ///< ORCH_STEP_PURE
 };
 
 /// An agent-framework adapter a plugin registered.
 struct FrameworkAdapter {
-  orch_framework_adapter_descriptor descriptor{};
+  std::string plugin; ///< who registered it
+  orch_framework_adapter_descriptor descriptor{}; ///< its hooks; the name view is cleared
 };
 
 /// A named service a plugin exposes to the others.
@@ -47,9 +50,10 @@ struct Authenticator {
 
 /// What the host shares with every plugin through the C function table.
 struct HostContext {
-  explicit HostContext(Config& config, unsigned jobWorkers) : config(config), scheduler(jobWorkers) {}
+  explicit HostContext(Config& config, unsigned jobWorkers) : config(config), settings(config), scheduler(jobWorkers) {}
 
   Config& config;
+  DeclaredSettings settings; ///< what plugins declared (register_setting)
   std::unique_ptr<Storage> storage;
   EventBus events;
   Scheduler scheduler;

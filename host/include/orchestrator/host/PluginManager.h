@@ -54,8 +54,9 @@ public:
   ~PluginManager();
 
   /// Loads every enabled `*.so` in `directory` (sorted) and runs on_init.
-  /// Throws RequiredPluginError when a plugin of `plugins.required` is
-  /// missing or refused.
+  /// Throws ConfigError when a configured value does not fit a setting a
+  /// plugin declared, and RequiredPluginError when a plugin of
+  /// `plugins.required` is missing or refused.
   void loadAll(const std::string& directory);
   /// Loads one file (tests use it directly).
   PluginRecord& load(const std::string& file);

@@ -46,6 +46,7 @@ struct Route {
   std::uint32_t flags = 0;  ///< ORCH_ROUTE_*
   std::string owner;        ///< plugin name, or "host"
   bool reachableAtRoot = false; ///< also served without an API prefix (/health, /openapi.json)
+  bool exactPath = false;       ///< served only at its template as it is, under no prefix (ORCH_ROUTE_EXACT_PATH)
   RouteHandler handler;
   /// Set on a WebSocket route: the pipeline upgrades instead of calling handler.
   std::shared_ptr<const struct WebSocketRoute> websocket;

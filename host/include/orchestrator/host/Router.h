@@ -42,6 +42,10 @@ public:
   /// `path` is after the API prefix when `prefixed`; unprefixed paths only
   /// reach routes marked reachableAtRoot.
   Match match(std::string_view method, std::string_view path, bool prefixed) const;
+  /// The route registered for exactly this whole path (ORCH_ROUTE_EXACT_PATH),
+  /// which answers before any API-prefixed route of the same path.
+  Match matchExactPath(std::string_view method, std::string_view path) const;
+  bool hasExactPaths() const { return hasExactPaths_; }
   const std::vector<std::shared_ptr<const Route>>& routes() const { return routes_; }
 
   /// "/api/v1/x" -> "/x" (also "/api/x" and "/v1/x"); nullopt without a prefix.
@@ -52,8 +56,12 @@ public:
   static void validate(const std::string& method, const std::string& pathTemplate);
 
 private:
+  enum class Reach { Prefixed, Root, ExactPath };
+  Match find(std::string_view method, std::string_view path, Reach reach) const;
+
   struct Node;
   std::unique_ptr<Node> root_;
+  bool hasExactPaths_ = false;
   std::vector<std::shared_ptr<const Route>> routes_;
 };
 

@@ -402,12 +402,7 @@ TEST_P(AiHost, TheCatalogIsReloadedWhenItsFileChangesAndABadFileChangesNothing) 
   EXPECT_EQ(post("/api/v1/ai/route", {{"prompt", "Hi"}, {"model", "go-new"}}, alice_).status, 200);
 
   std::ofstream(catalogPath_, std::ios::trunc) << "{\"models\": [ {\"id\": \"half";
-  bool reported = false;
-  for (int i = 0; i < 100 && !reported; ++i) {
-    reported = host_->logs().find("model catalog not reloaded") != std::string::npos;
-    if (!reported) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_TRUE(reported);
+  EXPECT_TRUE(host_->waitForLog("model catalog not reloaded")) << host_->logs();
   EXPECT_EQ(get("/api/v1/ai/models", alice_).json()["models"].size(), 5u);
 }
 

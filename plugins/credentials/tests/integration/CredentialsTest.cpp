@@ -77,6 +77,7 @@ TEST_P(Credentials, AreStoredSealedAndNeverAnswered) {
   if (GetParam() == Backend::Sqlite) {
     EXPECT_EQ(databaseBytes().find(kPassword), std::string::npos);
   }
+  host_->waitForLogToCatchUp();
   EXPECT_EQ(host_->logs().find(kPassword), std::string::npos) << "nor in the log";
 
   EXPECT_EQ(HttpClient(host_->port()).request("DELETE", "/api/v1/credentials/" + id, "", alice_).status, 204);

@@ -1,8 +1,9 @@
 #include "engine/Engine.h"
 
-#include "engine/Clock.h"
 #include "engine/Expression.h"
 #include "engine/Variables.h"
+
+#include <orchestrator/time.hpp>
 
 #include <algorithm>
 #include <pthread.h>
@@ -10,7 +11,7 @@
 
 namespace workflows {
 
-using clock::nowMs;
+using orch::nowMs;
 
 /// One step of a run, as this host knows it.
 struct Engine::StepState {
@@ -66,13 +67,9 @@ std::optional<std::int64_t> suspendUntil(const orch::json& output) {
   auto found = output.find("$suspend_until");
   if (found == output.end()) return std::nullopt;
   if (found->is_number()) return found->get<std::int64_t>();
-  if (found->is_string()) return clock::parseRfc3339(found->get<std::string>());
+  if (found->is_string()) return orch::parseRfc3339(found->get<std::string>());
   return std::nullopt;
 }
-
-/// Steps that only compute from their inputs: nothing outside the engine
-/// sees them run, so running one again (after a crash) changes nothing.
-bool pureStep(const std::string& type) { return type == "transform" || type == "condition" || type == "start"; }
 
 orch::json numberOrNull(const orch::json& output, const char* key) {
   if (!output.is_object()) return nullptr;
@@ -117,15 +114,16 @@ std::shared_ptr<const Plan> Engine::plan(const std::string& workflowId, const st
                                    {workflowId, version});
   if (!row) throw std::runtime_error("workflow " + workflowId + " has no version " + version);
   auto graph = WorkflowGraph::fromRequest({{"definition", orch::json::parse((*row)["graph"].get<std::string>())}});
-  auto built = std::make_shared<const Plan>(graph, [this](const std::string& type) -> std::optional<std::set<std::string>> {
-    std::lock_guard lock(rawKeysMutex_);
-    if (auto found = rawKeys_.find(type); found != rawKeys_.end()) return found->second;
+  auto built = std::make_shared<const Plan>(graph, [this](const std::string& type) -> std::optional<Plan::StepTraits> {
+    std::lock_guard lock(traitsMutex_);
+    if (auto found = traits_.find(type); found != traits_.end()) return found->second;
     auto description = plugin_.stepTypeDescription(type);
     if (!description) return std::nullopt; // not cached: the plugin may be enabled by the next start
-    std::set<std::string> keys;
+    Plan::StepTraits traits;
     for (const auto& key : (*description)["config_schema"].value("x-no-template", orch::json::array()))
-      if (key.is_string()) keys.insert(key.get<std::string>());
-    return rawKeys_[type] = keys;
+      if (key.is_string()) traits.rawKeys.insert(key.get<std::string>());
+    traits.pure = description->value("pure", false);
+    return traits_[type] = traits;
   });
   std::lock_guard lock(plansMutex_);
   return plans_.emplace(key, built).first->second;
@@ -142,7 +140,7 @@ orch::json Engine::submit(const ExecutionRequest& request, std::shared_ptr<const
     std::lock_guard lock(runsMutex_);
     local = due && static_cast<int>(runs_.size()) < settings_.maxLocal && !stopping_;
   }
-  auto createdAt = clock::rfc3339(now);
+  auto createdAt = orch::rfc3339Millis(now);
   orch::json row = {{"id", id},
                     {"workflow_id", request.workflowId},
                     {"workflow_version", request.workflowVersion},
@@ -160,7 +158,7 @@ orch::json Engine::submit(const ExecutionRequest& request, std::shared_ptr<const
                     {"retry_count", request.retryCount},
                     {"correlation_id", request.correlationId},
                     {"created_at", createdAt},
-                    {"scheduled_at", request.scheduledAtMs ? orch::json(clock::rfc3339(*request.scheduledAtMs)) : orch::json()},
+                    {"scheduled_at", request.scheduledAtMs ? orch::json(orch::rfc3339Millis(*request.scheduledAtMs)) : orch::json()},
                     {"started_at", local ? orch::json(createdAt) : orch::json()},
                     {"started_ms", local ? orch::json(now) : orch::json()},
                     {"deadline_ms", local && request.timeoutMs ? orch::json(now + *request.timeoutMs) : orch::json()},
@@ -194,7 +192,7 @@ bool Engine::cancel(const std::string& executionId) {
     auto startedMs = (*current)["started_ms"];
     cancelled = store_.updateExecution(executionId,
                                        {{"status", "cancelled"},
-                                        {"completed_at", clock::rfc3339(now)},
+                                        {"completed_at", orch::rfc3339Millis(now)},
                                         {"duration_ms", startedMs.is_number() ? orch::json(now - startedMs.get<std::int64_t>()) : orch::json()},
                                         {"error", "Cancelled"}},
                                        {"queued", "scheduled", "running"}, tx);
@@ -480,7 +478,7 @@ void Engine::adopt(const ExecutionStore::Job& job) {
     commits_.post([this, job, now, error = std::string("The workflow cannot run: ") + e.what()](orch::Transaction& tx) {
       if (store_.finishJob(job.id, owner_, tx))
         store_.updateExecution(job.executionId,
-                               {{"status", "failed"}, {"error", error}, {"completed_at", clock::rfc3339(now)}},
+                               {{"status", "failed"}, {"error", error}, {"completed_at", orch::rfc3339Millis(now)}},
                                {"queued", "scheduled", "running"}, tx);
     });
     return;
@@ -508,7 +506,7 @@ void Engine::adopt(const ExecutionStore::Job& job) {
         *started = holdsLease(*run, tx) &&
                    store_.updateExecution(run->id,
                                           {{"status", "running"},
-                                           {"started_at", clock::rfc3339(now)},
+                                           {"started_at", orch::rfc3339Millis(now)},
                                            {"started_ms", now},
                                            {"deadline_ms", run->deadlineMs ? orch::json(run->deadlineMs) : orch::json()}},
                                           {"queued", "scheduled"}, tx);
@@ -555,7 +553,7 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
     if (step.suspended) {
       auto output = step.output;
       if (output.is_object()) output.erase("$suspend_until");
-      if (output.is_object()) output["resumed_at"] = clock::rfc3339(now);
+      if (output.is_object()) output["resumed_at"] = orch::rfc3339Millis(now);
       completeStep(run, i, output, lock);
     } else {
       ready.push_back(i);
@@ -573,7 +571,7 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
       // effect outside, and after a crash it runs again on the same inputs.
       // Any other step waits until everything it follows is committed, so
       // that what it does is never based on outputs a crash could take back.
-      bool pure = pureStep(plan.steps()[i].type);
+      bool pure = plan.steps()[i].pure;
       bool settled = true, reached = incoming.empty();
       for (const auto& edge : incoming) {
         const auto& before = run->steps[edge.from];
@@ -616,7 +614,7 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
     step.suspended = false;
     step.attempts += 1;
     step.token = ++attemptTokens_;
-    step.startedAt = clock::rfc3339(now);
+    step.startedAt = orch::rfc3339Millis(now);
     auto limit = secondsSetting(plan.steps()[i].config, "timeout").value_or(settings_.stepTimeoutMs);
     step.limitMs = limit;
     step.deadlineMs = now + limit;
@@ -685,7 +683,7 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   // A pure step is a few microseconds of CPU: it runs under the run's lock on
   // the scope itself, lent to its context, instead of on a copy of every
   // earlier step's output (a copy per step made long workflows quadratic).
-  bool lent = pureStep(planned.type) && localSteps_.count(planned.type);
+  bool lent = planned.pure && localSteps_.count(planned.type);
   if (lent) {
     context.input = std::move(run->scope);
   } else {
@@ -791,7 +789,7 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
   }
   step.status = S::Failed;
   auto row = orch::json{{"status", "failed"},       {"attempts", step.attempts}, {"error", error},
-                        {"started_at", step.startedAt}, {"completed_at", clock::rfc3339(now)}};
+                        {"started_at", step.startedAt}, {"completed_at", orch::rfc3339Millis(now)}};
   commits_.post([this, run, stepId, row](orch::Transaction& tx) {
     if (holdsLease(*run, tx)) store_.saveStep(run->id, stepId, row, tx);
   });
@@ -806,7 +804,7 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
   step.status = S::Committing;
   auto now = nowMs();
   auto text = output.dump();
-  auto nowText = clock::rfc3339(now);
+  auto nowText = orch::rfc3339Millis(now);
   run->peakBytes = std::max<std::int64_t>(run->peakBytes, static_cast<std::int64_t>(text.size()));
   auto row = orch::json{{"status", "completed"},
                         {"attempts", step.attempts},
@@ -818,7 +816,7 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
                         {"started_at", step.startedAt.empty() ? nowText : step.startedAt},
                         {"completed_at", nowText}};
   // In the scope at once: only pure steps read it before the commit (see dispatch).
-  step.provisional = pureStep(planned.type);
+  step.provisional = planned.pure;
   run->scope["steps"][planned.id] = {{"output", std::move(output)}, {"status", "completed"}};
   auto saved = std::make_shared<bool>(false);
   commits_.post(
@@ -885,7 +883,7 @@ void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, 
                         {"output", output.is_null() ? orch::json() : orch::json(output.dump())},
                         {"error", error.empty() ? orch::json() : orch::json(error)},
                         {"failed_step", failedStep.empty() ? orch::json() : orch::json(failedStep)},
-                        {"completed_at", clock::rfc3339(now)},
+                        {"completed_at", orch::rfc3339Millis(now)},
                         {"duration_ms", now - run->startedMs},
                         {"cpu_us", run->cpuMicros},
                         {"peak_bytes", run->peakBytes}};
@@ -941,7 +939,7 @@ std::int64_t Engine::backoff(int attempt, const orch::json& config) const {
 }
 
 std::int64_t Engine::backoffMs(std::int64_t attempt, std::int64_t baseMs) const {
-  return clock::backoffMs(attempt, baseMs, settings_.retryMaxMs);
+  return orch::backoffMs(attempt, baseMs, settings_.retryMaxMs);
 }
 
 bool Engine::commitUnblocks(const Run& run) const {
@@ -975,7 +973,7 @@ orch::json Engine::eventPayload(const Run& run) const {
           {"agent_id", run.agentId},
           {"status", "running"},
           {"progress", {{"completed_steps", completed}, {"total_steps", run.steps.size()}}},
-          {"timestamp", clock::rfc3339(nowMs())}};
+          {"timestamp", orch::rfc3339Millis(nowMs())}};
 }
 
 } // namespace workflows

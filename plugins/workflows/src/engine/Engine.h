@@ -143,8 +143,8 @@ private:
   std::map<std::string, orch::StepHandler> localSteps_;
   std::mutex plansMutex_;
   std::map<std::string, std::shared_ptr<const Plan>> plans_;
-  std::mutex rawKeysMutex_;
-  std::map<std::string, std::set<std::string>> rawKeys_;
+  std::mutex traitsMutex_;
+  std::map<std::string, Plan::StepTraits> traits_; ///< per step type, from its description
 
   std::mutex runsMutex_;
   std::unordered_map<std::string, std::shared_ptr<Run>> runs_;

@@ -1,30 +1,29 @@
 #include "engine/EngineSettings.h"
 
-#include <orchestrator/settings.hpp>
-
 namespace workflows {
-namespace {
 
-std::int64_t number(const orch::Plugin& plugin, const std::string& key, std::int64_t fallback, std::int64_t min) {
-  return orch::configNumber(plugin, "workflows.engine." + key, fallback, min);
-}
-
-} // namespace
-
-EngineSettings EngineSettings::from(const orch::Plugin& plugin) {
-  EngineSettings s;
-  s.workers = static_cast<int>(number(plugin, "workers", s.workers, 1));
-  s.leaseMs = number(plugin, "lease_ms", s.leaseMs, 500);
-  s.pollMs = number(plugin, "poll_ms", s.pollMs, 10);
-  s.stepTimeoutMs = number(plugin, "step_timeout_ms", s.stepTimeoutMs, 10);
-  s.releaseAfterMs = number(plugin, "release_after_ms", s.releaseAfterMs, 0);
-  s.maxLocal = static_cast<int>(number(plugin, "max_local", s.maxLocal, 1));
-  s.retryBaseMs = number(plugin, "retry_base_ms", s.retryBaseMs, 1);
-  s.retryMaxMs = number(plugin, "retry_max_ms", s.retryMaxMs, 1);
-  s.syncWaitMs = number(plugin, "sync_wait_ms", s.syncWaitMs, 1);
-  s.webhookAttempts = static_cast<int>(number(plugin, "webhook_attempts", s.webhookAttempts, 1));
-  s.maxBatch = static_cast<std::size_t>(number(plugin, "max_batch", static_cast<std::int64_t>(s.maxBatch), 1));
-  return s;
-}
+const orch::SettingsMap<EngineSettings> EngineSettings::kEngineSettings = {
+    {"workflows.engine.workers", &EngineSettings::workers, "8", "Threads that run steps", {.minimum = "1"}},
+    {"workflows.engine.lease_ms", &EngineSettings::leaseMs, "30000",
+     "A held execution is another host's after this long without renewal", {.minimum = "500"}},
+    {"workflows.engine.poll_ms", &EngineSettings::pollMs, "200", "How often the queue is asked for due jobs",
+     {.minimum = "10"}},
+    {"workflows.engine.step_timeout_ms", &EngineSettings::stepTimeoutMs, "300000",
+     "A step attempt's limit unless its config says `timeout` (seconds)", {.minimum = "10"}},
+    {"workflows.engine.release_after_ms", &EngineSettings::releaseAfterMs, "2000",
+     "An execution idle for longer (a delay, a schedule) gives its job back to the queue", {.minimum = "0"}},
+    {"workflows.engine.max_local", &EngineSettings::maxLocal, "2000", "Executions one host holds in memory at once",
+     {.minimum = "1"}},
+    {"workflows.engine.retry_base_ms", &EngineSettings::retryBaseMs, "1000",
+     "The first retry's backoff unless a step's `retry_delay` says otherwise; doubles each attempt",
+     {.minimum = "1"}},
+    {"workflows.engine.retry_max_ms", &EngineSettings::retryMaxMs, "300000", "The longest backoff", {.minimum = "1"}},
+    {"workflows.engine.sync_wait_ms", &EngineSettings::syncWaitMs, "60000",
+     "How long `execution_mode: sync` waits for the end", {.minimum = "1"}},
+    {"workflows.engine.webhook_attempts", &EngineSettings::webhookAttempts, "6",
+     "Deliveries of an execution's summary to its webhook_url before giving up", {.minimum = "1"}},
+    {"workflows.engine.max_batch", &EngineSettings::maxBatch, "512", "Pieces of work per group commit",
+     {.minimum = "1"}},
+};
 
 } // namespace workflows

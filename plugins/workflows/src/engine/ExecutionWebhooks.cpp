@@ -1,15 +1,16 @@
 #include "engine/ExecutionWebhooks.h"
 
 #include "ExecutionView.h"
-#include "engine/Clock.h"
 #include "outbound/OutboundHttp.h"
 #include "outbound/WebhookSignature.h"
+
+#include <orchestrator/time.hpp>
 
 namespace workflows {
 
 orch::json ExecutionWebhooks::payload(const orch::json& executionRow) {
   return {{"type", "workflow." + executionRow["status"].get<std::string>()},
-          {"timestamp", clock::rfc3339(clock::nowMs())},
+          {"timestamp", orch::rfc3339Millis(orch::nowMs())},
           {"data", executionSummary(executionRow)}};
 }
 
@@ -27,7 +28,7 @@ void ExecutionWebhooks::deliver(const ExecutionStore::Job& job) {
   request.allowPrivate = settings_->allowPrivateNetworks;
   // The same id on every attempt, so the receiver can drop duplicates.
   for (auto& header : outbound::webhook_signature::headers(settings_->webhookSecret, "msg_" + job.executionId,
-                                                 clock::nowMs() / 1000, request.body))
+                                                 orch::nowMs() / 1000, request.body))
     request.headers.push_back(std::move(header));
   std::string error;
   try {
@@ -44,7 +45,7 @@ void ExecutionWebhooks::deliver(const ExecutionStore::Job& job) {
     engine_.finishNotify(job.id);
     return;
   }
-  engine_.retryNotify(job.id, clock::nowMs() + engine_.backoffMs(job.attempts, engine_.settings().retryBaseMs), error);
+  engine_.retryNotify(job.id, orch::nowMs() + engine_.backoffMs(job.attempts, engine_.settings().retryBaseMs), error);
 }
 
 } // namespace workflows

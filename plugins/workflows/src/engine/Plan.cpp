@@ -40,14 +40,15 @@ std::string branchOf(const orch::json& output) {
 
 } // namespace
 
-Plan::Plan(const WorkflowGraph& graph, const RawKeysOf& rawKeysOf) {
+Plan::Plan(const WorkflowGraph& graph, const TraitsOf& traitsOf) {
   for (const auto& node : graph.nodes()) {
     index_[node.id] = steps_.size();
-    auto rawKeys = rawKeysOf(node.type);
-    if (!rawKeys && std::find(unknownTypes_.begin(), unknownTypes_.end(), node.type) == unknownTypes_.end())
+    auto traits = traitsOf(node.type);
+    if (!traits && std::find(unknownTypes_.begin(), unknownTypes_.end(), node.type) == unknownTypes_.end())
       unknownTypes_.push_back(node.type);
+    auto known = traits.value_or(StepTraits{});
     steps_.push_back({node.id, node.type, node.name.empty() ? node.id : node.name, node.config, {}, {},
-                      rawKeys.value_or(std::set<std::string>())});
+                      std::move(known.rawKeys), known.pure});
   }
   for (const auto& edge : graph.edges()) {
     auto from = index_.at(edge.source), to = index_.at(edge.target);

@@ -31,12 +31,17 @@ public:
     std::vector<Incoming> incoming;
     std::vector<std::size_t> outgoing;
     std::set<std::string> rawKeys; ///< config members the step reads unfilled (expressions)
+    bool pure = false;             ///< its type only computes from config and input (ORCH_STEP_PURE)
   };
 
-  /// `rawKeysOf` names, for a step type, the config members not to template
-  /// (nullopt: no loaded plugin registered that type).
-  using RawKeysOf = std::function<std::optional<std::set<std::string>>(const std::string& type)>;
-  Plan(const WorkflowGraph& graph, const RawKeysOf& rawKeysOf);
+  /// What the engine needs to know of a step type beyond its name.
+  struct StepTraits {
+    std::set<std::string> rawKeys; ///< its schema's "x-no-template": config members not to template
+    bool pure = false;
+  };
+  /// A step type's traits; nullopt when no loaded plugin registered that type.
+  using TraitsOf = std::function<std::optional<StepTraits>(const std::string& type)>;
+  Plan(const WorkflowGraph& graph, const TraitsOf& traitsOf);
 
   const std::vector<Step>& steps() const { return steps_; }
   /// Step types of this plan that no loaded plugin provides (a plugin disabled since).

@@ -17,7 +17,7 @@ std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plug
       {"webhook", [settings](const orch::StepContext& step) { return steps::webhook(*settings, step); }},
   };
   for (const auto& type : builtinStepTypes())
-    plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name));
+    plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name), {.pure = type.pure});
   return handlers;
 }
 

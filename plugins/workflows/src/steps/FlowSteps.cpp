@@ -1,8 +1,9 @@
 // The steps that shape the flow itself: start, transform, condition, delay.
 #include "steps/BuiltinSteps.h"
 
-#include "engine/Clock.h"
 #include "engine/Expression.h"
+
+#include <orchestrator/time.hpp>
 
 namespace workflows::steps {
 namespace {
@@ -37,10 +38,10 @@ orch::json condition(const orch::StepContext& step) {
 
 orch::json delay(const orch::StepContext& step) {
   const auto& config = step.config;
-  auto now = clock::nowMs();
+  auto now = orch::nowMs();
   std::int64_t until = now;
   if (config.contains("until")) {
-    auto at = clock::parseRfc3339(config["until"].get<std::string>());
+    auto at = orch::parseRfc3339(config["until"].get<std::string>());
     if (!at) throw std::runtime_error("until must be an RFC 3339 date-time");
     until = std::max(now, *at);
   } else {
@@ -50,7 +51,7 @@ orch::json delay(const orch::StepContext& step) {
   // The engine keeps this moment in the step's row and wakes the step then,
   // across restarts; the output the step ends with is this one, resumed.
   return {{"$suspend_until", until},
-          {"delayed_until", clock::rfc3339(until)},
+          {"delayed_until", orch::rfc3339Millis(until)},
           {"delay_seconds", static_cast<double>(until - now) / 1000.0}};
 }
 

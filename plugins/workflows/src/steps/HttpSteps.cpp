@@ -2,9 +2,10 @@
 #include "steps/BuiltinSteps.h"
 #include "steps/StepCredentials.h"
 
-#include "engine/Clock.h"
 #include "outbound/OutboundHttp.h"
 #include "outbound/WebhookSignature.h"
+
+#include <orchestrator/time.hpp>
 
 namespace workflows::steps {
 namespace {
@@ -65,7 +66,7 @@ orch::json webhook(const StepSettings& settings, const orch::StepContext& step) 
   request.body = payload.dump();
   auto id = "msg_" + orch::newId();
   auto secret = step.config.value("secret", settings.webhookSecret);
-  for (auto& header : outbound::webhook_signature::headers(secret, id, clock::nowMs() / 1000, request.body))
+  for (auto& header : outbound::webhook_signature::headers(secret, id, orch::nowMs() / 1000, request.body))
     request.headers.push_back(std::move(header));
   auto response = outbound::sendOutbound(request, settings.tlsCaFile);
   requireSuccess(response);

@@ -1,23 +1,27 @@
 #include "steps/StepSettings.h"
 
-#include <orchestrator/settings.hpp>
-
 namespace workflows {
 
-StepSettings StepSettings::from(const orch::Plugin& plugin) {
-  StepSettings s;
-  s.smtpHost = plugin.config("smtp.host", s.smtpHost);
-  s.smtpPort = static_cast<int>(orch::configNumber(plugin, "smtp.port", s.smtpPort, 1, 65535));
-  s.smtpStartTls = orch::configFlag(plugin, "smtp.starttls", false);
-  s.smtpUsername = plugin.config("smtp.username", "");
-  s.smtpPassword = plugin.config("smtp.password", "");
-  s.smtpFrom = plugin.config("smtp.from", s.smtpFrom);
-  s.smtpCaFile = plugin.config("smtp.tls.ca_file", "");
-  s.smtpTimeoutMs = orch::configNumber(plugin, "smtp.timeout_ms", s.smtpTimeoutMs, 1);
-  s.allowPrivateNetworks = orch::configFlag(plugin, "steps.api_call.allow_private_networks", false);
-  s.tlsCaFile = plugin.config("steps.tls.ca_file", "");
-  s.webhookSecret = plugin.config("workflows.webhook_secret", "");
-  return s;
-}
+using orch::SettingType;
+
+const orch::SettingsMap<StepSettings> StepSettings::kStepSettings = {
+    {"smtp.host", &StepSettings::smtpHost, "localhost", "The SMTP server of the email step"},
+    {"smtp.port", &StepSettings::smtpPort, "25", "Its port", {.minimum = "1", .maximum = "65535"}},
+    {"smtp.starttls", &StepSettings::smtpStartTls, "false", "Upgrade to TLS with STARTTLS (required when true)"},
+    {"smtp.username", &StepSettings::smtpUsername, "", "SMTP login (AUTH PLAIN or LOGIN); unset: none"},
+    {"smtp.password", &StepSettings::smtpPassword, "", "SMTP password", {.flags = ORCH_SETTING_SECRET}},
+    {"smtp.from", &StepSettings::smtpFrom, "orchestrator@localhost", "The sender unless the step names one"},
+    {"smtp.tls.ca_file", &StepSettings::smtpCaFile, "", "Extra trusted CA certificates (PEM) for STARTTLS"},
+    {"smtp.timeout_ms", &StepSettings::smtpTimeoutMs, "30000", "Each SMTP exchange's timeout", {.minimum = "1"}},
+    {"email.templates.*.subject", SettingType::Text, "", "A named email template's subject (`template` of a step)"},
+    {"email.templates.*.body", SettingType::Text, "", "A named email template's body, with {{placeholders}}"},
+    {"steps.api_call.allow_private_networks", &StepSettings::allowPrivateNetworks, "false",
+     "Let api_call and webhook steps reach loopback, private and link-local addresses"},
+    {"steps.tls.ca_file", &StepSettings::tlsCaFile, "", "Extra trusted CA certificates (PEM) for outbound HTTPS"},
+    {"workflows.webhook_secret", &StepSettings::webhookSecret, "",
+     "Signs webhook steps and execution webhooks; unset: one made once and kept in the database, so every host "
+     "signs alike",
+     {.flags = ORCH_SETTING_SECRET}},
+};
 
 } // namespace workflows

@@ -7,20 +7,22 @@
 
 namespace workflows {
 
-/// What the built-in steps read from the host's config (README, "Workflow steps").
+/// What the built-in steps read from the configuration, declared in kStepSettings.
 struct StepSettings {
   // email: smtp.*
-  std::string smtpHost = "localhost";
-  int smtpPort = 25;
+  std::string smtpHost;
+  std::int64_t smtpPort = 0;
   bool smtpStartTls = false;
-  std::string smtpUsername, smtpPassword, smtpFrom = "orchestrator@localhost", smtpCaFile;
-  std::int64_t smtpTimeoutMs = 30000;
+  std::string smtpUsername, smtpPassword, smtpFrom, smtpCaFile;
+  std::int64_t smtpTimeoutMs = 0;
   // api_call and webhook
-  bool allowPrivateNetworks = false;   ///< steps.api_call.allow_private_networks
-  std::string tlsCaFile;               ///< steps.tls.ca_file: extra trusted CAs for outbound HTTPS
-  std::string webhookSecret;           ///< the signing secret of webhook steps and execution webhooks
+  bool allowPrivateNetworks = false;
+  std::string tlsCaFile;
+  std::string webhookSecret; ///< configured, or made once and kept in storage (WorkflowsPlugin)
 
-  static StepSettings from(const orch::Plugin& plugin);
+  /// Declares the settings and reads them; in init only.
+  static StepSettings from(const orch::Plugin& plugin) { return plugin.settings(kStepSettings); }
+  static const orch::SettingsMap<StepSettings> kStepSettings;
 };
 
 } // namespace workflows

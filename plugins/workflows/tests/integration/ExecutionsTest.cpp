@@ -176,7 +176,7 @@ TEST_P(Executions, AStepThatCrashesFailsItsStepAndTheHostLivesOn) {
   EXPECT_EQ(crashed["status"], "failed") << crashed.dump();
   EXPECT_NE(crashed["error"].get<std::string>().find("crashed (SIGSEGV)"), std::string::npos) << crashed["error"];
   EXPECT_EQ(get("/api/v1/health", {}).status, 200);
-  EXPECT_NE(host_->logs().find("plugin crashing_steps crashed: SIGSEGV in step type 'crash'"), std::string::npos);
+  EXPECT_TRUE(host_->waitForLog("plugin crashing_steps crashed: SIGSEGV in step type 'crash'")) << host_->logs();
 
   // Its state may be broken now: the plugin's steps are refused until a restart,
   // another plugin's steps run on.

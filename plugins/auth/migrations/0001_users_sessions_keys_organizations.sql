@@ -1,11 +1,6 @@
-// The auth plugin's tables. Portable SQL: booleans are 0/1 integers and times
-// are RFC 3339 text, or epoch seconds where they are compared.
-#include "AuthContext.h"
-
-namespace auth {
-
-void registerMigrations(orch::Plugin& plugin) {
-  plugin.migration(1, "users, sessions, refresh tokens, API keys, organizations", R"SQL(
+-- users, sessions, refresh tokens, API keys, organizations
+-- Portable SQL: booleans are 0/1 integers and times are RFC 3339 text, or
+-- epoch seconds where they are compared.
 CREATE TABLE auth_users (
   id TEXT PRIMARY KEY,
   email TEXT NOT NULL UNIQUE,
@@ -73,7 +68,3 @@ CREATE TABLE auth_org_members (
   PRIMARY KEY (organization_id, user_id)
 );
 CREATE INDEX auth_org_members_user ON auth_org_members (user_id)
-)SQL");
-}
-
-} // namespace auth

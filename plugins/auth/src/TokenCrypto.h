@@ -5,8 +5,6 @@
 
 namespace auth {
 
-/// A random version 4 UUID (libsodium's CSPRNG).
-std::string newUuid();
 /// `bytes` random bytes as base64url without padding.
 std::string randomToken(std::size_t bytes);
 /// Lower-case hex SHA-256 of `text`: API keys are high-entropy, so a fast hash

@@ -1,31 +1,39 @@
+// Times in the one form every response uses: RFC 3339 UTC ending in "Z".
+// Stored times are epoch seconds (what a client reads to the second) or epoch
+// milliseconds (what the engine and deliveries compare); both format here.
 #pragma once
-
-#include "orchestrator/plugin.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <ctime>
-#include <random>
-
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <optional>
+#include <random>
 #include <string>
 
-// Millisecond times, as executions and deliveries store and compare them.
-namespace orch::clock {
+namespace orch {
 
-/// Milliseconds since the epoch: every time the engine stores or compares.
+/// Seconds since the Unix epoch.
+inline std::int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// Milliseconds since the Unix epoch.
 inline std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-/// "2025-08-25T15:45:00.123Z": executions and deliveries are short enough that seconds hide their story.
-/// Formatted by hand: the engine stamps several times per step, and strftime
-/// with its time-zone lookup cost more than the rest of a step's bookkeeping.
-inline std::string rfc3339(std::int64_t epochMs) {
+namespace detail {
+
+/// The one RFC 3339 formatter: "2026-11-23T10:00:00Z", or with `millis`
+/// "2026-11-23T10:00:00.123Z". Formatted by hand: the engine stamps several
+/// times per step, and strftime with its time-zone lookup cost more than the
+/// rest of a step's bookkeeping.
+inline std::string formatRfc3339(std::int64_t epochMs, bool millis) {
   using namespace std::chrono;
   auto time = sys_time<milliseconds>(milliseconds(epochMs));
   auto day = floor<days>(time);
@@ -46,11 +54,27 @@ inline std::string rfc3339(std::int64_t epochMs) {
   put(14, sinceMidnight / 60000 % 60, 2);
   text[16] = ':';
   put(17, sinceMidnight / 1000 % 60, 2);
+  if (!millis) {
+    text[19] = 'Z';
+    return std::string(text, 20);
+  }
   text[19] = '.';
   put(20, sinceMidnight % 1000, 3);
   text[23] = 'Z';
   return std::string(text, sizeof text);
 }
+
+} // namespace detail
+
+/// An epoch second as RFC 3339 UTC: "2026-11-23T10:00:00Z".
+inline std::string rfc3339(std::int64_t epochSeconds) { return detail::formatRfc3339(epochSeconds * 1000, false); }
+
+/// An epoch millisecond as RFC 3339 UTC with milliseconds:
+/// "2025-08-25T15:45:00.123Z" (executions and deliveries are short enough
+/// that seconds hide their story).
+inline std::string rfc3339Millis(std::int64_t epochMs) { return detail::formatRfc3339(epochMs, true); }
+
+inline std::string nowRfc3339() { return rfc3339(nowSeconds()); }
 
 /// Epoch milliseconds of an RFC 3339 date-time ("2025-08-25T16:00:00Z",
 /// "2025-08-25T16:00:00.5+02:00"), or nullopt when it is not one.
@@ -105,4 +129,4 @@ inline std::int64_t backoffMs(std::int64_t attempt, std::int64_t baseMs, std::in
   return delay / 2 + std::uniform_int_distribution<std::int64_t>(0, delay - delay / 2)(random);
 }
 
-} // namespace orch::clock
+} // namespace orch

@@ -1,22 +1,10 @@
-#include "Secrets.h"
+#include "TokenCrypto.h"
 
 #include <sodium.h>
 
-#include <cstdio>
 #include <vector>
 
 namespace auth {
-
-std::string newUuid() {
-  unsigned char b[16];
-  randombytes_buf(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  char text[37];
-  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return text;
-}
 
 std::string randomToken(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);

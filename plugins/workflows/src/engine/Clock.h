@@ -1,7 +1,0 @@
-#pragma once
-
-#include <orchestrator/clock.hpp>
-
-namespace workflows {
-namespace clock = orch::clock;
-} // namespace workflows
