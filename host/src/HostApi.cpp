@@ -27,12 +27,14 @@ Descriptor copyDescriptor(const Descriptor* given) {
   return copy;
 }
 
-/// Checks the phase and copies a descriptor; nullopt, with `status` set, when refused.
+/// Checks the phase and copies a descriptor into `copy`; anything but ORCH_OK
+/// (which is 0) refuses the registration.
 template <typename Descriptor>
-std::optional<Descriptor> acceptRegistration(orch_host* host, const Descriptor* given, orch_status& status) {
-  status = !host->plugin->initializing ? ORCH_WRONG_PHASE : (!given || given->struct_size == 0) ? ORCH_INVALID : ORCH_OK;
-  if (status != ORCH_OK) return std::nullopt;
-  return copyDescriptor(given);
+orch_status acceptRegistration(orch_host* host, const Descriptor* given, Descriptor& copy) {
+  if (!host->plugin->initializing) return ORCH_WRONG_PHASE;
+  if (!given || given->struct_size == 0) return ORCH_INVALID;
+  copy = copyDescriptor(given);
+  return ORCH_OK;
 }
 
 /// Adds a named entry for the calling plugin; a taken name refuses the plugin.
@@ -73,10 +75,8 @@ orch_status configGet(orch_host* host, orch_str key, orch_sink* value) {
 }
 
 orch_status registerSetting(orch_host* host, const orch_setting_descriptor* given, orch_sink* error) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_setting_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   SettingDeclaration declaration{host->plugin->name,
                                  text(d.key),
                                  static_cast<SettingType>(d.type),
@@ -117,10 +117,8 @@ orch_status addRoute(orch_host* host, std::shared_ptr<Route> route, orch_str ope
 }
 
 orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_route_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_request) return ORCH_INVALID;
   auto route = std::make_shared<Route>();
   route->method = text(d.method);
@@ -141,10 +139,8 @@ orch_status registerRoute(orch_host* host, const orch_route_descriptor* given) {
 }
 
 orch_status registerWebSocketRoute(orch_host* host, const orch_websocket_route_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_websocket_route_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_open) return ORCH_INVALID;
   auto route = std::make_shared<Route>();
   route->method = "GET";
@@ -173,10 +169,8 @@ void websocketClose(orch_host* host, uint64_t connection, int32_t code, orch_str
 }
 
 orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_step_type_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_execute || d.name.len == 0) return ORCH_INVALID;
   StepType stepType{host->plugin->name, text(d.description), nlohmann::json::object(), d.on_execute, d.user_data,
                     (d.flags & ORCH_STEP_PURE) != 0};
@@ -189,10 +183,8 @@ orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* g
 }
 
 orch_status registerFrameworkAdapter(orch_host* host, const orch_framework_adapter_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_framework_adapter_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_validate || !d.on_compile || d.framework.len == 0) return ORCH_INVALID;
   auto name = text(d.framework);
   // Views die with the call: keep only the function pointers.
@@ -202,10 +194,8 @@ orch_status registerFrameworkAdapter(orch_host* host, const orch_framework_adapt
 }
 
 orch_status setAuthenticator(orch_host* host, const orch_authenticator_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_authenticator_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_authenticate) return ORCH_INVALID;
   auto& current = host->context->authenticator;
   if (current && current->owner != host->plugin->name) {
@@ -217,10 +207,8 @@ orch_status setAuthenticator(orch_host* host, const orch_authenticator_descripto
 }
 
 orch_status registerMigration(orch_host* host, const orch_migration_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_migration_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (d.version <= 0 || d.sql.len == 0) return ORCH_INVALID;
   for (const auto& existing : host->plugin->migrations)
     if (existing.version == d.version) return ORCH_CONFLICT;
@@ -324,10 +312,8 @@ uint64_t eventSubscribe(orch_host* host, orch_str pattern, orch_on_event_fn onEv
 void eventUnsubscribe(orch_host* host, uint64_t id) { host->context->events.unsubscribe(id); }
 
 orch_status registerService(orch_host* host, const orch_service_descriptor* given) {
-  orch_status status;
-  auto accepted = acceptRegistration(host, given, status);
-  if (!accepted) return status;
-  auto& d = *accepted;
+  orch_service_descriptor d;
+  if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_call || d.name.len == 0) return ORCH_INVALID;
   return addNamed(host, host->context->services, "service", text(d.name), Service{d.on_call, d.user_data});
 }
@@ -456,10 +442,11 @@ orch_status stepTypeExecute(orch_host* host, orch_str name, const orch_step_cont
   orch::detail::StringSink message;
   auto what = "step type '" + text(name) + "' (execution " + text(copy.execution_id) + ", step " +
               text(copy.step_id) + ")";
-  auto status = callPlugin(host, stepType.plugin, what, error, [&] {
+  orch::detail::StringSink refusal;
+  auto status = callPlugin(host, stepType.plugin, what, refusal.get(), [&] {
     return stepType.onExecute(stepType.userData, &copy, output, message.get());
   });
-  write(error, message.text);
+  write(error, refusal.text.empty() ? message.text : refusal.text);
   return status;
 }
 
@@ -502,11 +489,11 @@ orch_status frameworkCall(orch_host* host, orch_str framework, orch_str input, o
                           : "the framework adapter '" + text(framework) + "' cannot export");
     return ORCH_NOT_FOUND;
   }
-  orch::detail::StringSink message;
-  auto status = callPlugin(host, adapter->plugin, "framework adapter '" + text(framework) + "'", error, [&] {
+  orch::detail::StringSink message, refusal;
+  auto status = callPlugin(host, adapter->plugin, "framework adapter '" + text(framework) + "'", refusal.get(), [&] {
     return hook(adapter->descriptor.user_data, input, output, message.get());
   });
-  write(error, message.text);
+  write(error, refusal.text.empty() ? message.text : refusal.text);
   return status;
 }
 

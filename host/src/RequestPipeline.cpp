@@ -305,7 +305,10 @@ bool RequestPipeline::readBody(Exchange& exchange) {
     if (drainable) drain(request.stream(), kMaxDrainBytes);
     return tooLarge(drainable);
   }
-  if (declared != 0) {
+  // Without Content-Length or chunked encoding a request has no body (RFC
+  // 9112, 6.3): reading one would wait for the client to close the
+  // connection. `curl -X POST` with no data sends exactly that.
+  if (declared != 0 && (known || request.getChunkedTransferEncoding())) {
     auto& stream = request.stream();
     char buffer[8192];
     while (stream.read(buffer, sizeof buffer) || stream.gcount() > 0) {

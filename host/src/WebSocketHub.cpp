@@ -3,6 +3,8 @@
 #include "orchestrator/host/Config.h"
 #include "orchestrator/host/WebSocketFrames.h"
 
+#include "WebSocketConnection.h"
+
 #include <orchestrator/plugin.hpp>
 
 #include <Poco/Logger.h>
@@ -11,27 +13,30 @@
 
 #include <atomic>
 #include <chrono>
-#include <list>
 #include <vector>
 
 namespace orch::host {
+
+namespace websocket_detail {
+
+std::int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+} // namespace websocket_detail
+
 namespace {
 
 using namespace websocket;
 using Poco::Net::ErrorNotification;
 using Poco::Net::ReadableNotification;
 using Poco::Net::WritableNotification;
-
-/// A monotonic clock for pings and deadlines (the wall clock may jump).
-std::int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using websocket_detail::steadyMs;
 
 Poco::Logger& logger() { return Poco::Logger::get("websocket"); }
 
 constexpr std::int64_t kLingerMs = 5000;     ///< how long a closing client may take to answer
 constexpr std::int64_t kMaintainEveryMs = 250;
-constexpr std::size_t kReadChunk = 16 * 1024;
 
 } // namespace
 
@@ -49,32 +54,6 @@ WebSocketSettings WebSocketSettings::fromConfig(const Config& config) {
   s.workers = static_cast<unsigned>(config.getInt("websocket.workers", s.workers, 1, 64));
   return s;
 }
-
-struct WebSocketHub::Connection : std::enable_shared_from_this<Connection> {
-  std::uint64_t id = 0;
-  WebSocketOpening opening;
-  // Guarded by mutex: writes to the socket and the state below.
-  std::mutex mutex;
-  Poco::Net::StreamSocket socket;
-  bool attached = false, closing = false, gone = false;
-  bool wantWrites = false; ///< the outbox holds bytes the socket did not take
-  std::string outbox;    ///< frames the socket has not taken yet, from `sent`
-  std::size_t sent = 0;
-  std::string userId;    ///< holds one of the user's slots while set
-  // For the plugin, handed over by drain() on a worker.
-  std::list<std::string> waiting; ///< messages the plugin has not had yet (a list: nothing allocated while empty)
-  std::size_t waitingBytes = 0;
-  bool handing = false;  ///< a worker drains `waiting`; nobody else may call the plugin
-  bool paused = false;   ///< `waiting` is full: the client is not read until it drains
-  bool opened = false;   ///< on_open accepted it: on_close is owed once it ends
-  bool closeOwed = false, closeHanded = false;
-  std::int64_t lastPingMs = 0, deadlineMs = 0; ///< deadline: first message, or end of a close
-  std::atomic<std::int64_t> lastHeardMs{0};
-  // The reactor thread's own.
-  std::string inbox, message;
-  int messageOpcode = -1;
-  bool watchingReads = false, watchingWrites = false, watchingErrors = false, closed = false;
-};
 
 /// A SocketReactor whose quiet moments run the hub's upkeep instead of
 /// sending a timeout notification to every socket.
@@ -288,40 +267,6 @@ void WebSocketHub::close(std::uint64_t id, int code, std::string_view reason) {
   if (auto connection = find(id)) shut(connection, code, reason, true);
 }
 
-bool WebSocketHub::queue(Connection& connection, std::string frame) {
-  if (connection.outbox.size() - connection.sent + frame.size() > settings_.maxQueuedBytes) return false;
-  connection.outbox += frame;
-  return flushLocked(connection);
-}
-
-bool WebSocketHub::flushLocked(Connection& c) {
-  if (!c.attached || c.gone) return true;
-  while (c.sent < c.outbox.size()) {
-    int n = 0;
-    try {
-      n = c.socket.sendBytes(c.outbox.data() + c.sent, static_cast<int>(std::min<std::size_t>(c.outbox.size() - c.sent, 1 << 20)));
-    } catch (const Poco::Exception&) {
-      return false;
-    }
-    if (n <= 0) break; // the kernel's buffer is full
-    c.sent += static_cast<std::size_t>(n);
-  }
-  if (c.sent == c.outbox.size()) {
-    c.outbox.clear();
-    if (c.outbox.capacity() > 64 * 1024) c.outbox.shrink_to_fit();
-    c.sent = 0;
-  } else if (c.sent > 256 * 1024) {
-    c.outbox.erase(0, c.sent);
-    c.sent = 0;
-  }
-  bool want = !c.outbox.empty();
-  if (want != c.wantWrites) {
-    c.wantWrites = want;
-    schedule(c.shared_from_this()); // the reactor watches for writability, or stops
-  }
-  return true;
-}
-
 void WebSocketHub::schedule(std::shared_ptr<Connection> connection) {
   {
     std::lock_guard lock(scheduledMutex_);
@@ -409,126 +354,6 @@ void WebSocketHub::onError(const Poco::AutoPtr<ErrorNotification>& notification)
 
 void WebSocketHub::onReadable(const Poco::AutoPtr<ReadableNotification>& notification) {
   if (auto connection = findBySocket(notification->socket())) receive(connection);
-}
-
-void WebSocketHub::receive(const std::shared_ptr<Connection>& connection) {
-  char buffer[kReadChunk];
-  auto& c = *connection;
-  {
-    std::lock_guard lock(c.mutex);
-    if (c.gone) return; // its teardown is scheduled
-  }
-  for (int reads = 0; reads < 8; ++reads) {
-    int n = 0;
-    try {
-      n = c.socket.receiveBytes(buffer, sizeof buffer);
-    } catch (const Poco::Exception&) {
-      return shut(connection, close_code::kGoingAway, "", false);
-    }
-    if (n == 0) return shut(connection, close_code::kGoingAway, "", false); // the client closed
-    if (n < 0) return;                                                       // nothing more for now
-    c.lastHeardMs = steadyMs();
-    bool closing;
-    {
-      std::lock_guard lock(c.mutex);
-      closing = c.closing;
-    }
-    if (closing) continue; // only its FIN matters now
-    c.inbox.append(buffer, static_cast<std::size_t>(n));
-    if (!handleInbox(connection)) return;
-    if (static_cast<std::size_t>(n) < sizeof buffer) return;
-  }
-}
-
-bool WebSocketHub::handleInbox(const std::shared_ptr<Connection>& connection) {
-  auto& c = *connection;
-  std::size_t offset = 0;
-  bool more = true;
-  while (more) {
-    {
-      std::lock_guard lock(c.mutex);
-      if (c.paused) break;
-    }
-    auto parsed = parseFrame(std::string_view(c.inbox).substr(offset), settings_.maxMessageBytes);
-    if (parsed.kind == Parsed::Kind::Incomplete) break;
-    if (parsed.kind == Parsed::Kind::Invalid) {
-      shut(connection, parsed.closeCode, parsed.reason, true);
-      return false;
-    }
-    offset += parsed.consumed;
-    more = handleFrame(connection, parsed.frame);
-  }
-  c.inbox.erase(0, offset);
-  if (c.inbox.capacity() > 64 * 1024 && c.inbox.size() < 1024) c.inbox.shrink_to_fit();
-  std::lock_guard lock(c.mutex);
-  return more && !c.paused;
-}
-
-bool WebSocketHub::handleFrame(const std::shared_ptr<Connection>& connection, Frame& frame) {
-  auto& c = *connection;
-  auto& payload = frame.payload;
-  switch (frame.opcode) {
-  case Opcode::Ping: {
-    std::lock_guard lock(c.mutex);
-    queue(c, encodeFrame(Opcode::Pong, payload));
-    return true;
-  }
-  case Opcode::Pong:
-    return true;
-  case Opcode::Close: {
-    auto [code, reason] = decodeClose(payload);
-    {
-      std::lock_guard lock(c.mutex);
-      // Echo the client's code, unless it is one a close frame may not carry
-      // (RFC 6455 7.4.1: under 1000, 1004-1006, 1015, beyond 4999).
-      bool sendable = code >= 1000 && code <= 4999 && !(code >= 1004 && code <= 1006) && code != 1015;
-      c.outbox += encodeClose(code == 1005 ? close_code::kNormal : sendable ? code : close_code::kProtocolError, "");
-      flushLocked(c);
-    }
-    shut(connection, code, "", false);
-    return false;
-  }
-  case Opcode::Continuation:
-    if (c.messageOpcode < 0) {
-      shut(connection, close_code::kProtocolError, "continuation without a message", true);
-      return false;
-    }
-    c.message += payload;
-    break;
-  default:
-    if (c.messageOpcode >= 0) {
-      shut(connection, close_code::kProtocolError, "a new message inside a fragmented one", true);
-      return false;
-    }
-    c.messageOpcode = static_cast<int>(frame.opcode);
-    c.message.swap(payload);
-  }
-  if (c.message.size() > settings_.maxMessageBytes) {
-    shut(connection, close_code::kMessageTooBig, "message larger than " + std::to_string(settings_.maxMessageBytes) + " bytes", true);
-    return false;
-  }
-  if (!frame.fin) return true;
-  auto kind = static_cast<Opcode>(c.messageOpcode);
-  c.messageOpcode = -1;
-  std::string text;
-  text.swap(c.message);
-  if (kind == Opcode::Binary) {
-    shut(connection, close_code::kUnsupportedData, "binary messages are not supported; send JSON text", true);
-    return false;
-  }
-  bool pause;
-  {
-    std::lock_guard lock(c.mutex);
-    if (c.gone || c.closing) return false;
-    c.waitingBytes += text.size();
-    c.waiting.push_back(std::move(text));
-    // A client that sends faster than its plugin handles is read no further
-    // until the plugin catches up: TCP slows the client, memory stays bounded.
-    pause = c.paused = c.waitingBytes >= settings_.maxQueuedBytes;
-  }
-  if (pause) schedule(connection);
-  hand(connection);
-  return true;
 }
 
 void WebSocketHub::hand(const std::shared_ptr<Connection>& connection) {

@@ -26,7 +26,7 @@ public:
   /// Per-minute limits by category; categories not listed use "default".
   RateLimiter(bool enabled, std::map<std::string, std::uint32_t> perMinute);
 
-  /// The API.md defaults: default 1000, auth 10, execute 500, analytics_export 10.
+  /// The defaults per category: default 1000, auth 10, execute 500, analytics_export 10.
   static std::map<std::string, std::uint32_t> defaultLimits();
 
   /// Counts one request; `doubled` (admins) doubles the limit.
