@@ -296,3 +296,24 @@ TEST_F(HttpPipeline, AStreamedResponseReachesTheClientChunkByChunk) {
   session.receiveResponse(nextResponse).ignore(1 << 20);
   EXPECT_EQ(nextResponse.getStatus(), 200);
 }
+
+TEST_F(HttpPipeline, APostWithoutContentLengthHasNoBodyAndIsAnsweredAtOnce) {
+  // As `curl -X POST` sends it: no Content-Length, no chunked encoding, and
+  // the client keeps its side open. The host must not wait for a body.
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(host_->port())));
+  socket.setReceiveTimeout(Poco::Timespan(5, 0));
+  std::string request = "POST /api/v1/kit/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test|u1||\r\n\r\n"
+                        "GET /api/v1/hello/again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  socket.sendBytes(request.data(), static_cast<int>(request.size()));
+  std::string answer;
+  char buffer[4096];
+  try {
+    int n;
+    while ((n = socket.receiveBytes(buffer, sizeof buffer)) > 0) answer.append(buffer, static_cast<std::size_t>(n));
+  } catch (const Poco::TimeoutException&) {
+    FAIL() << "no answer within 5 s; got so far:\n" << answer;
+  }
+  EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"({"body":{},"content_type":""})"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Hello, again!"), std::string::npos) << "the next request on the connection is read as one";
+}

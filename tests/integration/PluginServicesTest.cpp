@@ -1,6 +1,7 @@
 // The host services plugins use through the ABI: SQL, transactions,
 // migrations, named services, events, jobs, timers and configuration, on
 // SQLite and on a real PostgreSQL server.
+#include "Eventually.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
 #include "PostgresDatabases.h"
@@ -12,18 +13,10 @@
 
 using orch::test::HostProcess;
 using orch::test::HttpClient;
+using orch::test::eventually;
 
 namespace {
 
-template <typename Condition>
-bool eventually(Condition condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
 
 void checkNotesRoundTrip(HostProcess& host, const std::string& backend) {
   HttpClient client(host.port());
@@ -121,6 +114,20 @@ TEST(PluginServices, NamedServicesEventsJobsTimersAndConfig) {
   ASSERT_EQ(events.size(), 2u) << events.dump();
   EXPECT_EQ(events[0]["topic"], "kit_one");
   EXPECT_EQ(events[1]["payload"]["n"], 3);
+
+  // Unsubscribed, a subscription hears nothing more: once_after, published
+  // before the marker, would have arrived before it (events keep their order).
+  client.post("/api/v1/kit/events", {{"topic", "once_before"}});
+  EXPECT_TRUE(eventually([&] { return client.get("/api/v1/kit/events").json()["events"].size() == 3; }));
+  EXPECT_EQ(client.request("DELETE", "/api/v1/kit/events/once", "").status, 204);
+  client.post("/api/v1/kit/events", {{"topic", "once_after"}});
+  client.post("/api/v1/kit/events", {{"topic", "kit_marker"}});
+  EXPECT_TRUE(eventually([&] {
+    events = client.get("/api/v1/kit/events").json()["events"];
+    return events.back()["topic"] == "kit_marker";
+  })) << events.dump();
+  ASSERT_EQ(events.size(), 4u) << events.dump();
+  EXPECT_EQ(events[2]["topic"], "once_before");
 
   for (int i = 0; i < 5; ++i) client.post("/api/v1/kit/jobs", nlohmann::json::object());
   EXPECT_TRUE(eventually([&] {

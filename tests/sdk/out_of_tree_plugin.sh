@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build into a temporary prefix, builds sdk/examples/hello_steps
-# against that installed SDK alone (find_package), and loads the result into
-# the installed host: the path a third-party plugin author takes.
+# (C++) and sdk/examples/hello_c (plain C) against that installed SDK alone
+# (find_package), and loads both into the installed host: the path a
+# third-party plugin author takes.
 # Usage: out_of_tree_plugin.sh <source-dir> <build-dir>
 set -euo pipefail
 source_dir=$1
@@ -22,13 +23,15 @@ done
 [ -d "$work/prefix/lib/orchestrator/plugins" ] || { echo "no plugin folder installed"; exit 1; }
 
 # Only the installed prefix: the source tree's headers are not on any path.
-cmake -S "$source_dir/sdk/examples/hello_steps" -B "$work/example" -G Ninja \
-      -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$work/example" >/dev/null
 mkdir -p "$work/plugins"
-cp "$work/example/hello_steps.so" "$work/plugins/"
-exported=$(nm -D --defined-only "$work/plugins/hello_steps.so" | awk '{print $3}' | grep -c orch_ || true)
-[ "$exported" -eq 1 ] || { echo "the plugin must export exactly its entry point, found $exported orch_ symbols"; exit 1; }
+for example in hello_steps hello_c; do
+  cmake -S "$source_dir/sdk/examples/$example" -B "$work/$example" -G Ninja \
+        -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$work/$example" >/dev/null
+  cp "$work/$example/$example.so" "$work/plugins/"
+  exported=$(nm -D --defined-only "$work/plugins/$example.so" | awk '{print $3}' | grep -c orch_ || true)
+  [ "$exported" -eq 1 ] || { echo "$example must export exactly its entry point, found $exported orch_ symbols"; exit 1; }
+done
 
 "$work/prefix/bin/orchestrator" --port 0 --data-dir "$work/data" --plugins-dir "$work/plugins" >"$work/log" 2>&1 &
 host_pid=$!
@@ -41,8 +44,17 @@ done
 answer=$(curl -s "http://127.0.0.1:$port/api/v1/hello/Linus")
 echo "answer: $answer"
 [ "$answer" = '{"message":"Hello, Linus!"}' ] || { cat "$work/log"; exit 1; }
-grep -q "plugin hello_steps 1.0.0 loaded" "$work/log" || { cat "$work/log"; exit 1; }
+answer=$(curl -s "http://127.0.0.1:$port/api/v1/hello-c/Dennis")
+echo "answer: $answer"
+[ "$answer" = '{"message":"Hello from C, Dennis!"}' ] || { cat "$work/log"; exit 1; }
+# The host writes its log on a thread of its own: wait for a line, with a deadline.
+wait_for_log() {
+  for _ in $(seq 1 100); do grep -q "$1" "$work/log" && return 0; sleep 0.05; done
+  echo "not in the log: $1"; cat "$work/log"; exit 1
+}
+wait_for_log "plugin hello_steps 1.0.0 loaded"
+wait_for_log "plugin hello_c 1.0.0 loaded"
 kill -TERM "$host_pid"
 wait "$host_pid"
 host_pid=
-echo "out-of-tree plugin built against the installed SDK and served"
+echo "out-of-tree plugins in C++ and C built against the installed SDK and served"

@@ -1,5 +1,6 @@
 #include "HostProcess.h"
 
+#include "Files.h"
 #include "HttpClient.h"
 
 #include <gtest/gtest.h>
@@ -60,12 +61,7 @@ HostProcess::~HostProcess() {
   if (ownsDataDir_) std::filesystem::remove_all(dataDir_);
 }
 
-std::string HostProcess::logs() const {
-  std::ifstream in(logFile_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string HostProcess::logs() const { return readFile(logFile_); }
 
 bool HostProcess::waitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -1,5 +1,7 @@
 #include "SmtpServer.h"
 
+#include "Files.h"
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -8,16 +10,6 @@
 #include <thread>
 
 namespace orch::test {
-namespace {
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-} // namespace
 
 SmtpServer::SmtpServer(Options options) : options_(std::move(options)) {
   std::string pattern = (std::filesystem::temp_directory_path() / "orch-smtp-XXXXXX").string();

@@ -5,6 +5,8 @@
 #include "Gateway.h"
 #include "ai_migrations.h"
 
+#include <orchestrator/services/ai_router.hpp>
+
 #include <dlfcn.h>
 
 #include <filesystem>
@@ -42,20 +44,14 @@ struct AiState {
   ai::Gateway gateway;
 };
 
-/// ai.router for other plugins: "complete" answers like POST ai/route,
-/// "route" like POST models/route, "models" like GET ai/models. The request
-/// names who pays with "principal" ({id, organization_ids}) or "user_id".
-json serveRouter(ai::Gateway& gateway, const std::string& method, const json& request) {
-  if (!request.is_object()) throw orch::HttpError::badRequest("the request must be a JSON object");
-  if (method == "models") return gateway.models();
-  json principal = request.value("principal", json());
-  if (!principal.is_object()) {
-    principal = {{"id", request.value("user_id", std::string())}, {"organization_ids", json::array()}};
-    if (request.contains("organization_id")) principal["organization_ids"].push_back(request["organization_id"]);
-  }
-  auto call = gateway.parse(request, principal);
-  if (method == "route") return gateway.decide(call);
-  if (method == "complete") return gateway.complete(call, nullptr);
+/// ai.router for other plugins (orchestrator/services/ai_router.hpp).
+json serveRouter(ai::Gateway& gateway, const std::string& method, const json& message) {
+  using namespace orch::services::ai_router;
+  if (method == kModels) return gateway.models();
+  auto request = Request::fromJson(message);
+  auto call = gateway.parse(request.body, request.principal);
+  if (method == kRoute) return gateway.decide(call);
+  if (method == kComplete) return gateway.complete(call, nullptr);
   throw orch::HttpError::badRequest("unknown method '" + method + "' (complete, route, models)");
 }
 
@@ -68,7 +64,7 @@ void init(orch::Plugin& plugin) {
     throw std::runtime_error("the model catalog " + state->catalog.path() + " cannot be used: " + e.what());
   }
   ai::registerRoutes(plugin, state->gateway, state->ledger);
-  plugin.service("ai.router", [state](const std::string& method, const json& request) {
+  plugin.service(orch::services::ai_router::kService, [state](const std::string& method, const json& request) {
     return serveRouter(state->gateway, method, request);
   });
 

@@ -4,7 +4,7 @@
 
 namespace ai {
 
-/// The HTTP API of API.md's "AI routing" section, plus spend and budgets:
+/// The plugin's HTTP routes: the catalog, routing decisions and calls, plus spend and budgets:
 /// GET ai/models, GET models/available, POST models/route, POST ai/route
 /// (JSON or Server-Sent Events), GET ai/usage, GET ai/calls, and the admin's
 /// GET ai/budgets, PUT/DELETE ai/budgets/{scope}/{id}.

@@ -1,10 +1,10 @@
 #include "Gateway.h"
-
 #include "TaskTypes.h"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace ai {
@@ -63,7 +63,9 @@ json attemptJson(const ModelInfo& model, const std::string& error, const std::st
 } // namespace
 
 ModelHealth::View Gateway::healthOf(const ModelInfo& model) const {
-  return health_.view(model.id, static_cast<double>(model.typicalResponseMs));
+  auto view = health_.view(model.id, static_cast<double>(model.typicalResponseMs));
+  if (health_.providerDown(model.provider)) view.status = "unavailable";
+  return view;
 }
 
 std::int64_t Gateway::maxTokensFor(const AiRequest& request, const ModelInfo& model) const {
@@ -128,7 +130,7 @@ AiRequest Gateway::parse(const json& body, const json& principal) const {
     if (!providers_.known(provider))
       throw HttpError::validation("providers", "Unknown provider '" + provider + "'; ai.providers lists the known ones");
 
-  // seed 000's routing_preferences, or models/route's priority.
+  // routing_preferences {cost_optimization, quality_preference}, or models/route's priority.
   request.needs.priority = Priority::Balanced;
   const auto& preferences = body.value("routing_preferences", json::object());
   if (!preferences.is_object()) throw HttpError::validation("routing_preferences", "Must be an object");
@@ -258,11 +260,15 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::
       return (*onDelta)(text);
     };
   int tried = 0;
+  // A provider that answered 5xx or could not be reached is not asked again
+  // in this request: its other models would most likely fail alike and use up
+  // the attempts another provider could answer with.
+  std::set<std::string> downProviders;
   for (const auto& candidate : decision.candidates) {
     if (tried >= settings_.maxAttempts || Clock::now() >= deadline) break;
     const auto& model = *candidate.model;
     auto* client = providers_.client(model.provider);
-    if (!client) continue;
+    if (!client || downProviders.count(model.provider)) continue;
     SpendLedger::Reservation reservation;
     try {
       reservation = ledger_.reserve(request.payer, candidate.estimatedCost);
@@ -306,6 +312,7 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::
         record.status = "completed";
         ledger_.settle(reservation, record);
         health_.recordSuccess(model.id, elapsed);
+        health_.recordProviderAnswer(model.provider);
         auto total = record.promptTokens + record.completionTokens;
         return {{"response", reply.text},
                 {"model_used", model.id},
@@ -347,6 +354,10 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::
         }
         ledger_.settle(reservation, record);
         if (error.kind != ProviderError::Kind::ClientGone) health_.recordFailure(model.id);
+        if (error.kind == ProviderError::Kind::ServerError || error.kind == ProviderError::Kind::Connection) {
+          downProviders.insert(model.provider);
+          health_.recordProviderOutage(model.provider);
+        }
         failures.push_back(attemptJson(model, error.kindName(), error.what(), error.httpStatus, retry + 1));
         if (streamedAny)
           throw HttpError(502, "AI_SERVICE_ERROR", "The answer broke off: " + std::string(error.what()),

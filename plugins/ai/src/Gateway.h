@@ -46,7 +46,7 @@ public:
           GatewaySettings settings)
       : catalog_(catalog), health_(health), ledger_(ledger), providers_(providers), settings_(settings) {}
 
-  /// Validates a request body (seed 000's ai/route and models/route fields);
+  /// Validates a request body (a JSON object: the fields of ai/route and models/route);
   /// throws HttpError 422 naming the field.
   AiRequest parse(const orch::json& body, const orch::json& principal) const;
 

@@ -51,4 +51,20 @@ ModelHealth::View ModelHealth::view(const std::string& model, double typicalResp
   return view;
 }
 
+void ModelHealth::recordProviderOutage(const std::string& provider, Clock::time_point at) {
+  std::lock_guard lock(mutex_);
+  outages_[provider] = at;
+}
+
+void ModelHealth::recordProviderAnswer(const std::string& provider) {
+  std::lock_guard lock(mutex_);
+  outages_.erase(provider);
+}
+
+bool ModelHealth::providerDown(const std::string& provider, Clock::time_point at) const {
+  std::lock_guard lock(mutex_);
+  auto it = outages_.find(provider);
+  return it != outages_.end() && at - it->second < kProbeAfter;
+}
+
 } // namespace ai

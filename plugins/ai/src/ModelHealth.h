@@ -28,6 +28,12 @@ public:
   void recordFailure(const std::string& model, Clock::time_point at = Clock::now());
   View view(const std::string& model, double typicalResponseMs, Clock::time_point at = Clock::now()) const;
 
+  /// A provider answered 5xx or could not be reached: every model of it is
+  /// unavailable (ranked last) for kProbeAfter, or until one of them answers.
+  void recordProviderOutage(const std::string& provider, Clock::time_point at = Clock::now());
+  void recordProviderAnswer(const std::string& provider);
+  bool providerDown(const std::string& provider, Clock::time_point at = Clock::now()) const;
+
   /// How many of the latest outcomes decide the status.
   static constexpr std::size_t kWindow = 20;
   /// Failures in a row that make a model unavailable...
@@ -45,6 +51,7 @@ private:
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Record> records_;
+  std::unordered_map<std::string, Clock::time_point> outages_; ///< provider -> its latest outage
 };
 
 } // namespace ai

@@ -15,7 +15,7 @@ enum class Priority { Cost, Performance, Balanced };
 
 /// "cost", "performance", "balanced"; nullopt for anything else.
 std::optional<Priority> parsePriority(std::string_view text);
-/// seed 000's routing_reason for a priority: "cost_optimized", ...
+/// The routing_reason clients read for a priority: "cost_optimized", ...
 std::string routingReason(Priority priority);
 
 /// What a request needs from a model.

@@ -127,8 +127,20 @@ void login(AuthContext& auth, orch::Request& request, orch::Response& response) 
   response.json(answer);
 }
 
+/// The refresh token: the body's refresh_token, or, from a client that sends
+/// it as its bearer token with no body, the Authorization header's.
+std::string refreshTokenOf(const orch::Request& request) {
+  auto body = request.jsonObject();
+  if (body.contains("refresh_token") || !request.body().empty()) return orch::requiredString(body, "refresh_token", 4096);
+  auto authorization = request.header("Authorization").value_or("");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() > kBearer.size() && authorization.compare(0, kBearer.size(), kBearer) == 0)
+    return authorization.substr(kBearer.size());
+  throw orch::HttpError::validation("refresh_token", "Field required (in the body, or as the bearer token)");
+}
+
 void refresh(AuthContext& auth, orch::Request& request, orch::Response& response) {
-  auto token = orch::requiredString(request.jsonObject(), "refresh_token", 4096);
+  auto token = refreshTokenOf(request);
   auto issued = auth.sessions.refresh(token, [&](const std::string& userId) {
     auto identity = auth.users.identity(userId);
     return identity && identity->active;

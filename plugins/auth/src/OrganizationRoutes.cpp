@@ -1,4 +1,4 @@
-// Organizations and their members (seed 004). Anyone outside an organization
+// Organizations and their members. Anyone outside an organization
 // gets 404 for it, as if it did not exist.
 #include "AuthContext.h"
 #include "Permissions.h"

@@ -7,7 +7,7 @@
 
 namespace auth {
 
-/// Organizations (seed 004) and their members with roles owner, admin,
+/// Organizations and their members with roles owner, admin,
 /// member, viewer. Slugs are unique.
 class Organizations {
 public:

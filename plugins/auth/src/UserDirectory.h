@@ -31,7 +31,7 @@ public:
   /// Updates the given columns of a user and returns the row.
   orch::json update(const std::string& id, const orch::json& columns);
 
-  /// The response shape every seed expects of a user.
+  /// A user as every client reads it: every profile field, never the password hash.
   static orch::json publicView(const orch::json& row, const orch::json& organizations = orch::json::array());
 
   /// What the principal of this user carries, or nullopt for an unknown or

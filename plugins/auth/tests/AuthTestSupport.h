@@ -2,6 +2,7 @@
 // with the auth plugin loaded, a small API client, and JWT forging.
 #pragma once
 
+#include "Eventually.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
 #include "TestPostgres.h"
@@ -194,9 +195,7 @@ bool isUtcTimestamp(const json& value);
 std::time_t parseUtc(const std::string& text);
 std::string formatUtc(std::time_t when);
 bool contains(const json& array, const json& value);
-/// Polls `condition` until true or `timeout`.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+using orch::test::eventually;
 
 // ----------------------------------------------------------------------- JWT
 

@@ -258,6 +258,23 @@ TEST_P(SessionFlow, APasswordChangeNeedsTheCurrentPasswordAndEndsTheOtherSession
   EXPECT_EQ(client().login(user.email, newPassword).status, 200);
 }
 
+TEST_P(SessionFlow, ARefreshTokenSentAsTheBearerTokenWithNoBodyRefreshesToo) {
+  auto user = client().newUser("bearer-refresh");
+  // As one client sends it: the refresh token as its bearer token, no body.
+  auto refreshed = client().request("POST", "/api/v1/auth/refresh", "", bearer(user.tokens.refresh), "");
+  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+  EXPECT_NE(refreshOf(refreshed), user.tokens.refresh);
+  EXPECT_EQ(client().me(bearer(accessOf(refreshed))).status, 200);
+  // The rotated one is spent, however it is sent; an access token is no refresh token.
+  expectUnauthorized(client().request("POST", "/api/v1/auth/refresh", "", bearer(user.tokens.refresh), ""));
+  auto fresh = client().loginOk(user.email, user.password);
+  expectUnauthorized(client().request("POST", "/api/v1/auth/refresh", "", bearer(fresh.access), ""));
+  // Without either, the field is named.
+  auto missing = client().request("POST", "/api/v1/auth/refresh", "", {}, "");
+  EXPECT_EQ(missing.status, 422) << missing.body;
+  EXPECT_EQ(missing.json()["error"]["details"]["field"], "refresh_token");
+}
+
 TEST_P(SessionFlow, RefreshRotatesBothTokensWithinTheSession) {
   auto user = client().newUser("refresh");
   auto first = client().refresh(user.tokens.refresh);

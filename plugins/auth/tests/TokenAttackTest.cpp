@@ -3,6 +3,7 @@
 // with the host's known secret, so each refusal is about the one thing changed
 // (a control test checks that an unchanged re-signed token is accepted).
 #include "AuthTestSupport.h"
+#include "Files.h"
 
 #include <sys/stat.h>
 
@@ -12,6 +13,7 @@
 #include <sstream>
 
 using namespace auth_test;
+using orch::test::readFile;
 
 namespace {
 
@@ -36,13 +38,6 @@ protected:
     EXPECT_EQ(response.header("WWW-Authenticate"), "Bearer");
   }
 };
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 } // namespace
 

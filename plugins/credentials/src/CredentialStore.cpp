@@ -115,7 +115,7 @@ bool CredentialStore::remove(const std::string& id, const orch::Tenant& tenant) 
   return db_.execute("DELETE FROM cr_credentials WHERE id = ?", {id}) == 1;
 }
 
-orch::json CredentialStore::resolve(const std::string& id, const orch::Tenant& tenant) {
+orch::services::credentials::Credential CredentialStore::resolve(const std::string& id, const orch::Tenant& tenant) {
   auto rows = db_.query("SELECT id, owner_id, organization_id, name, type, secret, key_id, expires_ms "
                         "FROM cr_credentials WHERE id = ?",
                         {id});
@@ -132,7 +132,7 @@ orch::json CredentialStore::resolve(const std::string& id, const orch::Tenant& t
     throw std::runtime_error("credential " + id + " cannot be opened: " + e.what());
   }
   db_.execute("UPDATE cr_credentials SET last_used_at = ? WHERE id = ?", {orch::rfc3339Millis(now), id});
-  return {{"id", id}, {"name", row["name"]}, {"type", row["type"]}, {"data", std::move(data)}};
+  return {id, row["name"].get<std::string>(), row["type"].get<std::string>(), std::move(data)};
 }
 
 orch::json CredentialStore::claimExpired(std::int64_t nowMs) {

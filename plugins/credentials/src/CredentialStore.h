@@ -3,6 +3,7 @@
 #include "sealing/KeyRing.h"
 
 #include <orchestrator/plugin.hpp>
+#include <orchestrator/services/credentials.hpp>
 #include <orchestrator/tenancy.hpp>
 
 #include <functional>
@@ -38,7 +39,7 @@ public:
   /// The secret fields of a credential the principal may use: {"id", "type",
   /// "data"}. Throws orch::HttpError: 404 when it does not exist or is not
   /// the principal's, 409 when it has expired.
-  orch::json resolve(const std::string& id, const orch::Tenant& tenant);
+  orch::services::credentials::Credential resolve(const std::string& id, const orch::Tenant& tenant);
 
   /// Marks credentials past their expiry and returns them (their public
   /// view), each once across every host sharing the database.

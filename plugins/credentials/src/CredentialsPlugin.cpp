@@ -6,6 +6,7 @@
 #include "CredentialStore.h"
 #include "credentials_migrations.h"
 
+#include <orchestrator/services/credentials.hpp>
 #include <orchestrator/time.hpp>
 
 #include <memory>
@@ -28,13 +29,13 @@ void init(orch::Plugin& plugin) {
   auto store = std::make_shared<credentials::CredentialStore>(plugin.db(), sealing::KeyRing::fromConfig(plugin));
   credentials::registerCredentialRoutes(plugin, *store);
 
-  // {"id", "principal"} -> {"id", "name", "type", "data"}: the principal is
-  // the one the step runs for, so a workflow only ever uses its tenant's secrets.
-  plugin.service("credentials", [store](const std::string& method, const orch::json& request) -> orch::json {
-    if (method != "resolve") throw orch::HttpError::badRequest("credentials: unknown method '" + method + "'");
-    auto id = request.value("id", std::string());
-    if (id.empty()) throw orch::HttpError::validation("credential_id", "Required");
-    return store->resolve(id, orch::Tenant::ofPrincipal(request.value("principal", orch::json())));
+  // The principal is the one the step runs for, so a workflow only ever uses
+  // its tenant's secrets (orchestrator/services/credentials.hpp).
+  namespace service = orch::services::credentials;
+  plugin.service(service::kService, [store](const std::string& method, const orch::json& message) -> orch::json {
+    if (method != service::kResolve) throw orch::HttpError::badRequest("credentials: unknown method '" + method + "'");
+    auto request = service::ResolveRequest::fromJson(message);
+    return store->resolve(request.id, orch::Tenant::ofPrincipal(request.principal)).toJson();
   });
 
   auto intervalMs = settings.expiryCheckIntervalMs;

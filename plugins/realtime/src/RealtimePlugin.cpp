@@ -14,23 +14,6 @@ namespace {
 
 using realtime::MessageShape;
 
-struct Endpoint {
-  const char* path;
-  MessageShape shape;
-  std::uint32_t flags;
-  const char* summary;
-};
-
-constexpr Endpoint kEndpoints[] = {
-    {"/ws/executions", MessageShape::Executions, ORCH_ROUTE_AT_ROOT | ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
-     "Execution updates; token in ?token=, the Authorization header or a first auth message"},
-    {"/ws/{client_id}", MessageShape::Client, ORCH_ROUTE_AT_ROOT, "Updates for a client (?token=)"},
-    {"/api/ws/{user_id}", MessageShape::User, ORCH_ROUTE_EXACT_PATH,
-     "Updates for one user (?token=), whose id must be the token's"},
-    {"/ws", MessageShape::Api, ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH,
-     "Updates: authenticate with a first message {\"type\":\"auth\",\"token\":...}"},
-};
-
 struct RealtimeSettings {
   std::int64_t metricsIntervalMs = 0;
 };
@@ -72,9 +55,9 @@ void init(orch::Plugin& plugin) {
   auto settings = plugin.settings(kRealtimeSettings);
   auto subscribers = std::make_shared<realtime::Subscribers>();
 
-  for (const auto& endpoint : kEndpoints) {
+  // The same hooks behind every endpoint; the message shape is the endpoint's.
+  auto endpoint = [&plugin, subscribers](MessageShape shape) {
     orch::WebSocketHandlers handlers;
-    auto shape = endpoint.shape;
     handlers.open = [&plugin, subscribers, shape](std::uint64_t connection, orch::Request& request) {
       realtime::Subscriber subscriber;
       subscriber.tenant = orch::Tenant::of(request);
@@ -103,11 +86,19 @@ void init(orch::Plugin& plugin) {
                                              : std::string("messages are JSON objects with a \"type\"")}});
     };
     handlers.close = [subscribers](std::uint64_t connection) { subscribers->remove(connection); };
-    orch::RouteOptions options;
-    options.summary = endpoint.summary;
-    options.flags = endpoint.flags;
-    plugin.websocket(endpoint.path, std::move(handlers), options);
-  }
+    return handlers;
+  };
+  plugin.websocket("/ws/executions", endpoint(MessageShape::Executions),
+                   {.summary = "Execution updates; token in ?token=, the Authorization header or a first auth message",
+                    .flags = ORCH_ROUTE_AT_ROOT | ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH});
+  plugin.websocket("/ws/{client_id}", endpoint(MessageShape::Client),
+                   {.summary = "Updates for a client (?token=)", .flags = ORCH_ROUTE_AT_ROOT});
+  plugin.websocket("/api/ws/{user_id}", endpoint(MessageShape::User),
+                   {.summary = "Updates for one user (?token=), whose id must be the token's",
+                    .flags = ORCH_ROUTE_EXACT_PATH});
+  plugin.websocket("/ws", endpoint(MessageShape::Api),
+                   {.summary = "Updates: authenticate with a first message {\"type\":\"auth\",\"token\":...}",
+                    .flags = ORCH_WEBSOCKET_FIRST_MESSAGE_AUTH});
 
   // Every step of every execution publishes an event; with nobody connected
   // (the common case on a busy worker host) it is dropped unparsed.

@@ -12,17 +12,17 @@
 
 namespace realtime {
 
-/// Which seed's message shapes a connection speaks, by the endpoint it opened.
+/// Which message shapes a connection speaks, by the endpoint it opened.
 enum class MessageShape {
-  Executions, ///< /ws/executions (seed 000): "execution_update", fields at the top
-  Client,     ///< /ws/{client_id} (seed 001): "workflow_execution_update"
-  User,       ///< /api/ws/{user_id} (seed 003): the event's own name
-  Api,        ///< /api/v1/ws (seed 004): "execution_update" with data
+  Executions, ///< /ws/executions: "execution_update", fields at the top
+  Client,     ///< /ws/{client_id}: "workflow_execution_update", progress in percent
+  User,       ///< /api/ws/{user_id}: the event's own name
+  Api,        ///< /api/v1/ws: "execution_update" with data
 };
 
 /// One open connection: whose it is and what it asked to hear.
 struct Subscriber {
-  orch::Tenant tenant; ///< whose events it may hear: API.md's tenancy, as for every resource
+  orch::Tenant tenant; ///< whose events it may hear: its own and its organizations', as for every resource
   MessageShape shape = MessageShape::Executions;
   /// "execution_id" / "workflow_id" / "agent_id" -> ids; empty: every event of the tenant.
   std::map<std::string, std::set<std::string>> filters;

@@ -70,62 +70,47 @@ orch::json visibleOrNotFound(const WebhookStore& store, const orch::Request& req
 
 void registerWebhookRoutes(orch::Plugin& plugin, WebhookStore& store, Deliverer& deliverer,
                            const DeliverySettings& settings) {
-  plugin.route(
-      "POST", "/webhooks",
-      [&store, &deliverer, allowPrivate = settings.allowPrivateNetworks](orch::Request& request, orch::Response& response) {
-        auto tenant = orch::Tenant::of(request);
-        auto body = request.jsonObject();
-        orch::json fields = {{"url", checkedUrl(body, allowPrivate)}, {"events", checkedEvents(body)},
-                             {"secret", checkedSecret(body)}};
-        if (body.contains("description") && !body["description"].is_null()) {
-          if (!body["description"].is_string()) throw orch::HttpError::validation("description", "Must be a string");
-          fields["description"] = body["description"];
-        }
-        if (auto organization = tenant.organizationFrom(body); !organization.is_null())
-          fields["organization_id"] = organization;
-        auto created = store.create(tenant, fields);
-        deliverer.invalidate();
-        // The only time the secret is shown: receivers need it to check signatures.
-        created["secret"] = fields["secret"];
-        response.status(201).write(created.dump());
-      },
-      {"webhook:write", "", "Subscribe a URL to events (signed deliveries; the secret is shown once)"});
-  plugin.route(
-      "GET", "/webhooks",
-      [&store](orch::Request& request, orch::Response& response) {
-        auto page = orch::Page::of(request);
-        auto [items, total] = store.list(orch::Tenant::of(request), page);
-        response.write(page.envelope("webhooks", std::move(items), total).dump());
-      },
-      {"webhook:read", "", "List webhook subscriptions"});
-  plugin.route(
-      "GET", "/webhooks/{id}",
-      [&store](orch::Request& request, orch::Response& response) {
-        response.write(visibleOrNotFound(store, request).dump());
-      },
-      {"webhook:read", "", "One webhook subscription"});
-  plugin.route(
-      "DELETE", "/webhooks/{id}",
-      [&store, &deliverer](orch::Request& request, orch::Response& response) {
-        if (!store.remove(request.param("id"), orch::Tenant::of(request)))
-          throw orch::HttpError::notFound("Webhook not found");
-        deliverer.invalidate();
-        response.status(204);
-      },
-      {"webhook:write", "", "Delete a subscription; its pending deliveries are cancelled"});
-  plugin.route(
-      "GET", "/webhooks/{id}/deliveries",
-      [&store](orch::Request& request, orch::Response& response) {
-        auto subscription = visibleOrNotFound(store, request);
-        auto page = orch::Page::of(request);
-        auto status = request.query("status");
-        static const std::vector<std::string> statuses{"pending", "delivered", "failed", "cancelled"};
-        if (status && std::find(statuses.begin(), statuses.end(), *status) == statuses.end())
-          throw orch::HttpError::validation("status", "Must be pending, delivered, failed or cancelled");
-        auto [items, total] = store.deliveries(subscription["id"].get<std::string>(), status, page);
-        response.write(page.envelope("deliveries", std::move(items), total).dump());
-      },
-      {"webhook:read", "", "Deliveries of a subscription, each attempt with its response code"});
+  plugin.route("POST", "/webhooks", [&store, &deliverer, allowPrivate = settings.allowPrivateNetworks](orch::Request& request, orch::Response& response) {
+    auto tenant = orch::Tenant::of(request);
+    auto body = request.jsonObject();
+    orch::json fields = {{"url", checkedUrl(body, allowPrivate)}, {"events", checkedEvents(body)},
+                         {"secret", checkedSecret(body)}};
+    if (body.contains("description") && !body["description"].is_null()) {
+      if (!body["description"].is_string()) throw orch::HttpError::validation("description", "Must be a string");
+      fields["description"] = body["description"];
+    }
+    if (auto organization = tenant.organizationFrom(body); !organization.is_null())
+      fields["organization_id"] = organization;
+    auto created = store.create(tenant, fields);
+    deliverer.invalidate();
+    // The only time the secret is shown: receivers need it to check signatures.
+    created["secret"] = fields["secret"];
+    response.status(201).write(created.dump());
+  }, {"webhook:write", "", "Subscribe a URL to events (signed deliveries; the secret is shown once)"});
+  plugin.route("GET", "/webhooks", [&store](orch::Request& request, orch::Response& response) {
+    auto page = orch::Page::of(request);
+    auto [items, total] = store.list(orch::Tenant::of(request), page);
+    response.write(page.envelope("webhooks", std::move(items), total).dump());
+  }, {"webhook:read", "", "List webhook subscriptions"});
+  plugin.route("GET", "/webhooks/{id}", [&store](orch::Request& request, orch::Response& response) {
+    response.write(visibleOrNotFound(store, request).dump());
+  }, {"webhook:read", "", "One webhook subscription"});
+  plugin.route("DELETE", "/webhooks/{id}", [&store, &deliverer](orch::Request& request, orch::Response& response) {
+    if (!store.remove(request.param("id"), orch::Tenant::of(request)))
+      throw orch::HttpError::notFound("Webhook not found");
+    deliverer.invalidate();
+    response.status(204);
+  }, {"webhook:write", "", "Delete a subscription; its pending deliveries are cancelled"});
+  plugin.route("GET", "/webhooks/{id}/deliveries", [&store](orch::Request& request, orch::Response& response) {
+    auto subscription = visibleOrNotFound(store, request);
+    auto page = orch::Page::of(request);
+    auto status = request.query("status");
+    static const std::vector<std::string> statuses{"pending", "delivered", "failed", "cancelled"};
+    if (status && std::find(statuses.begin(), statuses.end(), *status) == statuses.end())
+      throw orch::HttpError::validation("status", "Must be pending, delivered, failed or cancelled");
+    auto [items, total] = store.deliveries(subscription["id"].get<std::string>(), status, page);
+    response.write(page.envelope("deliveries", std::move(items), total).dump());
+  }, {"webhook:read", "", "Deliveries of a subscription, each attempt with its response code"});
 }
 
 } // namespace webhooks

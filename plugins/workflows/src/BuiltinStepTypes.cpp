@@ -17,8 +17,8 @@ namespace {
 //    {"not": {"not": {"required": [...]}}}: a branch fails with an error on
 //    the config object itself (not on one arbitrary member), so the 422 names
 //    "steps[N].config" with the object's own "x-error-message".
-//  - additional properties are allowed everywhere: the seeds send extras
-//    (seed 000's email step has "delay": 0) and later versions add options.
+//  - additional properties are allowed everywhere: clients send extras
+//    (an email step with "delay": 0) and later versions add options.
 
 const char* const kStart = R"json({
   "type": "object",

@@ -12,9 +12,8 @@ namespace workflows {
 /// preview_image?, parameters: [{name, type, required, default?,
 /// description}], steps: [{id, type, name, config, position, dependencies}]},
 /// `{{name}}` in configs naming a parameter and `{{steps.<id>.output}}` an
-/// earlier step's output. Embedded in the library; the same JSON lives in
-/// plugins/workflows/templates/ for readers (a test keeps the two equal).
-/// Parsed once, read-only afterwards.
+/// earlier step's output. The files of plugins/workflows/templates/, compiled
+/// in at build time; parsed once, read-only afterwards.
 const std::vector<orch::json>& builtinTemplates();
 
 } // namespace workflows

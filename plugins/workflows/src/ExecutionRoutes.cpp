@@ -63,7 +63,7 @@ ExecutionRequest readRequest(const orch::Request& request, const orch::json& wor
   auto options = orch::optionalObject(body, "execution_options");
   if (options.contains("timeout") && !options["timeout"].is_null()) {
     const auto& timeout = options["timeout"];
-    // Milliseconds, as seed 004 sends them (30000), up to a week.
+    // Milliseconds (30000), up to a week.
     if (!timeout.is_number() || timeout.get<double>() < 1 || timeout.get<double>() > 7 * 24 * 3600e3)
       throw orch::HttpError::validation("execution_options.timeout", "Must be a number of milliseconds from 1 to 604800000");
     run.timeoutMs = static_cast<std::int64_t>(timeout.get<double>());

@@ -7,7 +7,7 @@
 
 namespace workflows {
 
-/// Registers the execution routes of API.md: execute (async or sync), get
+/// Registers the execution routes: execute (async or sync), get
 /// (also under workflows/executions/{id}), list with filters, cancel, retry.
 void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Engine& engine);
 

@@ -6,7 +6,7 @@
 
 namespace workflows {
 
-/// An execution as clients read it: every field seeds 000, 001, 003 and 004
+/// An execution as clients read it: every field any client reads
 /// show (status, progress, results, steps, logs, input_data, output_data,
 /// execution_data, duration, resource_usage, correlation_id, the version it
 /// ran), built from its row, its step rows and its plan. `plan` may be null

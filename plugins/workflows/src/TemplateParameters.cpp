@@ -3,6 +3,7 @@
 #include "engine/Placeholders.h"
 
 #include <set>
+#include <utility>
 
 namespace workflows {
 namespace {
@@ -28,7 +29,30 @@ std::optional<std::string> typeProblem(const std::string& type, const orch::json
   return std::nullopt;
 }
 
+/// A parameter's field under either of its names ("type" or
+/// "parameter_type", ...): the field's path for errors and its value (null
+/// when absent). Both names with different values are a 422.
+std::pair<std::string, orch::json> member(const orch::json& parameter, const std::string& at, const char* name,
+                                          const char* alias) {
+  auto value = parameter.value(name, orch::json()), aliased = parameter.value(alias, orch::json());
+  if (!value.is_null() && !aliased.is_null() && value != aliased)
+    throw orch::HttpError::validation(at + "." + alias, std::string("Differs from ") + name);
+  if (value.is_null() && !aliased.is_null()) return {at + "." + alias, aliased};
+  return {at + "." + name, value};
+}
+
 } // namespace
+
+orch::json TemplateParameters::answer(const orch::json& stored) {
+  orch::json list = orch::json::array();
+  for (auto parameter : stored) {
+    parameter["parameter_type"] = parameter.value("type", "string");
+    parameter["is_required"] = parameter.value("required", false);
+    parameter["default_value"] = parameter.value("default", orch::json());
+    list.push_back(std::move(parameter));
+  }
+  return list;
+}
 
 TemplateParameters TemplateParameters::parse(const orch::json& parameters) {
   TemplateParameters result;
@@ -42,16 +66,21 @@ TemplateParameters TemplateParameters::parse(const orch::json& parameters) {
     auto name = p.value("name", orch::json()).is_string() ? p["name"].get<std::string>() : std::string();
     if (!identifier(name)) throw orch::HttpError::validation(at + ".name", "Letters, digits and _, not starting with a digit");
     if (!seen.insert(name).second) throw orch::HttpError::validation(at + ".name", "Duplicate parameter '" + name + "'");
-    auto type = p.value("type", std::string("string"));
+    auto typeField = member(p, at, "type", "parameter_type");
+    auto type = typeField.second.is_null()        ? std::string("string")
+                : typeField.second.is_string() ? typeField.second.get<std::string>()
+                                               : std::string();
     if (type != "string" && type != "number" && type != "email" && type != "boolean")
-      throw orch::HttpError::validation(at + ".type", "Must be string, number, email or boolean");
-    if (p.contains("required") && !p["required"].is_boolean())
-      throw orch::HttpError::validation(at + ".required", "Must be true or false");
-    orch::json entry = {{"name", name}, {"type", type}, {"required", p.value("required", false)},
+      throw orch::HttpError::validation(typeField.first, "Must be string, number, email or boolean");
+    auto required = member(p, at, "required", "is_required");
+    if (!required.second.is_null() && !required.second.is_boolean())
+      throw orch::HttpError::validation(required.first, "Must be true or false");
+    orch::json entry = {{"name", name}, {"type", type}, {"required", required.second.is_boolean() && required.second.get<bool>()},
                         {"description", p.value("description", std::string())}};
-    if (p.contains("default") && !p["default"].is_null()) {
-      if (auto problem = typeProblem(type, p["default"])) throw orch::HttpError::validation(at + ".default", *problem);
-      entry["default"] = p["default"];
+    auto fallback = member(p, at, "default", "default_value");
+    if (!fallback.second.is_null()) {
+      if (auto problem = typeProblem(type, fallback.second)) throw orch::HttpError::validation(fallback.first, *problem);
+      entry["default"] = fallback.second;
     }
     result.list_.push_back(entry);
   }

@@ -24,13 +24,21 @@ orch::json instantiatedDefinition(const orch::json& definition, const std::map<s
     auto node = std::find_if(filled["nodes"].begin(), filled["nodes"].end(),
                              [&](const orch::json& n) { return n["id"] == stepId; });
     if (node == filled["nodes"].end()) throw orch::HttpError::validation(field, "Unknown step '" + stepId + "'");
-    // Overrides are config keys, or {"config": {...}} as seed 000 sends them.
+    // Overrides are config keys, or {"config": {...}} around them.
     const auto& changes = override.contains("config") ? override["config"] : override;
     auto& data = (*node)["data"];
     auto& config = data.contains("config") && data["config"].is_object() ? data["config"] : data;
     config.merge_patch(changes);
   }
   return filled;
+}
+
+/// The body's optional "is_active" as a column value (1 when absent).
+int activeFlag(const orch::json& body) {
+  auto value = body.value("is_active", orch::json());
+  if (value.is_null()) return 1;
+  if (!value.is_boolean()) throw orch::HttpError::validation("is_active", "Must be true or false");
+  return value.get<bool>() ? 1 : 0;
 }
 
 } // namespace
@@ -70,13 +78,9 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
                           {"tags", body.value("tags", orch::json::array()).dump()},
                           {"preview_image", orch::optionalString(body, "preview_image", 2000) ? orch::json(body["preview_image"]) : orch::json()},
                           {"parameters", parameters.json().dump()},
+                          {"is_active", activeFlag(body)},
                           {"owner_id", tenant.userId}};
-    if (auto organization = orch::optionalString(body, "organization_id", 64)) {
-      if (!tenant.admin && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(), *organization) ==
-                               tenant.organizationIds.end())
-        throw orch::HttpError::validation("organization_id", "You are not a member of this organization");
-      columns["organization_id"] = *organization;
-    }
+    if (auto organization = tenant.organizationFrom(body); !organization.is_null()) columns["organization_id"] = organization;
     response.status(201).json(TemplateStore::view(templates.create(columns, graph)));
   }, {.permission = "template:create", .summary = "Create a template with typed parameters"});
 
@@ -84,6 +88,8 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
                [&templates, &workflows, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = orch::Tenant::of(request);
     auto row = visibleOrNotFound(templates, request.param("id"), tenant);
+    if (row["is_active"] == 0 || row["is_active"] == false)
+      throw orch::HttpError::conflict("Template '" + row["name"].get<std::string>() + "' is not active");
     auto body = request.jsonObject();
     auto parameters = TemplateParameters::parse(orch::json::parse(row["parameters"].get<std::string>()));
     auto values = parameters.resolve(body.value("parameter_values", orch::json()));
@@ -98,12 +104,7 @@ void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, Work
                           {"template_id", row["id"]},
                           {"owner_id", tenant.userId},
                           {"created_by", tenant.userId}};
-    if (auto organization = orch::optionalString(body, "organization_id", 64)) {
-      if (!tenant.admin && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(), *organization) ==
-                               tenant.organizationIds.end())
-        throw orch::HttpError::validation("organization_id", "You are not a member of this organization");
-      columns["organization_id"] = *organization;
-    }
+    if (auto organization = tenant.organizationFrom(body); !organization.is_null()) columns["organization_id"] = organization;
     auto created = workflows.create(columns, graph);
     templates.countUse(row["id"].get<std::string>());
     response.status(201).json(WorkflowStore::view(created));

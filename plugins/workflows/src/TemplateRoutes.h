@@ -8,7 +8,7 @@
 
 namespace workflows {
 
-/// Registers the template routes of API.md: list, get, create, instantiate.
+/// Registers the template routes: list, get, create, instantiate.
 void registerTemplateRoutes(orch::Plugin& plugin, TemplateStore& templates, WorkflowStore& workflows,
                             StepTypeCatalog& catalog);
 

@@ -1,6 +1,7 @@
 #include "TemplateStore.h"
 
 #include "BuiltinTemplates.h"
+#include "TemplateParameters.h"
 
 
 namespace workflows {
@@ -8,7 +9,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, name, description, category, featured, tags, preview_image, parameters, graph, builtin, owner_id, "
-    "organization_id, usage_count, created_at, updated_at";
+    "organization_id, usage_count, is_active, rating, created_at, updated_at";
 
 bool flag(const orch::json& value) { return value.is_boolean() ? value.get<bool>() : value.get<long long>() != 0; }
 
@@ -30,6 +31,7 @@ void TemplateStore::installBuiltins() {
                  {"graph", graph.toDefinition().dump()},
                  {"builtin", 1},
                  {"usage_count", 0},
+                 {"rating", shipped.value("rating", orch::json())},
                  {"created_at", time},
                  {"updated_at", time}});
   }
@@ -85,6 +87,7 @@ void TemplateStore::countUse(const std::string& id) {
 }
 
 orch::json TemplateStore::view(const orch::json& row) {
+  auto parameters = orch::json::parse(row["parameters"].get<std::string>());
   auto graph = WorkflowGraph::fromRequest({{"definition", orch::json::parse(row["graph"].get<std::string>())}});
   return {{"id", row["id"]},
           {"name", row["name"]},
@@ -94,7 +97,10 @@ orch::json TemplateStore::view(const orch::json& row) {
           {"is_builtin", flag(row["builtin"])},
           {"tags", orch::json::parse(row["tags"].get<std::string>())},
           {"preview_image", row["preview_image"]},
-          {"parameters", orch::json::parse(row["parameters"].get<std::string>())},
+          {"parameters", TemplateParameters::answer(parameters)},
+          {"parameter_count", parameters.size()},
+          {"is_active", flag(row["is_active"])},
+          {"rating", row["rating"]},
           {"steps", graph.toSteps()},
           {"definition", graph.toDefinition()},
           {"usage_count", row["usage_count"]},

@@ -143,7 +143,7 @@ private:
     return config ? requireObject(*config, at(path, "config"), "Step config") : json::object();
   }
 
-  /// React Flow nodes (seed 001) keep the label and the config in `data`:
+  /// React Flow nodes keep the label and the config in `data`:
   /// either flat beside the label or nested as data.config. Top-level `name`
   /// and `config` win when a client sends them.
   static void readNodeData(const json& object, const std::string& path, Node& node) {
@@ -275,7 +275,7 @@ json WorkflowGraph::toSteps() const {
 json WorkflowGraph::toDefinition() const {
   json nodes = json::array();
   for (const Node& node : nodes_) {
-    // Flat beside the label, as seed 001 shows, unless a config key would
+    // Flat beside the label, as React Flow clients send it, unless a config key would
     // collide with "label" or "config"; then nested, so reading it back is exact.
     json data;
     if (node.config.contains("label") || node.config.contains("config")) {

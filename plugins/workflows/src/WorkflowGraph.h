@@ -10,9 +10,9 @@
 namespace workflows {
 
 /// The one canonical form of a workflow: steps (nodes) joined by edges, an edge
-/// meaning "target runs after source". Clients send it in three shapes (seed
-/// 000's `steps` with `dependencies`, seeds 001/002's `definition {nodes,
-/// edges}`, seed 004's `workflow_data {nodes, edges, settings}`); all become
+/// meaning "target runs after source". Clients send it in three shapes
+/// (`steps` with `dependencies`, `definition {nodes, edges}` as React Flow
+/// draws it, `workflow_data {nodes, edges, settings}`); all become
 /// this, and every response renders it back in both `steps` and `definition`.
 /// Each node and edge keeps the request path it came from, so a later check
 /// (a step type's config schema, a cycle) names the exact place in the body.

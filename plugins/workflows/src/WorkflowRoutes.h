@@ -7,7 +7,7 @@
 
 namespace workflows {
 
-/// Registers the workflow routes of API.md: list, create, get (also of a
+/// Registers the workflow routes: list, create, get (also of a
 /// version), update, soft delete, and the version history.
 void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog);
 

@@ -37,7 +37,7 @@ public:
   /// One page of the tenant's workflows and the total.
   std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const Filter& filter, const orch::Page& page) const;
 
-  /// The response shape: every seed field, with both `steps` and `definition`.
+  /// The response shape: every field clients read, with both `steps` and `definition`.
   /// `stats` is the workflow's entry of executionStats (none: no executions).
   static orch::json view(const orch::json& row, const orch::json* graphOverride = nullptr,
                          const orch::json* stats = nullptr);

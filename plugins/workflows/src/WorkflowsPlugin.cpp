@@ -1,13 +1,13 @@
 // Plugin `workflows`: workflow definitions, versions, templates and their
-// durable executions (API.md, "Workflows, templates, executions").
+// durable executions, each posted to its webhook_url when it ends.
 #include "ExecutionRoutes.h"
+#include "ExecutionWebhooks.h"
 #include "StepTypeCatalog.h"
 #include "TemplateRoutes.h"
 #include "TemplateStore.h"
 #include "WorkflowRoutes.h"
 #include "WorkflowStore.h"
 #include "engine/Engine.h"
-#include "engine/ExecutionWebhooks.h"
 #include "outbound/WebhookSignature.h"
 #include "steps/BuiltinSteps.h"
 #include "workflows_migrations.h"

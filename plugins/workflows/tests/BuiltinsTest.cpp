@@ -376,19 +376,13 @@ TEST(BuiltinTemplates, TheSeedsCustomizationAppliesToTheSupportTemplate) {
   EXPECT_FALSE(schemaOf(first.at("type").get<std::string>()).firstProblem(config, "steps[0].config"));
 }
 
-TEST(BuiltinTemplates, TheFilesUnderTemplatesEqualTheEmbeddedOnes) {
+TEST(BuiltinTemplates, AreEveryFileUnderTemplates) {
   const auto dir = templatesDir();
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
-  std::map<std::string, json> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".json") continue;
-    json file = readJsonFile(entry.path());
-    files[file.at("id").get<std::string>()] = file;
-  }
-  EXPECT_EQ(files.size(), builtinTemplates().size());
-  for (const auto& templ : builtinTemplates()) {
-    auto found = files.find(templ.at("id").get<std::string>());
-    ASSERT_NE(found, files.end()) << "no file for " << templ.at("name");
-    EXPECT_EQ(found->second, templ) << templ.at("name") << " differs from its file: " << json::diff(templ, found->second).dump();
-  }
+  std::set<std::string> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".json") ids.insert(readJsonFile(entry.path()).at("id").get<std::string>());
+  std::set<std::string> embedded;
+  for (const auto& templ : builtinTemplates()) embedded.insert(templ.at("id").get<std::string>());
+  EXPECT_EQ(embedded, ids) << "a file added under templates/ is built in at the next build";
 }

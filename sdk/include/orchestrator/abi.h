@@ -176,14 +176,22 @@ typedef struct orch_route_descriptor {
 typedef struct orch_step_context {
   size_t struct_size;
   orch_str config_json;    /**< the step's config, templates already filled */
-  orch_str input_json;     /**< the step's input (outputs of predecessors) */
+  orch_str input_json;     /**< what templates read: the execution's input,
+                                "steps": {<id>: {output, status}} of every
+                                completed step, and "execution": {id,
+                                workflow_id, correlation_id} */
   orch_str execution_id;
   orch_str step_id;
   orch_str principal_json; /**< who started the execution */
 } orch_step_context;
 
 /** Runs a step: write the output JSON to `output`; on failure return
- *  ORCH_ERROR and write a message to `error_message`. Called from worker
+ *  ORCH_ERROR (or ORCH_INVALID) and write a message to `error_message`. Every
+ *  failure fails the attempt, which the engine retries as the step's
+ *  retry_count says. A step runs at least once per attempt: the same
+ *  execution_id and step_id may run again after a crash or a timeout (the
+ *  call is not interrupted; its late answer is dropped). sdk/README.md,
+ *  "Writing a step type", says all a step author must know. Called from worker
  *  threads, possibly concurrently. A crash on the calling thread (SIGSEGV,
  *  SIGBUS, SIGFPE, SIGILL, SIGABRT, stack overflow) fails the step instead of
  *  the host; the host then calls none of the plugin's step types again until

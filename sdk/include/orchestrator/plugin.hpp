@@ -105,11 +105,12 @@ public:
 
   /// Declares every setting of `map` (only in init) and reads them into an S:
   /// a member keeps its initial value when its setting is unset and has no
-  /// default. Throws, naming the key, when a configured value does not fit;
+  /// default. Throws, naming every key whose configured value does not fit;
   /// the host then refuses to start.
   template <typename S>
   S settings(const SettingsMap<S>& map) const {
     S values{};
+    std::string problems;
     for (const auto& setting : map) {
       orch_setting_descriptor d{};
       d.struct_size = sizeof d;
@@ -122,10 +123,14 @@ public:
       d.choices = detail::view(setting.rules.choices);
       d.flags = setting.rules.flags;
       detail::StringSink error;
-      Host::check(host_.api().register_setting(host_.raw(), &d, error.get()), error, "setting " + setting.key);
+      if (host_.api().register_setting(host_.raw(), &d, error.get()) != ORCH_OK) {
+        problems += (problems.empty() ? "" : "; ") + (error.text.empty() ? "setting " + setting.key : error.text);
+        continue;
+      }
       if (!setting.assign) continue;
       if (auto text = host_.config(setting.key); text && !text->empty()) setting.assign(values, *text);
     }
+    if (!problems.empty()) throw std::invalid_argument(problems);
     return values;
   }
 
@@ -451,16 +456,31 @@ private:
                                orch_sink* error_message) noexcept {
     auto* entry = static_cast<RouteEntry*>(user_data);
     const Host& host = entry->plugin->host_;
+    return guarded(
+        error_message,
+        [&] {
+          Request request(host, *raw);
+          Response out(host, response);
+          entry->handler(request, out);
+        },
+        [&](const HttpError& e) {
+          // The standard error envelope, answered by the host.
+          auto details = e.details().is_null() ? std::string() : e.details().dump();
+          host.api().response_error(response, e.status(), detail::view(e.code()),
+                                    detail::view(std::string_view(e.what())), detail::view(details));
+          return ORCH_OK;
+        });
+  }
+
+  /// Runs `body`: ORCH_OK; an HttpError is `onHttpError`'s to answer; anything
+  /// else ORCH_ERROR with its message.
+  template <typename Body, typename OnHttpError>
+  static orch_status guarded(orch_sink* error_message, Body&& body, OnHttpError&& onHttpError) noexcept {
     try {
-      Request request(host, *raw);
-      Response out(host, response);
-      entry->handler(request, out);
+      body();
       return ORCH_OK;
     } catch (const HttpError& e) {
-      auto details = e.details().is_null() ? std::string() : e.details().dump();
-      host.api().response_error(response, e.status(), detail::view(e.code()), detail::view(std::string_view(e.what())),
-                                detail::view(details));
-      return ORCH_OK;
+      return onHttpError(e);
     } catch (const std::exception& e) {
       detail::write(error_message, e.what());
     } catch (...) {
@@ -473,22 +493,14 @@ private:
   /// anything else ORCH_ERROR with its message.
   template <typename Body>
   static orch_status guarded(orch_sink* error_message, Body&& body) noexcept {
-    try {
-      body();
-      return ORCH_OK;
-    } catch (const HttpError& e) {
+    return guarded(error_message, std::forward<Body>(body), [&](const HttpError& e) {
       // Outside HTTP only the text survives: say which field and what is wrong.
       const auto& d = e.details();
-      bool named = d.is_object() && d.contains("field") && d.contains("issue");
+      bool named = d.is_object() && d.value("field", json()).is_string() && d.value("issue", json()).is_string();
       detail::write(error_message, named ? d["field"].get<std::string>() + ": " + d["issue"].get<std::string>()
                                          : std::string(e.what()));
       return ORCH_INVALID;
-    } catch (const std::exception& e) {
-      detail::write(error_message, e.what());
-    } catch (...) {
-      detail::write(error_message, "unknown exception");
-    }
-    return ORCH_ERROR;
+    });
   }
 
   static orch_status onExecuteStep(void* user_data, const orch_step_context* c, orch_sink* output,

@@ -125,6 +125,14 @@ inline std::optional<std::string> declarationProblem(SettingType type, const Set
   return std::nullopt;
 }
 
+/// Whether `text` parses and lies within the rules' bounds (each bound parsed the same way).
+template <typename Parse>
+bool inRange(Parse parse, const std::string& text, const SettingRules& rules) {
+  auto value = parse(text);
+  return value && (rules.minimum.empty() || *value >= *parse(rules.minimum)) &&
+         (rules.maximum.empty() || *value <= *parse(rules.maximum));
+}
+
 /// Why `text` does not fit the declaration ("expected a whole number from 1
 /// to 10"), or nullopt when it does. An empty text is "unset" and fits.
 inline std::optional<std::string> valueProblem(SettingType type, const std::string& text, const SettingRules& rules) {
@@ -134,20 +142,12 @@ inline std::optional<std::string> valueProblem(SettingType type, const std::stri
     return "expected " + what + (range.empty() ? "" : " " + range);
   };
   switch (type) {
-  case SettingType::Integer: {
-    auto value = parseInteger(text);
-    if (!value || (!rules.minimum.empty() && *value < *parseInteger(rules.minimum)) ||
-        (!rules.maximum.empty() && *value > *parseInteger(rules.maximum)))
-      return expected("a whole number");
+  case SettingType::Integer:
+    if (!inRange(parseInteger, text, rules)) return expected("a whole number");
     return std::nullopt;
-  }
-  case SettingType::Number: {
-    auto value = parseNumber(text);
-    if (!value || (!rules.minimum.empty() && *value < *parseNumber(rules.minimum)) ||
-        (!rules.maximum.empty() && *value > *parseNumber(rules.maximum)))
-      return expected("a number");
+  case SettingType::Number:
+    if (!inRange(parseNumber, text, rules)) return expected("a number");
     return std::nullopt;
-  }
   case SettingType::Boolean:
     if (!parseBoolean(text)) return std::string("expected true or false");
     return std::nullopt;

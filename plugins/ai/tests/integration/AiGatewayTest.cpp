@@ -2,6 +2,7 @@
 // HTTP to local servers speaking each provider's protocol, SQLite and PostgreSQL.
 #include "AiHost.h"
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -146,6 +147,10 @@ TEST_P(AiHost, AProviderErrorFallsBackToTheNextModelAndAllFailingIsA502ListingEa
   EXPECT_EQ(fallbacks[0]["http_status"], 500);
   EXPECT_NE(fallbacks[0]["message"].get<std::string>().find("upstream exploded"), std::string::npos);
 
+  // The provider that answered 500 is unavailable for a while: ranked last.
+  auto models = get("/api/v1/ai/models?provider=openai", alice_).json()["models"];
+  EXPECT_EQ(models[0]["status"], "unavailable");
+
   google_.setDefaultReply(replyWith(503));
   anthropic_.setDefaultReply(replyWith(529, "Overloaded"));
   auto failed = post("/api/v1/ai/route", {{"prompt", "Hi"}, {"priority", "cost"}}, alice_);
@@ -153,18 +158,54 @@ TEST_P(AiHost, AProviderErrorFallsBackToTheNextModelAndAllFailingIsA502ListingEa
   EXPECT_EQ(failed.json()["error"]["code"], "AI_SERVICE_ERROR");
   auto attempts = failed.json()["error"]["details"]["attempts"];
   ASSERT_EQ(attempts.size(), 3u) << failed.body;
-  EXPECT_EQ(attempts[0]["model"], "oa-cheap");
-  EXPECT_EQ(attempts[1]["model"], "go-middle");
-  EXPECT_EQ(attempts[2]["model"], "an-strong");
-  EXPECT_EQ(attempts[2]["http_status"], 529);
+  EXPECT_EQ(attempts[0]["model"], "go-middle");
+  EXPECT_EQ(attempts[1]["model"], "an-strong");
+  EXPECT_EQ(attempts[1]["http_status"], 529);
+  EXPECT_EQ(attempts[2]["model"], "oa-cheap");
   // Failures show in the catalog: two of three calls failed, then three in a row.
-  auto models = get("/api/v1/ai/models?provider=openai", alice_).json()["models"];
-  EXPECT_EQ(models[0]["status"], "degraded");
+  models = get("/api/v1/ai/models?provider=openai", alice_).json()["models"];
   EXPECT_EQ(models[0]["recent_failures"], 2);
   EXPECT_EQ(post("/api/v1/ai/route", {{"prompt", "Hi"}, {"model", "oa-cheap"}}, alice_).status, 502);
   models = get("/api/v1/ai/models?provider=openai", alice_).json()["models"];
   EXPECT_EQ(models[0]["status"], "unavailable");
   EXPECT_EQ(models[0]["recent_calls"], 3);
+}
+
+TEST_P(AiHost, AnOutageOfTheProviderOfTheCheapestModelsFallsBackToAnotherProvider) {
+  // The three cheapest models are all OpenAI's, as many real catalogs have it.
+  auto catalog = testCatalog();
+  catalog["models"].push_back(model("oa-mini", "openai", 2e-7, 8e-7, 16000, 4096, {"text"}, 0.72, 500));
+  catalog["models"].push_back(model("oa-small", "openai", 3e-7, 9e-7, 16000, 4096, {"text"}, 0.74, 500));
+  writeCatalog(catalog);
+  ASSERT_TRUE(eventually([&] { return get("/api/v1/ai/models", alice_).json()["models"].size() == 6; }));
+  openai_.setDefaultReply(replyWith(500, "region down"));
+  openai_.clear();
+
+  auto answer = post("/api/v1/ai/route", {{"prompt", "Hi"}, {"priority", "cost"}}, alice_);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.json()["model_used"], "go-middle") << "the next provider answers, within ai.max_attempts = 3";
+  ASSERT_EQ(answer.json()["fallbacks"].size(), 1u) << answer.body;
+  EXPECT_EQ(answer.json()["fallbacks"][0]["model"], "oa-cheap");
+  EXPECT_EQ(openai_.requestCount(), 1u) << "the failing provider's other models are not tried in this request";
+
+  // For a while every model of that provider is unavailable, ranked last:
+  // the next request goes to the other provider first.
+  auto down = get("/api/v1/ai/models?provider=openai", alice_).json()["models"];
+  ASSERT_EQ(down.size(), 3u) << down.dump();
+  for (const auto& entry : down) EXPECT_EQ(entry["status"], "unavailable") << entry.dump();
+  auto next = post("/api/v1/ai/route", {{"prompt", "Hi"}, {"priority", "cost"}}, alice_);
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_EQ(next.json()["model_used"], "go-middle");
+  EXPECT_TRUE(next.json()["fallbacks"].empty()) << next.body;
+  EXPECT_EQ(openai_.requestCount(), 1u);
+
+  // An answer from the provider makes it healthy again at once.
+  openai_.setDefaultReply(FakeLlmServer::Reply{});
+  ASSERT_EQ(post("/api/v1/ai/route", {{"prompt", "Hi"}, {"model", "oa-mini"}}, alice_).status, 200);
+  auto recovered = get("/api/v1/ai/models?provider=openai", alice_).json()["models"];
+  auto small = std::find_if(recovered.begin(), recovered.end(), [](const auto& entry) { return entry["id"] == "oa-small"; });
+  ASSERT_NE(small, recovered.end()) << recovered.dump();
+  EXPECT_EQ((*small)["status"], "available") << small->dump();
 }
 
 TEST_P(AiHost, A429IsRetriedAfterRetryAfterAndATooLongWaitMovesOn) {
@@ -393,12 +434,7 @@ TEST_P(AiHost, TheCatalogIsReloadedWhenItsFileChangesAndABadFileChangesNothing) 
   auto catalog = testCatalog();
   catalog["models"].push_back(model("go-new", "google", 2e-7, 8e-7, 32000, 8192, {"text"}, 0.8, 400));
   writeCatalog(catalog);
-  bool seen = false;
-  for (int i = 0; i < 100 && !seen; ++i) {
-    seen = get("/api/v1/ai/models", alice_).json()["models"].size() == 5;
-    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(seen);
+  ASSERT_TRUE(eventually([&] { return get("/api/v1/ai/models", alice_).json()["models"].size() == 5; }));
   EXPECT_EQ(post("/api/v1/ai/route", {{"prompt", "Hi"}, {"model", "go-new"}}, alice_).status, 200);
 
   std::ofstream(catalogPath_, std::ios::trunc) << "{\"models\": [ {\"id\": \"half";
@@ -416,7 +452,8 @@ TEST_P(AiHost, EveryCallIsRecordedAndOtherPluginsCallTheSameGatewayAsAService) {
                       {{"prompt", "Summarize"}, {"priority", "cost"}, {"user_id", alice},
                        {"execution_id", "exec-1"}, {"step_id", "step-2"}}, {});
   ASSERT_EQ(service.status, 200) << service.body;
-  EXPECT_EQ(service.json()["model_used"], "oa-cheap");
+  // OpenAI answered 500 just before: it is ranked last for a while.
+  EXPECT_EQ(service.json()["model_used"], "go-middle");
   EXPECT_GT(service.json()["cost"].get<double>(), 0);
   auto refused = post("/api/v1/kit/call/ai.router/complete", {{"prompt", ""}, {"user_id", alice}}, {});
   EXPECT_EQ(refused.status, 422);
@@ -424,7 +461,10 @@ TEST_P(AiHost, EveryCallIsRecordedAndOtherPluginsCallTheSameGatewayAsAService) {
 
   auto calls = get("/api/v1/ai/calls", alice_).json();
   ASSERT_EQ(calls["total"], 4) << calls.dump();
-  auto newest = calls["calls"][0];
+  // Calls within one millisecond share their created_ms: the step's call is found by its execution.
+  auto ofExecution = get("/api/v1/ai/calls?execution_id=exec-1", alice_).json();
+  ASSERT_EQ(ofExecution["total"], 1) << ofExecution.dump();
+  auto newest = ofExecution["calls"][0];
   EXPECT_EQ(newest["execution_id"], "exec-1");
   EXPECT_EQ(newest["step_id"], "step-2");
   EXPECT_EQ(newest["user_id"], alice);
@@ -433,13 +473,12 @@ TEST_P(AiHost, EveryCallIsRecordedAndOtherPluginsCallTheSameGatewayAsAService) {
   EXPECT_EQ(newest["completion_tokens"], 7);
   EXPECT_TRUE(newest["latency_ms"].is_number());
   EXPECT_EQ(get("/api/v1/ai/calls?status=failed", alice_).json()["calls"][0]["error"].get<std::string>().substr(0, 8), "HTTP 500");
-  EXPECT_EQ(get("/api/v1/ai/calls?execution_id=exec-1", alice_).json()["total"], 1);
   // Another user sees none of them.
   auto bob = login("bob@example.com", true);
   EXPECT_EQ(get("/api/v1/ai/calls", bob).json()["total"], 0);
-  // Spend: two answers from the cheap model, one from the fallback after the 500.
+  // Spend: one answer from the cheap model, two from the middle one (after the 500).
   auto usage = get("/api/v1/ai/usage", alice_).json()["user"];
-  EXPECT_NEAR(usage["spent_usd"].get<double>(), 2 * (12 * kCheapIn + 7 * kCheapOut) + 12 * kMiddleIn + 7 * kMiddleOut, 1e-9);
+  EXPECT_NEAR(usage["spent_usd"].get<double>(), 12 * kCheapIn + 7 * kCheapOut + 2 * (12 * kMiddleIn + 7 * kMiddleOut), 1e-9);
   EXPECT_EQ(usage["calls"], 4);
 }
 

@@ -4,6 +4,7 @@
 // catalog whose trade-offs are known.
 #pragma once
 
+#include "Eventually.h"
 #include "FakeLlmServer.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
@@ -19,6 +20,7 @@
 namespace ai_test {
 
 using orch::test::FakeLlmServer;
+using orch::test::eventually;
 using orch::test::HostProcess;
 using orch::test::HttpClient;
 using orch::test::HttpResult;

@@ -1,6 +1,7 @@
 // Credentials end to end: a real host (auth, workflows, credentials) on
 // SQLite and PostgreSQL, a real SMTP server that asks for a login, and the
 // database read directly to check that it holds no secret in plain text.
+#include "Files.h"
 #include "LocalHttpServer.h"
 #include "SmtpServer.h"
 #include "WorkflowsHost.h"
@@ -37,12 +38,7 @@ protected:
   /// Every byte the SQLite database keeps on disk (file and write-ahead log).
   std::string databaseBytes() const {
     std::string bytes;
-    for (const auto* suffix : {"", "-wal"}) {
-      std::ifstream in(host_->dataDir() + "/orchestrator.db" + suffix, std::ios::binary);
-      std::stringstream content;
-      content << in.rdbuf();
-      bytes += content.str();
-    }
+    for (const auto* suffix : {"", "-wal"}) bytes += orch::test::readFile(host_->dataDir() + "/orchestrator.db" + suffix);
     return bytes;
   }
 

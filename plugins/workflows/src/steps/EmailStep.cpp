@@ -34,12 +34,10 @@ std::pair<std::string, std::string> login(const orch::Plugin& plugin, const Step
                                           const orch::StepContext& step) {
   if (!step.config.contains("credential_id")) return {settings.smtpUsername, settings.smtpPassword};
   auto credential = resolveCredential(plugin, step);
-  auto type = credential.value("type", std::string());
-  if (type != "smtp" && type != "basic")
-    throw std::runtime_error("credential '" + credential.value("name", std::string()) + "' is a " + type +
+  if (credential.type != "smtp" && credential.type != "basic")
+    throw std::runtime_error("credential '" + credential.name + "' is a " + credential.type +
                              " credential; the email step needs an smtp or basic one");
-  const auto& data = credential["data"];
-  return {data.value("username", std::string()), data.value("password", std::string())};
+  return {credential.data.value("username", std::string()), credential.data.value("password", std::string())};
 }
 
 } // namespace
@@ -85,8 +83,11 @@ orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const
     if (settings.smtpStartTls) {
       if (!session.startTLS(outbound::tlsClientContext(settings.smtpCaFile))) throw std::runtime_error("the SMTP server does not offer STARTTLS");
     }
+    // After STARTTLS the server forgets the first EHLO (RFC 3207), and both login
+    // calls send a new one: one of them must run whether or not there is a user.
     auto [user, password] = login(plugin, settings, step);
     if (!user.empty()) session.login(Poco::Net::SMTPClientSession::AUTH_PLAIN, user, password);
+    else if (settings.smtpStartTls) session.login();
     session.sendMessage(message);
     session.close();
   } catch (const Poco::Exception& e) {

@@ -50,9 +50,8 @@ orch::json delay(const orch::StepContext& step) {
   }
   // The engine keeps this moment in the step's row and wakes the step then,
   // across restarts; the output the step ends with is this one, resumed.
-  return {{"$suspend_until", until},
-          {"delayed_until", orch::rfc3339Millis(until)},
-          {"delay_seconds", static_cast<double>(until - now) / 1000.0}};
+  return orch::suspendUntil(until, {{"delayed_until", orch::rfc3339Millis(until)},
+                                    {"delay_seconds", static_cast<double>(until - now) / 1000.0}});
 }
 
 } // namespace workflows::steps

@@ -6,13 +6,15 @@
 
 namespace workflows::steps {
 
-orch::json resolveCredential(const orch::Plugin& plugin, const orch::StepContext& step) {
-  return plugin.callService("credentials", "resolve", {{"id", step.config["credential_id"]}, {"principal", step.principal}});
+namespace credentials = orch::services::credentials;
+
+credentials::Credential resolveCredential(const orch::Plugin& plugin, const orch::StepContext& step) {
+  return credentials::resolve(plugin, {step.config.value("credential_id", std::string()), step.principal});
 }
 
-std::vector<std::pair<std::string, std::string>> httpLogin(const orch::json& credential) {
-  auto type = credential.value("type", std::string());
-  const auto& data = credential["data"];
+std::vector<std::pair<std::string, std::string>> httpLogin(const credentials::Credential& credential) {
+  const auto& type = credential.type;
+  const auto& data = credential.data;
   if (type == "bearer") return {{"Authorization", "Bearer " + data.value("token", std::string())}};
   if (type == "basic") {
     std::ostringstream encoded;
@@ -23,7 +25,7 @@ std::vector<std::pair<std::string, std::string>> httpLogin(const orch::json& cre
     return {{"Authorization", "Basic " + encoded.str()}};
   }
   if (type == "api_key") return {{data.value("header", std::string("X-API-Key")), data.value("key", std::string())}};
-  throw std::runtime_error("credential '" + credential.value("name", std::string()) + "' is a " + type +
+  throw std::runtime_error("credential '" + credential.name + "' is a " + type +
                            " credential; an HTTP call logs in with a bearer, basic or api_key one");
 }
 

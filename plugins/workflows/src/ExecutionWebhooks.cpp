@@ -1,4 +1,4 @@
-#include "engine/ExecutionWebhooks.h"
+#include "ExecutionWebhooks.h"
 
 #include "ExecutionView.h"
 #include "outbound/OutboundHttp.h"

@@ -1,0 +1,299 @@
+// Which steps of a run go next, running one attempt, and what its end
+// means: retry, suspend, fail the run, or commit.
+#include "engine/EngineRun.h"
+
+#include "engine/Expression.h"
+#include "engine/Variables.h"
+
+#include <orchestrator/time.hpp>
+
+#include <algorithm>
+#include <time.h>
+
+namespace workflows {
+
+using orch::nowMs;
+
+namespace {
+
+std::int64_t threadCpuMicros() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
+}
+
+/// A number from a step's config in seconds, as milliseconds; nullopt when absent or not positive.
+std::optional<std::int64_t> secondsSetting(const orch::json& config, const char* key) {
+  auto found = config.find(key);
+  if (found == config.end() || !found->is_number() || found->get<double>() <= 0) return std::nullopt;
+  return static_cast<std::int64_t>(found->get<double>() * 1000);
+}
+
+/// When a step's output asks the engine to wait ("$suspend_until": RFC 3339
+/// or epoch milliseconds), the moment it names.
+std::optional<std::int64_t> suspendUntil(const orch::json& output) {
+  if (!output.is_object()) return std::nullopt;
+  auto found = output.find("$suspend_until");
+  if (found == output.end()) return std::nullopt;
+  if (found->is_number()) return found->get<std::int64_t>();
+  if (found->is_string()) return orch::parseRfc3339(found->get<std::string>());
+  return std::nullopt;
+}
+
+} // namespace
+
+void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
+  using S = StepState::Status;
+  std::unique_lock lock(run->mutex);
+  if (run->finished) return;
+  const auto& plan = *run->plan;
+  auto now = nowMs();
+  Variables variables(run->scope);
+  std::vector<std::size_t> ready, skipped;
+  // Wake what is due: a suspended step completes, a step waiting out its backoff runs again.
+  for (std::size_t i = 0; i < run->steps.size(); ++i) {
+    auto& step = run->steps[i];
+    if (step.status != S::Waiting || now < step.wakeMs) continue;
+    if (step.suspended) {
+      auto output = step.output;
+      if (output.is_object()) output.erase("$suspend_until");
+      if (output.is_object()) output["resumed_at"] = orch::rfc3339Millis(now);
+      completeStep(run, i, output, lock);
+    } else {
+      ready.push_back(i);
+    }
+  }
+  // Decide every pending step whose predecessors have all settled; a skip can
+  // settle more, so go round until nothing changes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      auto& step = run->steps[i];
+      if (step.status != S::Pending || std::find(ready.begin(), ready.end(), i) != ready.end()) continue;
+      const auto& incoming = plan.steps()[i].incoming;
+      // A pure step may run on outputs still being committed: it has no
+      // effect outside, and after a crash it runs again on the same inputs.
+      // Any other step waits until everything it follows is committed, so
+      // that what it does is never based on outputs a crash could take back.
+      bool pure = plan.steps()[i].pure;
+      bool settled = true, reached = incoming.empty();
+      for (const auto& edge : incoming) {
+        const auto& before = run->steps[edge.from];
+        bool done = before.status == S::Completed || (pure && before.provisional && before.status == S::Committing);
+        if (!done && before.status != S::Skipped) {
+          settled = false;
+          break;
+        }
+        if (done && !reached) {
+          const auto& fromId = plan.steps()[edge.from].id;
+          reached = plan.taken(edge.from, i, run->scope["steps"][fromId]["output"], [&](const std::string& expression) {
+            try {
+              return truthy(evaluate(expression, variables));
+            } catch (const std::exception&) {
+              return false;
+            }
+          });
+        }
+      }
+      if (!settled) continue;
+      if (reached) {
+        ready.push_back(i);
+      } else {
+        step.status = S::Skipped;
+        skipped.push_back(i);
+        changed = true;
+      }
+    }
+  }
+  if (!skipped.empty()) {
+    auto rows = orch::json::array();
+    for (auto i : skipped) rows.push_back(plan.steps()[i].id);
+    commits_.post([this, id = run->id, rows](orch::Transaction& tx) {
+      for (const auto& stepId : rows) store_.saveStep(id, stepId.get<std::string>(), {{"status", "skipped"}, {"attempts", 0}}, tx);
+    });
+  }
+  for (auto i : ready) {
+    auto& step = run->steps[i];
+    step.status = S::Running;
+    step.suspended = false;
+    step.attempts += 1;
+    step.token = ++attemptTokens_;
+    step.startedAt = orch::rfc3339Millis(now);
+    auto limit = secondsSetting(plan.steps()[i].config, "timeout").value_or(settings_.stepTimeoutMs);
+    step.limitMs = limit;
+    step.deadlineMs = now + limit;
+    if (i != ready.front() || !runHere) post(run->priority, [this, run, i, token = step.token] { runStep(run, i, token); });
+  }
+  if (!ready.empty()) {
+    // The caller's thread goes on with the first step itself: a chain of
+    // steps then runs without a hand-over to another worker per step. The
+    // depth is bounded, since each step nests another call.
+    thread_local int depth = 0;
+    if (runHere && depth < 32) {
+      auto first = ready.front();
+      auto token = run->steps[first].token;
+      lock.unlock();
+      ++depth;
+      runStep(run, first, token);
+      --depth;
+    } else if (runHere) {
+      post(run->priority, [this, run, first = ready.front(), token = run->steps[ready.front()].token] {
+        runStep(run, first, token);
+      });
+    }
+    return;
+  }
+  // Nothing new to run: end, wait, or leave it to what is under way.
+  bool inFlight = false, failed = false;
+  std::int64_t earliestWake = 0;
+  for (const auto& step : run->steps) {
+    if (step.status == S::Running || step.status == S::Committing) inFlight = true;
+    if (step.status == S::Failed) failed = true;
+    if (step.status == S::Waiting && (!earliestWake || step.wakeMs < earliestWake)) earliestWake = step.wakeMs;
+  }
+  if (inFlight) return;
+  if (earliestWake) {
+    if (earliestWake - now <= settings_.releaseAfterMs) return; // the clock wakes it
+    // A long wait needs no thread and no memory: the queue keeps it.
+    run->finished = true;
+    auto runAt = run->deadlineMs ? std::min(earliestWake, run->deadlineMs) : earliestWake;
+    commits_.post([this, run, runAt](orch::Transaction& tx) { store_.release(run->jobId, owner_, runAt, tx); },
+                  [this, run](std::exception_ptr) { forget(run->id); });
+    return;
+  }
+  if (!failed) finish(run, "completed", "", "", lock);
+}
+
+void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token) {
+  const auto& planned = run->plan->steps()[index];
+  orch::StepContext context;
+  context.executionId = run->id;
+  context.stepId = planned.id;
+  std::unique_lock lock(run->mutex);
+  if (run->finished || run->steps[index].token != token) return;
+  context.principal = run->principal;
+  // A pure step is a few microseconds of CPU: it runs under the run's lock on
+  // the scope itself, lent to its context, instead of on a copy of every
+  // earlier step's output (a copy per step made long workflows quadratic).
+  bool lent = planned.pure && localSteps_.count(planned.type);
+  if (lent) {
+    context.input = std::move(run->scope);
+  } else {
+    context.input = run->scope;
+    lock.unlock();
+  }
+  auto cpuStart = threadCpuMicros();
+  std::optional<orch::json> output;
+  std::string error;
+  try {
+    context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
+    auto local = localSteps_.find(planned.type);
+    output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (error.empty()) error = "Step '" + planned.id + "' failed";
+  } catch (...) {
+    error = "Step '" + planned.id + "' failed";
+  }
+  auto cpuMicros = threadCpuMicros() - cpuStart;
+  if (lent) {
+    run->scope = std::move(context.input);
+    lock.unlock();
+  }
+  attemptEnded(run, index, token, std::move(output), error, cpuMicros);
+}
+
+void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
+                          std::optional<orch::json> output, const std::string& error, std::int64_t cpuMicros) {
+  using S = StepState::Status;
+  std::unique_lock lock(run->mutex);
+  auto& step = run->steps[index];
+  if (run->finished || step.token != token || step.status != S::Running) return;
+  step.token = 0;
+  run->cpuMicros += cpuMicros;
+  const auto& planned = run->plan->steps()[index];
+  auto now = nowMs();
+  if (output) {
+    if (auto wake = suspendUntil(*output)) {
+      step.status = S::Committing;
+      auto stepId = planned.id;
+      auto saved = std::make_shared<bool>(false);
+      commits_.post(
+          [this, run, stepId, row = orch::json{{"status", "waiting"},
+                                              {"attempts", step.attempts},
+                                              {"output", output->dump()},
+                                              {"wake_ms", *wake},
+                                              {"started_at", step.startedAt}},
+           saved](orch::Transaction& tx) {
+            *saved = holdsLease(*run, tx);
+            if (*saved) store_.saveStep(run->id, stepId, row, tx);
+          },
+          [this, run, index, wake = *wake, out = *output, saved](std::exception_ptr error) {
+            if (error || !*saved) return abandon(run);
+            {
+              std::lock_guard lock(run->mutex);
+              auto& waiting = run->steps[index];
+              waiting.status = S::Waiting;
+              waiting.suspended = true;
+              waiting.wakeMs = wake;
+              waiting.output = out;
+            }
+            post(run->priority, [this, run] { dispatch(run); });
+          });
+      return;
+    }
+    completeStep(run, index, std::move(*output), lock);
+    // What follows a pure step need not wait for its commit (see dispatch).
+    if (step.provisional) {
+      lock.unlock();
+      dispatch(run, true);
+    }
+    return;
+  }
+  // A failed attempt: again after a backoff, or the end of the execution.
+  auto maxAttempts = 1 + (planned.config.contains("retry_count") && planned.config["retry_count"].is_number_integer()
+                              ? planned.config["retry_count"].get<int>()
+                              : run->retryCount);
+  auto stepId = planned.id;
+  if (step.attempts < maxAttempts) {
+    auto wake = now + backoff(step.attempts, planned.config);
+    step.status = S::Committing;
+    auto saved = std::make_shared<bool>(false);
+    commits_.post(
+        [this, run, stepId, saved,
+         row = orch::json{{"status", "retrying"}, {"attempts", step.attempts}, {"error", error}, {"wake_ms", wake},
+                          {"started_at", step.startedAt}}](orch::Transaction& tx) {
+          *saved = holdsLease(*run, tx);
+          if (*saved) store_.saveStep(run->id, stepId, row, tx);
+        },
+        [this, run, index, wake, saved](std::exception_ptr error) {
+          if (error || !*saved) return abandon(run);
+          {
+            std::lock_guard lock(run->mutex);
+            auto& waiting = run->steps[index];
+            waiting.status = S::Waiting;
+            waiting.suspended = false;
+            waiting.wakeMs = wake;
+          }
+          post(run->priority, [this, run] { dispatch(run); });
+        });
+    return;
+  }
+  step.status = S::Failed;
+  auto row = orch::json{{"status", "failed"},       {"attempts", step.attempts}, {"error", error},
+                        {"started_at", step.startedAt}, {"completed_at", orch::rfc3339Millis(now)}};
+  commits_.post([this, run, stepId, row](orch::Transaction& tx) {
+    if (holdsLease(*run, tx)) store_.saveStep(run->id, stepId, row, tx);
+  });
+  finish(run, "failed", "Step '" + stepId + "' failed: " + error, stepId, lock);
+}
+
+std::int64_t Engine::backoff(int attempt, const orch::json& config) const {
+  return backoffMs(attempt, secondsSetting(config, "retry_delay").value_or(settings_.retryBaseMs));
+}
+
+std::int64_t Engine::backoffMs(std::int64_t attempt, std::int64_t baseMs) const {
+  return orch::backoffMs(attempt, baseMs, settings_.retryMaxMs);
+}
+
+} // namespace workflows
