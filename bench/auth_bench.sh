@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source bench/lib/host.sh
 duration=${1:-10}
 bench_prepare wrk python3 curl
-start_host "$work" build/lib/orchestrator/plugins \
+start_host "$work" "$bench_build/lib/orchestrator/plugins" \
   ORCH_RATELIMIT__DEFAULT__PER_MINUTE=2000000000 ORCH_RATELIMIT__AUTH__PER_MINUTE=1000000 \
   ORCH_ADMIN_EMAIL=bench@example.com ORCH_ADMIN_PASSWORD=bench-password-42
 api="http://127.0.0.1:$HOST_PORT/api/v1"

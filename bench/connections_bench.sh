@@ -18,7 +18,7 @@ slow=${2:-400}
 bench_prepare python3 curl
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the host and the clients each hold one descriptor per connection
 
-start_host "$work" build/lib/orchestrator/plugins ORCH_RATELIMIT__ENABLED=false
+start_host "$work" "$bench_build/lib/orchestrator/plugins" ORCH_RATELIMIT__ENABLED=false
 
 echo "Connections benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
 python3 - "$HOST_PORT" "$HOST_PID" "$idle" "$slow" <<'PY'

@@ -23,7 +23,7 @@ run_case() {
   local steps=$1
   shift
   rm -rf "$work/data"
-  start_host "$work" build/lib/orchestrator/plugins ORCH_RATELIMIT__ENABLED=false \
+  start_host "$work" "$bench_build/lib/orchestrator/plugins" ORCH_RATELIMIT__ENABLED=false \
     ORCH_ADMIN_EMAIL=bench@example.com ORCH_ADMIN_PASSWORD=bench-password-42 "$@"
   local api="http://127.0.0.1:$HOST_PORT/api/v1"
   local token

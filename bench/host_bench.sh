@@ -14,8 +14,8 @@ duration=${1:-10}
 bench_prepare wrk python3
 mkdir -p "$work/plugins"
 # Every first-party plugin, plus the SDK example that owns the benchmarked route.
-cp build/lib/orchestrator/plugins/*.so "$work/plugins/" 2>/dev/null || true
-cp build/tests/fixture-plugins/hello_steps.so "$work/plugins/"
+cp "$bench_build"/lib/orchestrator/plugins/*.so "$work/plugins/" 2>/dev/null || true
+cp "$bench_build"/tests/fixture-plugins/hello_steps.so "$work/plugins/"
 plugin_count=$(ls "$work/plugins" | wc -l)
 
 # The limiter still runs on every request; its limit is only set out of reach.

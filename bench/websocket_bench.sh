@@ -17,7 +17,7 @@ source bench/lib/host.sh
 connections=${1:-10000}
 bench_prepare python3 curl
 
-start_host "$work" build/lib/orchestrator/plugins ORCH_RATELIMIT__ENABLED=false \
+start_host "$work" "$bench_build/lib/orchestrator/plugins" ORCH_RATELIMIT__ENABLED=false \
   ORCH_WEBSOCKET__MAX_CONNECTIONS_PER_USER=$((connections + 10)) \
   ORCH_ADMIN_EMAIL=bench@example.com ORCH_ADMIN_PASSWORD=bench-password-42
 api="http://127.0.0.1:$HOST_PORT/api/v1"

@@ -1,5 +1,9 @@
 # Shared by the benchmarks (source it): start a host and measure it.
 
+# The build measured: ./build, or another one given in ORCH_BENCH_BUILD (as
+# bench/before_after.sh does with a base revision's), which is then not rebuilt.
+bench_build=${ORCH_BENCH_BUILD:-build}
+
 # start_host WORK_DIR PLUGINS_DIR [ENV=VALUE ...]: starts build/bin/orchestrator
 # on a free port and waits for GET /ready; sets HOST_PID, HOST_PORT and
 # READY_MS (process start to the first 200 from /ready, polled over a raw socket).
@@ -11,7 +15,7 @@ import os, re, socket, subprocess, sys, time
 work, plugins = sys.argv[1], sys.argv[2]
 log = open(f"{work}/host.log", "w")
 start = time.monotonic()
-proc = subprocess.Popen(["build/bin/orchestrator", "--port", "0", "--data-dir", f"{work}/data",
+proc = subprocess.Popen([os.environ.get("ORCH_BENCH_BUILD", "build") + "/bin/orchestrator", "--port", "0", "--data-dir", f"{work}/data",
                          "--plugins-dir", plugins], stdout=log, stderr=subprocess.STDOUT)
 port = None
 while True:
@@ -56,7 +60,7 @@ wrk_figures() {
 # job; a script that needs more done on exit defines bench_extra_cleanup.
 bench_prepare() {
   scripts/lib/deps.sh "$@"
-  scripts/lib/build.sh >/dev/null
+  [ "$bench_build" != build ] || scripts/lib/build.sh >/dev/null
   work=$(mktemp -d)
   trap bench_cleanup EXIT
 }

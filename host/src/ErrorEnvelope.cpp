@@ -32,11 +32,14 @@ std::string_view errorCodeForStatus(int status) {
   case 403: return "FORBIDDEN";
   case 404: return "NOT_FOUND";
   case 405: return "METHOD_NOT_ALLOWED";
+  case 408: return "REQUEST_TIMEOUT";
   case 409: return "CONFLICT";
   case 413: return "PAYLOAD_TOO_LARGE";
+  case 414: return "URI_TOO_LONG";
   case 415: return "UNSUPPORTED_MEDIA_TYPE";
   case 422: return "VALIDATION_ERROR";
   case 429: return "RATE_LIMITED";
+  case 431: return "HEADERS_TOO_LARGE";
   case 502: return "AI_SERVICE_ERROR";
   case 503: return "SERVICE_UNAVAILABLE";
   default: return status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";

@@ -7,7 +7,7 @@
 #include <orchestrator/plugin.hpp>
 
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServerRequest.h>
+#include "orchestrator/host/HttpRequestParser.h"
 
 #include <memory>
 
@@ -344,11 +344,11 @@ uint64_t timerStart(orch_host* host, uint64_t delayMs, uint64_t intervalMs, orch
 void timerCancel(orch_host* host, uint64_t id) { host->context->scheduler.cancelTimer(id); }
 
 orch_status requestHeader(const void* source, orch_str name, orch_sink* value) {
-  const auto* request = static_cast<const Poco::Net::HTTPServerRequest*>(source);
+  const auto* request = static_cast<const orch::host::ParsedRequest*>(source);
   if (!request) return ORCH_NOT_FOUND;
-  auto it = request->find(text(name));
-  if (it == request->end()) return ORCH_NOT_FOUND;
-  write(value, it->second);
+  const auto* found = request->header(text(name));
+  if (!found) return ORCH_NOT_FOUND;
+  write(value, *found);
   return ORCH_OK;
 }
 

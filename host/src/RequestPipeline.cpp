@@ -6,9 +6,6 @@
 #include <orchestrator/plugin.hpp>
 
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
@@ -50,6 +47,12 @@ std::string queryParameter(std::string_view query, std::string_view name) {
   return it == decoded.end() ? std::string() : it->get<std::string>();
 }
 
+/// A header's value, or empty.
+std::string headerOf(const ParsedRequest& request, std::string_view name) {
+  const auto* value = request.header(name);
+  return value ? *value : std::string();
+}
+
 std::string paramsJson(const std::vector<std::pair<std::string, std::string>>& params) {
   nlohmann::json object = nlohmann::json::object();
   for (const auto& [name, value] : params) object[name] = value;
@@ -62,26 +65,11 @@ bool grants(const std::vector<std::string>& permissions, const std::string& perm
   return orch::grants(permissions, permission);
 }
 
-namespace {
-
-/// A body this much over the limit is read and dropped before answering 413,
-/// so the client finishes sending and sees the answer instead of a reset
-/// connection; anything larger is answered at once and the connection closed.
-constexpr std::uint64_t kMaxDrainBytes = 16u << 20;
-
-void drain(std::istream& stream, std::uint64_t upTo) {
-  char buffer[16384];
-  std::uint64_t total = 0;
-  while (total < upTo && (stream.read(buffer, sizeof buffer) || stream.gcount() > 0))
-    total += static_cast<std::uint64_t>(stream.gcount());
-}
-
-} // namespace
 
 /// One request on its way through the pipeline.
 struct RequestPipeline::Exchange {
-  Poco::Net::HTTPServerRequest& request;
-  Poco::Net::HTTPServerResponse& response;
+  HttpExchange& http;
+  ParsedRequest& request;
   HostResponse out;
   std::string requestId, correlationId, clientIp, origin;
   std::string_view path, query;
@@ -90,9 +78,7 @@ struct RequestPipeline::Exchange {
   std::vector<std::pair<std::string, std::string>> params;
   Principal principal; ///< empty id: anonymous
   std::string body, contentType;
-  bool bodyRead = false;
   Cors::Headers extraHeaders;
-  std::ostream* stream = nullptr; ///< the chunked body, once a handler streams
   std::size_t streamedBytes = 0;
 };
 
@@ -107,29 +93,19 @@ void RequestPipeline::setRouter(const Router* router, bool ready) {
   ready_.store(ready, std::memory_order_release);
 }
 
-Poco::Net::HTTPRequestHandler* RequestPipeline::Factory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  struct Handler : Poco::Net::HTTPRequestHandler {
-    explicit Handler(RequestPipeline& pipeline) : pipeline(pipeline) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-      pipeline.handle(request, response);
-    }
-    RequestPipeline& pipeline;
-  };
-  return new Handler(pipeline_);
-}
-
-void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+void RequestPipeline::handle(HttpExchange& http) {
   auto started = std::chrono::steady_clock::now();
-  Exchange exchange{request, response};
-  auto givenId = request.get("X-Request-ID", "");
+  auto& request = http.request();
+  Exchange exchange{http, request};
+  auto givenId = headerOf(request, "X-Request-ID");
   exchange.requestId = acceptableRequestId(givenId) ? givenId : orch::newId();
-  auto givenCorrelation = request.get("X-Correlation-ID", "");
+  auto givenCorrelation = headerOf(request, "X-Correlation-ID");
   exchange.correlationId = acceptableRequestId(givenCorrelation) ? givenCorrelation : exchange.requestId;
   exchange.out.requestId = exchange.requestId;
   exchange.out.correlationId = exchange.correlationId;
-  exchange.clientIp = request.clientAddress().host().toString();
-  exchange.origin = request.get("Origin", "");
-  const auto& uri = request.getURI();
+  exchange.clientIp = http.clientIp();
+  exchange.origin = headerOf(request, "Origin");
+  const auto& uri = request.target;
   auto questionMark = uri.find('?');
   exchange.path = std::string_view(uri).substr(0, questionMark);
   if (questionMark != std::string::npos) exchange.query = std::string_view(uri).substr(questionMark + 1);
@@ -140,7 +116,6 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
     httpLogger().error("request %s failed: %s", exchange.requestId, std::string(e.what()));
     exchange.out.setError(500, "INTERNAL_ERROR", "Internal server error");
   }
-  discardUnreadBody(exchange);
   try {
     send(exchange);
   } catch (const std::exception& e) {
@@ -149,11 +124,11 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
 
   auto elapsed = std::chrono::steady_clock::now() - started;
   const auto& label = exchange.route ? exchange.route->pathTemplate : std::string("unmatched");
-  metrics_.record(request.getMethod(), label, exchange.out.status, elapsed);
+  metrics_.record(request.method, label, exchange.out.status, elapsed);
   if (accessLog_) {
     char line[1024];
     auto length = std::snprintf(line, sizeof line, "%s %s %.*s %d %zu %.3fms %s", exchange.clientIp.c_str(),
-                                request.getMethod().c_str(), static_cast<int>(std::min<std::size_t>(exchange.path.size(), 512)),
+                                request.method.c_str(), static_cast<int>(std::min<std::size_t>(exchange.path.size(), 512)),
                                 exchange.path.data(), exchange.out.status, exchange.out.body.size() + exchange.streamedBytes,
                                 std::chrono::duration<double, std::milli>(elapsed).count(), exchange.requestId.c_str());
     accessLog_->write(std::string_view(line, static_cast<std::size_t>(std::clamp(length, 0, static_cast<int>(sizeof line) - 1))));
@@ -162,13 +137,13 @@ void RequestPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::H
 
 void RequestPipeline::process(Exchange& exchange) {
   auto& request = exchange.request;
-  const auto& method = request.getMethod();
+  const auto& method = request.method;
   bool corsAllowed = cors_.allows(exchange.origin);
 
-  if (method == "OPTIONS" && request.has("Access-Control-Request-Method")) {
+  if (method == "OPTIONS" && request.header("Access-Control-Request-Method")) {
     exchange.out.status = 204;
     if (corsAllowed)
-      cors_.addPreflightHeaders(exchange.origin, request.get("Access-Control-Request-Headers", ""),
+      cors_.addPreflightHeaders(exchange.origin, headerOf(request, "Access-Control-Request-Headers"),
                                 exchange.extraHeaders);
     return;
   }
@@ -215,8 +190,8 @@ void RequestPipeline::process(Exchange& exchange) {
 bool RequestPipeline::authenticate(Exchange& exchange) {
   auto& request = exchange.request;
   Credentials credentials;
-  credentials.authorization = request.get("Authorization", ""); // copies: get() may return its default temporary
-  credentials.apiKey = request.get("X-API-KEY", "");
+  credentials.authorization = headerOf(request, "Authorization");
+  credentials.apiKey = headerOf(request, "X-API-KEY");
   if (!exchange.query.empty()) credentials.token = queryParameter(exchange.query, "token");
   credentials.clientIp = exchange.clientIp;
   credentials.path = std::string(exchange.routedPath);
@@ -270,56 +245,12 @@ bool RequestPipeline::authorize(Exchange& exchange) {
 }
 
 
-void RequestPipeline::discardUnreadBody(Exchange& exchange) {
-  // A request answered before its body was read (404, 401, 429, ...) must not
-  // leave that body on a kept-alive connection, where it would be parsed as
-  // the next request: read it away, or close the connection.
-  if (exchange.bodyRead) return;
-  auto& request = exchange.request;
-  auto length = request.getContentLength64();
-  bool chunked = request.getChunkedTransferEncoding();
-  if (!chunked && (length == 0 || length == Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH)) return;
-  if (!chunked && static_cast<std::uint64_t>(length) > kMaxDrainBytes) {
-    exchange.response.setKeepAlive(false);
-    return;
-  }
-  auto& stream = request.stream();
-  drain(stream, kMaxDrainBytes);
-  if (!stream.eof()) exchange.response.setKeepAlive(false);
-}
-
 bool RequestPipeline::readBody(Exchange& exchange) {
-  exchange.bodyRead = true;
   auto& request = exchange.request;
-  auto tooLarge = [&](bool drained) {
-    if (!drained) exchange.response.setKeepAlive(false); // unread bytes would corrupt the connection
-    exchange.out.setError(413, "PAYLOAD_TOO_LARGE",
-                          "Request body exceeds " + std::to_string(settings_.bodyLimit) + " bytes",
-                          nlohmann::json{{"limit", settings_.bodyLimit}}.dump());
-    return false;
-  };
-  auto declared = request.getContentLength64();
-  bool known = declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH;
-  if (known && static_cast<std::uint64_t>(declared) > settings_.bodyLimit) {
-    bool drainable = static_cast<std::uint64_t>(declared) <= kMaxDrainBytes;
-    if (drainable) drain(request.stream(), kMaxDrainBytes);
-    return tooLarge(drainable);
-  }
   // Without Content-Length or chunked encoding a request has no body (RFC
-  // 9112, 6.3): reading one would wait for the client to close the
-  // connection. `curl -X POST` with no data sends exactly that.
-  if (declared != 0 && (known || request.getChunkedTransferEncoding())) {
-    auto& stream = request.stream();
-    char buffer[8192];
-    while (stream.read(buffer, sizeof buffer) || stream.gcount() > 0) {
-      exchange.body.append(buffer, static_cast<std::size_t>(stream.gcount()));
-      if (exchange.body.size() > settings_.bodyLimit) {
-        drain(stream, kMaxDrainBytes);
-        return tooLarge(stream.eof());
-      }
-    }
-  }
-  exchange.contentType = mediaType(request.getContentType());
+  // 9112, 6.3): the parser gave it none. `curl -X POST` with no data sends that.
+  exchange.body = std::move(request.body);
+  exchange.contentType = mediaType(headerOf(request, "Content-Type"));
   if (exchange.body.empty() || (exchange.route->flags & ORCH_ROUTE_RAW_BODY)) return true;
 
   bool isForm = exchange.contentType == "application/x-www-form-urlencoded";
@@ -386,13 +317,13 @@ bool headerHasToken(const std::string& header, const std::string& token) {
 void RequestPipeline::upgradeWebSocket(Exchange& exchange) {
   auto& request = exchange.request;
   auto& hub = *context_.websockets;
-  std::string key = request.get("Sec-WebSocket-Key", "");
-  if (!headerHasToken(request.get("Upgrade", ""), "websocket") || !headerHasToken(request.get("Connection", ""), "upgrade") ||
+  std::string key = headerOf(request, "Sec-WebSocket-Key");
+  if (!headerHasToken(headerOf(request, "Upgrade"), "websocket") || !headerHasToken(headerOf(request, "Connection"), "upgrade") ||
       key.empty())
     return exchange.out.setError(400, "BAD_REQUEST",
                                  "This is a WebSocket endpoint: send GET with Upgrade: websocket, Connection: Upgrade "
                                  "and Sec-WebSocket-Key");
-  if (request.get("Sec-WebSocket-Version", "") != "13") {
+  if (headerOf(request, "Sec-WebSocket-Version") != "13") {
     exchange.extraHeaders.emplace_back("Sec-WebSocket-Version", "13");
     return exchange.out.setError(426, "UPGRADE_REQUIRED", "Only WebSocket version 13 is supported");
   }
@@ -422,67 +353,44 @@ void RequestPipeline::upgradeWebSocket(Exchange& exchange) {
       return exchange.out.setError(403, "FORBIDDEN", *refusal);
     }
   }
-  auto& response = exchange.response;
-  response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SWITCHING_PROTOCOLS);
-  response.set("Upgrade", "websocket");
-  response.set("Connection", "Upgrade");
-  response.set("Sec-WebSocket-Accept", websocket::acceptKey(key));
-  response.set("X-Request-ID", exchange.requestId);
-  response.setContentLength(0);
   exchange.out.status = 101;
   exchange.out.streamed = true; // answered here: send() must not answer again
-  try {
-    response.send().flush();
-  } catch (const std::exception&) {
-    hub.close(id, websocket::close_code::kGoingAway, "");
-    return;
-  }
-  // From here the reactor serves the socket and this worker is free.
-  hub.attach(id, static_cast<Poco::Net::HTTPServerRequestImpl&>(request).detachSocket());
+  HttpHeaders headers{{"Upgrade", "websocket"},
+                      {"Connection", "Upgrade"},
+                      {"Sec-WebSocket-Accept", websocket::acceptKey(key)},
+                      {"X-Request-ID", exchange.requestId}};
+  // From here the hub's reactor serves the socket and this worker is free.
+  bool upgraded = exchange.http.upgrade(headers, [&hub, id](int fd, std::string leftover) {
+    hub.attach(id, fd, std::move(leftover));
+  });
+  if (!upgraded) hub.close(id, websocket::close_code::kGoingAway, "");
 }
 
 bool RequestPipeline::streamChunk(Exchange& exchange, std::string_view chunk) {
   auto& out = exchange.out;
-  try {
-    if (!out.streamed) {
-      out.streamed = true;
-      setHeaders(exchange);
-      exchange.response.setChunkedTransferEncoding(true);
-      exchange.response.setContentType(out.contentType);
-      exchange.stream = &exchange.response.send();
-    }
-    if (!chunk.empty()) exchange.stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    exchange.stream->flush();
-    exchange.streamedBytes += chunk.size();
-    return exchange.stream->good();
-  } catch (const std::exception&) {
-    // The client went away: the handler learns it from the result and stops.
-    return false;
+  if (!out.streamed) {
+    out.streamed = true;
+    if (!exchange.http.startStream(out.status, responseHeaders(exchange))) return false;
   }
+  exchange.streamedBytes += chunk.size();
+  // The client went away: the handler learns it from the result and stops.
+  return exchange.http.streamChunk(chunk);
 }
 
-void RequestPipeline::setHeaders(Exchange& exchange) {
-  auto& response = exchange.response;
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(exchange.out.status));
-  response.set("X-Request-ID", exchange.requestId);
-  for (const auto& [name, value] : exchange.extraHeaders) response.add(name, value);
-  for (const auto& [name, value] : exchange.out.headers) response.add(name, value);
+HttpHeaders RequestPipeline::responseHeaders(Exchange& exchange) const {
+  HttpHeaders headers;
+  headers.reserve(2 + exchange.extraHeaders.size() + exchange.out.headers.size());
+  headers.emplace_back("X-Request-ID", exchange.requestId);
+  for (const auto& header : exchange.extraHeaders) headers.push_back(header);
+  for (const auto& header : exchange.out.headers) headers.push_back(header);
+  headers.emplace_back("Content-Type", exchange.out.contentType);
+  return headers;
 }
 
 void RequestPipeline::send(Exchange& exchange) {
-  // A streamed answer is already on its way; Poco ends the chunked body.
+  // A streamed answer is already on its way; the server ends the chunked body.
   if (exchange.out.streamed) return;
-  auto& response = exchange.response;
-  auto& out = exchange.out;
-  setHeaders(exchange);
-  bool noBody = out.status == 204 || out.status == 304 || exchange.request.getMethod() == "HEAD";
-  if (noBody) {
-    response.setContentLength(0);
-    response.send();
-    return;
-  }
-  response.setContentType(out.contentType);
-  response.sendBuffer(out.body.data(), out.body.size());
+  exchange.http.respond(exchange.out.status, responseHeaders(exchange), exchange.out.body);
 }
 
 } // namespace orch::host

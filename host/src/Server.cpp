@@ -4,10 +4,6 @@
 #include "orchestrator/host/SystemRoutes.h"
 
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 
 #include <filesystem>
 #include <thread>
@@ -22,25 +18,37 @@ constexpr long long kMaxInt = 2147483647;
 
 ServerSettings ServerSettings::fromConfig(const Config& config, const std::string& defaultPluginsDir) {
   ServerSettings s;
-  s.host = config.getString("server.host", s.host);
-  s.port = static_cast<int>(config.getInt("server.port", s.port, 0, 65535));
+  auto& http = s.http;
+  auto integer = [&config](const char* key, int fallback, long long low, long long high) {
+    return static_cast<int>(config.getInt(key, fallback, low, high));
+  };
+  auto seconds = [&config](const char* key, std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds(1000 * config.getInt(key, fallback.count() / 1000, 1, 3600));
+  };
+  http.host = config.getString("server.host", http.host);
+  http.port = integer("server.port", http.port, 0, 65535);
   s.dataDir = config.getString("server.data_dir", s.dataDir);
   s.pluginsDir = config.getString("plugins.dir", defaultPluginsDir);
-  s.threads = static_cast<int>(config.getInt("server.threads", s.threads, 2, 10000));
-  s.queue = static_cast<int>(config.getInt("server.queue", s.queue, 1, 1000000));
-  s.backlog = static_cast<int>(config.getInt("server.backlog", s.backlog, 1, 65535));
-  s.keepAlive = config.getBool("server.keep_alive", s.keepAlive);
-  s.keepAliveTimeoutSeconds = static_cast<int>(config.getInt("server.keep_alive_timeout", s.keepAliveTimeoutSeconds, 1, 3600));
-  s.maxKeepAliveRequests =
-      static_cast<int>(config.getInt("server.max_keep_alive_requests", s.maxKeepAliveRequests, 1, kMaxInt));
-  s.requestTimeoutSeconds = static_cast<int>(config.getInt("server.timeout", s.requestTimeoutSeconds, 1, 3600));
+  http.ioThreads = integer("server.io_threads", http.ioThreads, 1, 64);
+  http.workers = integer("server.threads", http.workers, 2, 10000);
+  http.queue = integer("server.queue", http.queue, 1, 1000000);
+  http.backlog = integer("server.backlog", http.backlog, 1, 65535);
+  http.keepAlive = config.getBool("server.keep_alive", http.keepAlive);
+  http.keepAliveTimeout = seconds("server.keep_alive_timeout", http.keepAliveTimeout);
+  http.maxKeepAliveRequests = integer("server.max_keep_alive_requests", http.maxKeepAliveRequests, 1, kMaxInt);
+  http.sendTimeout = seconds("server.timeout", http.sendTimeout);
+  http.headTimeout = seconds("server.head_timeout", http.headTimeout);
+  http.bodyTimeout = seconds("server.body_timeout", http.bodyTimeout);
+  http.maxConnections = integer("server.max_connections", http.maxConnections, 1, 10000000);
+  http.maxConnectionsPerClient = integer("server.max_connections_per_client", http.maxConnectionsPerClient, 1, 10000000);
+  http.limits.maxHeaderCount = static_cast<std::size_t>(integer("server.max_header_count", 100, 1, 10000));
+  http.limits.maxHeadBytes = static_cast<std::size_t>(integer("server.max_header_size", 16384, 256, 1 << 24));
+  http.limits.maxBodyBytes = static_cast<std::size_t>(config.getInt("server.body_limit", 1 << 20, 1, 1LL << 32));
   s.shutdownTimeoutSeconds =
       static_cast<int>(config.getInt("server.shutdown_timeout", s.shutdownTimeoutSeconds, 0, 3600));
   s.jobWorkers = static_cast<int>(config.getInt("server.job_workers", s.jobWorkers, 1, 256));
   s.storageUrl = config.getString("storage.url", "");
   s.storagePoolMax = static_cast<int>(config.getInt("storage.pool_max", s.storagePoolMax, 1, 1024));
-  s.pipeline.bodyLimit = static_cast<std::size_t>(
-      config.getInt("server.body_limit", static_cast<long long>(s.pipeline.bodyLimit), 1, 1LL << 32));
   s.pipeline.accessLog = config.getBool("log.access", s.pipeline.accessLog);
   s.pipeline.corsOrigins = config.getList("cors.origins");
   s.pipeline.corsCredentials = config.getBool("cors.allow_credentials", false);
@@ -81,22 +89,9 @@ void Server::start() {
   for (auto& route : systemRoutes(*this)) bootRouter_->add(route);
   pipeline_.setRouter(bootRouter_.get(), false);
 
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(settings_.threads);
-  params->setMaxQueued(settings_.queue);
-  params->setKeepAlive(settings_.keepAlive);
-  params->setKeepAliveTimeout(Poco::Timespan(settings_.keepAliveTimeoutSeconds, 0));
-  params->setMaxKeepAliveRequests(settings_.maxKeepAliveRequests);
-  params->setTimeout(Poco::Timespan(settings_.requestTimeoutSeconds, 0));
-  params->setServerName("orchestrator");
-  // Threads are started on demand; a small stack keeps 256 of them cheap.
-  threads_ = std::make_unique<Poco::ThreadPool>(2, settings_.threads + 2, 60, 256 * 1024);
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress(settings_.host, static_cast<Poco::UInt16>(settings_.port)), true);
-  socket.listen(settings_.backlog);
-  http_ = std::make_unique<Poco::Net::HTTPServer>(new RequestPipeline::Factory(pipeline_), *threads_, socket, params);
+  http_ = std::make_unique<HttpServer>(settings_.http, [this](HttpExchange& exchange) { pipeline_.handle(exchange); });
   http_->start();
-  logger().information("listening on %s:%hu", settings_.host, http_->port());
+  logger().information("listening on %s:%hu", settings_.http.host, http_->port());
 
   plugins_.loadAll(settings_.pluginsDir);
   auto applied = plugins_.applyMigrations();
@@ -119,19 +114,8 @@ void Server::buildRouters() {
 void Server::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (http_) {
-    // Stop accepting; connections close after their current request.
-    http_->stopAll(false);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.shutdownTimeoutSeconds);
-    while (http_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (http_->currentConnections() > 0) {
-      logger().warning("%d connections still open after %d s; closing them", http_->currentConnections(),
-                       settings_.shutdownTimeoutSeconds);
-      http_->stopAll(true);
-    }
-    threads_->joinAll();
-  }
+  // Stop accepting; connections close after their current request.
+  if (http_) http_->stop(std::chrono::seconds(settings_.shutdownTimeoutSeconds));
   // Before the plugins go: closing a WebSocket calls its plugin's on_close.
   if (context_.websockets) context_.websockets->stop();
   if (relay_) relay_->stop();

@@ -10,6 +10,7 @@
 #include <Poco/Logger.h>
 #include <Poco/NObserver.h>
 #include <Poco/Net/SocketReactor.h>
+#include <Poco/Net/StreamSocketImpl.h>
 
 #include <atomic>
 #include <chrono>
@@ -222,7 +223,17 @@ void WebSocketHub::discard(std::uint64_t id) {
   release(*connection);
 }
 
-void WebSocketHub::attach(std::uint64_t id, Poco::Net::StreamSocket socket) {
+namespace {
+
+/// A Poco socket around a descriptor accepted elsewhere (the HttpServer).
+struct AdoptedSocket : Poco::Net::StreamSocket {
+  explicit AdoptedSocket(int fd) : Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd)) {}
+};
+
+} // namespace
+
+void WebSocketHub::attach(std::uint64_t id, int fd, std::string leftover) {
+  Poco::Net::StreamSocket socket = AdoptedSocket(fd);
   auto connection = find(id);
   if (!connection) {
     socket.close();
@@ -239,6 +250,7 @@ void WebSocketHub::attach(std::uint64_t id, Poco::Net::StreamSocket socket) {
     std::lock_guard lock(connection->mutex);
     connection->socket = socket;
     connection->attached = true;
+    connection->inbox = std::move(leftover); // handled when the reactor first takes the connection
     auto now = steadyMs();
     connection->lastHeardMs = now;
     connection->lastPingMs = now;

@@ -3,12 +3,10 @@
 #include "orchestrator/host/AccessLog.h"
 #include "orchestrator/host/Cors.h"
 #include "orchestrator/host/HostContext.h"
+#include "orchestrator/host/HttpExchange.h"
 #include "orchestrator/host/Metrics.h"
 #include "orchestrator/host/RateLimiter.h"
 #include "orchestrator/host/Router.h"
-
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include <atomic>
 #include <memory>
@@ -17,7 +15,6 @@ namespace orch::host {
 
 /// Settings of the request path, read once from the configuration.
 struct PipelineSettings {
-  std::size_t bodyLimit = 1 << 20; ///< server.body_limit
   bool accessLog = true;           ///< log.access
   std::vector<std::string> corsOrigins;
   bool corsCredentials = false;
@@ -32,20 +29,12 @@ class RequestPipeline {
 public:
   RequestPipeline(HostContext& context, RateLimiter& limiter, Metrics& metrics, PipelineSettings settings);
 
-  void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+  /// Runs on a worker of the HttpServer, with the complete request (the
+  /// server has refused bodies over server.body_limit already).
+  void handle(HttpExchange& http);
   /// Publishes the router to serve from; the previous one must outlive requests.
   void setRouter(const Router* router, bool ready);
   bool ready() const { return ready_.load(std::memory_order_acquire); }
-
-  /// A Poco handler factory that sends every request through the pipeline.
-  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-  public:
-    explicit Factory(RequestPipeline& pipeline) : pipeline_(pipeline) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override;
-
-  private:
-    RequestPipeline& pipeline_;
-  };
 
 private:
   struct Exchange;
@@ -56,10 +45,9 @@ private:
   bool limitRate(Exchange& exchange);
   bool authorize(Exchange& exchange);
   bool readBody(Exchange& exchange);
-  void discardUnreadBody(Exchange& exchange);
   void invoke(Exchange& exchange);
   void send(Exchange& exchange);
-  void setHeaders(Exchange& exchange);
+  HttpHeaders responseHeaders(Exchange& exchange) const;
   /// response_stream: sends the headers once, then `chunk`; false once the client is gone.
   bool streamChunk(Exchange& exchange, std::string_view chunk);
 

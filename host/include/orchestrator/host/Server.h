@@ -4,6 +4,7 @@
 #include "orchestrator/host/EventRelay.h"
 #include "orchestrator/host/HealthWatch.h"
 #include "orchestrator/host/HostContext.h"
+#include "orchestrator/host/HttpServer.h"
 #include "orchestrator/host/Metrics.h"
 #include "orchestrator/host/PluginManager.h"
 #include "orchestrator/host/RateLimiter.h"
@@ -14,26 +15,14 @@
 #include <memory>
 #include <string>
 
-namespace Poco::Net {
-class HTTPServer;
-}
-
 namespace orch::host {
 
 /// The host's own settings, read and validated once at start-up; a bad value
 /// is a ConfigError naming its key.
 struct ServerSettings {
-  std::string host = "0.0.0.0";
-  int port = 8080;
   std::string dataDir = "var";
   std::string pluginsDir;
-  int threads = 256;            ///< HTTP worker threads: one per open keep-alive connection
-  int queue = 1024;             ///< accepted connections waiting for a thread
-  int backlog = 1024;           ///< listen(2) backlog
-  bool keepAlive = true;
-  int keepAliveTimeoutSeconds = 15;
-  int maxKeepAliveRequests = 1000000;
-  int requestTimeoutSeconds = 60;
+  HttpServerSettings http; ///< server.host, server.port, server.threads, the connection limits
   int shutdownTimeoutSeconds = 30;
   int jobWorkers = 4;
   std::string storageUrl;
@@ -82,8 +71,7 @@ private:
   Metrics metrics_;
   RequestPipeline pipeline_;
   std::unique_ptr<Router> bootRouter_, router_;
-  std::unique_ptr<Poco::ThreadPool> threads_; // outlives the server that uses it
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<EventRelay> relay_; ///< PostgreSQL only: events to and from the other hosts
   std::unique_ptr<HealthWatch> health_;
   std::string openApi_;

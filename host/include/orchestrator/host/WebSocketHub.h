@@ -93,7 +93,9 @@ public:
   /// Forgets a connection refused before the upgrade.
   void discard(std::uint64_t id);
   /// Hands the upgraded socket to the reactor.
-  void attach(std::uint64_t id, Poco::Net::StreamSocket socket);
+  /// Takes the socket `fd` of an upgraded request, with the bytes the client
+  /// sent after it (`leftover`, frames already), and serves it from here on.
+  void attach(std::uint64_t id, int fd, std::string leftover = {});
 
   orch_status send(std::uint64_t id, std::string_view text);
   void close(std::uint64_t id, int code, std::string_view reason);
