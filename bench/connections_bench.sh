@@ -18,7 +18,10 @@ slow=${2:-400}
 bench_prepare python3 curl
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the host and the clients each hold one descriptor per connection
 
-start_host "$work" "$bench_build/lib/orchestrator/plugins" ORCH_RATELIMIT__ENABLED=false
+# Every client here is 127.0.0.1, so the per-address limit is raised to the
+# total, and idle connections are kept longer than the run.
+start_host "$work" "$bench_build/lib/orchestrator/plugins" ORCH_RATELIMIT__ENABLED=false \
+  ORCH_SERVER__MAX_CONNECTIONS_PER_CLIENT=20000 ORCH_SERVER__KEEP_ALIVE_TIMEOUT=600
 
 echo "Connections benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
 python3 - "$HOST_PORT" "$HOST_PID" "$idle" "$slow" <<'PY'
@@ -70,6 +73,7 @@ rss_before, threads_before = status("VmRSS"), status("Threads")
 held, refused = [], 0
 started = time.monotonic()
 for i in range(idle):
+    s = None
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
         s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -78,8 +82,10 @@ for i in range(idle):
             chunk = s.recv(4096)
             if not chunk: raise OSError("closed")
             data += chunk
+        if not data.startswith(b"HTTP/1.1 200"): raise OSError(data.split(b"\r\n")[0].decode())
         held.append(s)
     except OSError:
+        if s: s.close()
         refused += 1
 opened = time.monotonic() - started
 time.sleep(2)

@@ -32,7 +32,7 @@ loaded_rss=$(rss_kb "$HOST_PID")
 cat <<REPORT
 host benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), $plugin_count plugins: $(ls "$work/plugins" | tr '\n' ' '))
   GET /api/v1/hello/{name}, wrk 2 threads, 64 connections, ${duration} s:
-    requests/s         $rps   (target >= 30000)
+    requests/s         $rps   (target >= 50000)
     latency p50        $p50
     latency p99        $p99
     errors             $errors

@@ -221,4 +221,30 @@ TEST_F(WebSocketCallbacks, AClientThatSendsFasterThanItsPluginHandlesIsReadNoFur
   for (int i = 0; i < kMessages; ++i) EXPECT_EQ(ends[i], std::to_string(i));
 }
 
+TEST_F(WebSocketCallbacks, FramesSentWithTheUpgradeRequestReachThePlugin) {
+  // The HTTP server may read past the request: those bytes are frames
+  // already, and the hub must get them with the socket.
+  Poco::Net::StreamSocket raw(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(host_->port())));
+  raw.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string bytes = "GET /api/v1/kit/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+                      clientFrame(json{{"type", "auth"}, {"token", "test|early||"}}.dump()) +
+                      clientFrame(json{{"type", "echo"}, {"tag", "with-the-request"}}.dump());
+  raw.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string received;
+  char buffer[4096];
+  while (received.find("with-the-request") == std::string::npos) {
+    int n = 0;
+    try {
+      n = raw.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::TimeoutException&) {
+    }
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(received.rfind("HTTP/1.1 101", 0), 0u) << received;
+  EXPECT_NE(received.find("\"opened\""), std::string::npos) << received;
+  EXPECT_NE(received.find("\"tag\":\"with-the-request\""), std::string::npos) << received;
+}
+
 } // namespace
