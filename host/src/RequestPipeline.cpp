@@ -285,6 +285,7 @@ void RequestPipeline::invoke(Exchange& exchange) {
   request.request_id = view(exchange.requestId);
   request.client_ip = view(exchange.clientIp);
   request.header_source = &exchange.request;
+  request.api_prefix = view(exchange.path.substr(0, exchange.path.size() - exchange.routedPath.size()));
 
   exchange.out.stream = [this, &exchange](std::string_view chunk) { return streamChunk(exchange, chunk); };
   std::string error;

@@ -70,6 +70,15 @@ TEST_F(HttpPipeline, PathParametersAreDecodedAndQueryAndHeadersReachThePlugin) {
   EXPECT_EQ(body["principal"]["id"], "u1");
 }
 
+TEST_F(HttpPipeline, TheHandlerKnowsWhichApiPrefixTheClientCalled) {
+  for (std::string prefix : {"/api/v1", "/api", "/v1"}) {
+    auto response = client.get(prefix + "/kit/echo/p", {{"Authorization", "Bearer test|u1|kit:read|"}});
+    ASSERT_EQ(response.status, 200) << prefix << response.body;
+    EXPECT_EQ(response.json()["api_prefix"], prefix);
+    EXPECT_EQ(response.json()["path"], "/kit/echo/p") << prefix;
+  }
+}
+
 TEST_F(HttpPipeline, RequestIdsAreEchoedOrGenerated) {
   auto echoed = client.get("/api/v1/hello/x", {{"X-Request-ID", "my-trace-42"}});
   EXPECT_EQ(echoed.header("X-Request-ID"), "my-trace-42");

@@ -10,6 +10,10 @@ namespace {
 bool executionEvent(const std::string& topic) { return topic.rfind("execution_", 0) == 0 || topic == "step_completed"; }
 
 std::string typeFor(const std::string& topic, MessageShape shape) {
+  // A run of several agents (POST /execute) is seed 003's "execution"; the
+  // agents plugin names its topics apart from the engine's executions.
+  if (topic == "agent_run_started") return "execution_started";
+  if (topic == "agent_run_completed") return "execution_completed";
   if (!executionEvent(topic)) return topic;
   switch (shape) {
   case MessageShape::Executions:
@@ -26,8 +30,8 @@ bool forwarded(const std::string& topic) {
   static const std::set<std::string> topics{"execution_update", "workflow_execution_update", "execution_started",
                                             "step_completed", "execution_completed", "execution_failed",
                                             "execution_cancelled", "agent_completed", "agent_created",
-                                            "agent_status_update", "marketplace_update", "system_alert",
-                                            "error_notification"};
+                                            "agent_status_update", "agent_run_started", "agent_run_completed",
+                                            "marketplace_update", "system_alert", "error_notification"};
   return topics.count(topic) > 0;
 }
 

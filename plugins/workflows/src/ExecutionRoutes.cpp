@@ -120,21 +120,26 @@ void getExecution(orch::Request& request, orch::Response& response, Engine& engi
 
 } // namespace
 
+std::pair<orch::json, std::shared_ptr<const Plan>> startExecution(Engine& engine, const orch::json& workflow,
+                                                                   const ExecutionRequest& run) {
+  auto status = workflow["status"].get<std::string>();
+  if (status != "active")
+    throw workflowError("Workflow is " + status + "; only an active workflow can run", {{"field", "status"}, {"issue", "Workflow is " + status}});
+  auto plan = engine.plan(run.workflowId, run.workflowVersion);
+  if (plan->size() == 0) throw workflowError("Workflow has no steps");
+  if (!plan->unknownTypes().empty())
+    throw workflowError("No loaded plugin provides step type '" + plan->unknownTypes().front() + "'",
+                        {{"field", "steps"}, {"issue", "Unknown step type " + plan->unknownTypes().front()}});
+  return {engine.submit(run, plan), plan};
+}
+
 void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Engine& engine) {
   plugin.route("POST", "/workflows/{id}/execute", [&workflows, &engine](orch::Request& request, orch::Response& response) {
     auto tenant = orch::Tenant::of(request);
     auto workflow = workflows.find(request.param("id"), tenant);
     if (!workflow) throw orch::HttpError::notFound("Workflow not found");
-    auto status = (*workflow)["status"].get<std::string>();
-    if (status != "active")
-      throw workflowError("Workflow is " + status + "; only an active workflow can run", {{"field", "status"}, {"issue", "Workflow is " + status}});
     auto run = readRequest(request, *workflow, tenant, engine.settings());
-    auto plan = engine.plan(run.workflowId, run.workflowVersion);
-    if (plan->size() == 0) throw workflowError("Workflow has no steps");
-    if (!plan->unknownTypes().empty())
-      throw workflowError("No loaded plugin provides step type '" + plan->unknownTypes().front() + "'",
-                          {{"field", "steps"}, {"issue", "Unknown step type " + plan->unknownTypes().front()}});
-    auto row = engine.submit(run, plan);
+    auto [row, plan] = startExecution(engine, *workflow, run);
     auto id = row["id"].get<std::string>();
     response.header("Location", "/api/v1/executions/" + id);
     if (run.executionMode == "sync") {
@@ -183,6 +188,8 @@ void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Eng
     auto [rows, total] = engine.store().list(tenant, filter, page);
     orch::json items = orch::json::array();
     for (const auto& row : rows) items.push_back(executionSummary(row));
+    // Seed 003, the one client of GET /api/executions, reads a bare array.
+    if (request.apiPrefix() == "/api") return response.json(items), void();
     response.json(page.envelope("executions", std::move(items), total));
   }, {.permission = "execution:read", .summary = "Executions, filtered by workflow, agent, status and dates"});
 

@@ -33,11 +33,14 @@ orch::json executionSummary(const orch::json& row) {
   // A row fresh from submit lacks the columns nothing has written yet.
   auto field = [](const orch::json& from, const char* name) { return from.value(name, orch::json()); };
   auto status = row.at("status").get<std::string>();
+  // An agent's run (plugin agents) names the agent in the metadata it starts with.
+  auto metadata = parsed(field(row, "metadata"));
   orch::json summary = {{"id", field(row, "id")},
                         {"execution_id", field(row, "id")},
                         {"workflow_id", field(row, "workflow_id")},
                         {"workflow_version", field(row, "workflow_version")},
                         {"agent_id", field(row, "agent_id")},
+                        {"agent_name", metadata.is_object() ? metadata.value("agent_name", orch::json()) : orch::json()},
                         {"user_id", field(row, "owner_id")},
                         {"organization_id", field(row, "organization_id")},
                         {"status", status},
@@ -59,7 +62,7 @@ orch::json executionSummary(const orch::json& row) {
                         {"webhook_url", field(row, "webhook_url")},
                         {"input_data", parsed(field(row, "input"))},
                         {"output_data", parsed(field(row, "output"))},
-                        {"metadata", parsed(field(row, "metadata"))},
+                        {"metadata", metadata},
                         {"execution_options", {{"timeout", field(row, "timeout_ms")}, {"retry_count", field(row, "retry_count")}}}};
   return summary;
 }

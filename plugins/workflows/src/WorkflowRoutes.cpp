@@ -1,5 +1,6 @@
 #include "WorkflowRoutes.h"
 
+#include <orchestrator/services/agents.hpp>
 
 #include <algorithm>
 
@@ -52,12 +53,27 @@ orch::json visibleOrNotFound(WorkflowStore& store, const std::string& id, const 
   return *row;
 }
 
+/// The agent of agents/{agent_id}/workflows, which must be one the caller
+/// sees (the agents plugin's, through its service): 404 otherwise.
+void requireAgent(const orch::Plugin& plugin, const orch::Request& request, const std::string& agentId) {
+  if (!orch::services::agents::findAgent(plugin, request.principal(), agentId))
+    throw orch::HttpError::notFound("Agent not found");
+}
+
+/// An "agent_id" in a body names an agent the caller sees: 422 otherwise.
+void checkAgentField(const orch::Plugin& plugin, const orch::Request& request, const orch::json& columns) {
+  if (columns.contains("agent_id") && !orch::services::agents::findAgent(plugin, request.principal(), columns["agent_id"]))
+    throw orch::HttpError::validation("agent_id", "No agent of yours has this id");
+}
+
 /// POST /workflows and POST /agents/{agent_id}/workflows.
-void createWorkflow(orch::Request& request, orch::Response& response, WorkflowStore& store, StepTypeCatalog& catalog,
-                    const std::optional<std::string>& agentId) {
+void createWorkflow(const orch::Plugin& plugin, orch::Request& request, orch::Response& response, WorkflowStore& store,
+                    StepTypeCatalog& catalog, const std::optional<std::string>& agentId) {
   auto tenant = orch::Tenant::of(request);
   auto body = request.jsonObject();
   auto columns = columnsFrom(body, tenant);
+  if (agentId) requireAgent(plugin, request, *agentId);
+  else checkAgentField(plugin, request, columns);
   if (!columns.contains("name")) throw orch::HttpError::validation("name", "Workflow name is required");
   auto graph = catalog.checkedGraph(body);
   columns["owner_id"] = tenant.userId;
@@ -103,16 +119,17 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
     listWorkflows(request, response, store, std::nullopt);
   }, {.permission = "workflow:read", .summary = "The caller's and its organizations' workflows"});
 
-  plugin.route("POST", "/workflows", [&store, &catalog](orch::Request& request, orch::Response& response) {
-    createWorkflow(request, response, store, catalog, std::nullopt);
+  plugin.route("POST", "/workflows", [&plugin, &store, &catalog](orch::Request& request, orch::Response& response) {
+    createWorkflow(plugin, request, response, store, catalog, std::nullopt);
   }, {.permission = "workflow:create", .summary = "Create a workflow from steps, a definition or workflow_data"});
 
-  plugin.route("GET", "/agents/{agent_id}/workflows", [&store](orch::Request& request, orch::Response& response) {
+  plugin.route("GET", "/agents/{agent_id}/workflows", [&plugin, &store](orch::Request& request, orch::Response& response) {
+    requireAgent(plugin, request, request.param("agent_id"));
     listWorkflows(request, response, store, request.param("agent_id"));
   }, {.permission = "workflow:read", .summary = "An agent's workflows (seed 004)"});
 
-  plugin.route("POST", "/agents/{agent_id}/workflows", [&store, &catalog](orch::Request& request, orch::Response& response) {
-    createWorkflow(request, response, store, catalog, request.param("agent_id"));
+  plugin.route("POST", "/agents/{agent_id}/workflows", [&plugin, &store, &catalog](orch::Request& request, orch::Response& response) {
+    createWorkflow(plugin, request, response, store, catalog, request.param("agent_id"));
   }, {.permission = "workflow:create", .summary = "Create a workflow of an agent (seed 004)"});
 
   plugin.route("GET", "/workflows/{id}", [&store](orch::Request& request, orch::Response& response) {
@@ -129,11 +146,12 @@ void registerWorkflowRoutes(orch::Plugin& plugin, WorkflowStore& store, StepType
     response.json(WorkflowStore::view(row, nullptr, stats.contains(id) ? &stats[id] : nullptr));
   }, {.permission = "workflow:read", .summary = "A workflow, or one of its versions with ?version="});
 
-  plugin.route("PUT", "/workflows/{id}", [&store, &catalog](orch::Request& request, orch::Response& response) {
+  plugin.route("PUT", "/workflows/{id}", [&plugin, &store, &catalog](orch::Request& request, orch::Response& response) {
     auto tenant = orch::Tenant::of(request);
     auto row = visibleOrNotFound(store, request.param("id"), tenant);
     auto body = request.jsonObject();
     auto columns = columnsFrom(body, tenant);
+    checkAgentField(plugin, request, columns);
     std::optional<WorkflowGraph> graph;
     if (carriesGraph(body)) graph = catalog.checkedGraph(body);
     auto id = row["id"].get<std::string>();

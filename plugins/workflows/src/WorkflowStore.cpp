@@ -13,25 +13,7 @@ constexpr const char* kColumns =
 
 std::string canonical(const WorkflowGraph& graph) { return graph.toDefinition().dump(); }
 
-/// LIKE with the client's % and _ taken literally.
-std::string likePattern(const std::string& text) {
-  std::string pattern = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  return pattern + "%";
-}
-
 } // namespace
-
-std::string WorkflowStore::nextMinor(const std::string& version) {
-  auto firstDot = version.find('.');
-  auto secondDot = version.find('.', firstDot + 1);
-  auto major = version.substr(0, firstDot);
-  auto minor = std::stoll(version.substr(firstDot + 1, secondDot - firstDot - 1));
-  return major + "." + std::to_string(minor + 1) + ".0";
-}
 
 orch::json WorkflowStore::create(const orch::json& fields, const WorkflowGraph& graph) {
   auto id = orch::newId();
@@ -68,7 +50,7 @@ orch::json WorkflowStore::update(const std::string& id, const orch::json& column
     if (graph) {
       auto definition = canonical(*graph);
       if (definition != current["graph"].get<std::string>()) {
-        auto version = nextMinor(current["version"].get<std::string>());
+        auto version = orch::nextMinorVersion(current["version"].get<std::string>());
         changes["graph"] = definition;
         changes["version"] = version;
         db_.execute("INSERT INTO wf_workflow_versions (workflow_id, version, graph, created_at, created_by) "
@@ -129,9 +111,7 @@ std::pair<orch::json, std::int64_t> WorkflowStore::list(const orch::Tenant& tena
     params.push_back(*filter.agentId);
   }
   if (filter.search) {
-    where += " AND (LOWER(name) LIKE LOWER(?) ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE LOWER(?) ESCAPE '\\')";
-    params.push_back(likePattern(*filter.search));
-    params.push_back(likePattern(*filter.search));
+    where += " AND " + orch::containsAny({"name", "description"}, *filter.search, params);
   }
   auto total = db_.queryOne("SELECT COUNT(*) AS n FROM wf_workflows WHERE " + where, params)->at("n").get<std::int64_t>();
   auto pageParams = params;

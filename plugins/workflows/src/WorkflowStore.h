@@ -43,8 +43,6 @@ public:
                          const orch::json* stats = nullptr);
   /// ExecutionStore::statsFor, for the routes that show a workflow.
   orch::json executionStats(const std::vector<std::string>& workflowIds) const;
-  /// "1.4.0" -> "1.5.0".
-  static std::string nextMinor(const std::string& version);
 
 private:
   const orch::Database& db_;

@@ -7,6 +7,7 @@
 #include "TemplateStore.h"
 #include "WorkflowRoutes.h"
 #include "WorkflowStore.h"
+#include "WorkflowsService.h"
 #include "engine/Engine.h"
 #include "outbound/WebhookSignature.h"
 #include "steps/BuiltinSteps.h"
@@ -48,6 +49,7 @@ void init(orch::Plugin& plugin) {
   registerWorkflowRoutes(plugin, state->store, state->catalog);
   registerTemplateRoutes(plugin, state->templates, state->store, state->catalog);
   registerExecutionRoutes(plugin, state->store, state->engine);
+  registerWorkflowsService(plugin, state->store, state->catalog, state->engine);
   plugin.route("GET", "/workflows/webhook-secret", [state](orch::Request&, orch::Response& response) {
     response.json({{"secret", state->stepSettings->webhookSecret}, {"scheme", "Standard Webhooks (HMAC-SHA256)"}});
   }, {.permission = "admin:webhooks", .summary = "The secret that signs webhook steps and execution webhooks"});

@@ -1,5 +1,5 @@
 /*
- * Orchestrator plugin ABI, version 1.5 (ORCH_ABI_MAJOR.ORCH_ABI_MINOR below).
+ * Orchestrator plugin ABI, version 1.6 (ORCH_ABI_MAJOR.ORCH_ABI_MINOR below).
  *
  * This file is the single source of truth for the contract between the
  * `orchestrator` host and its plugins. It is plain C99 so that a plugin can be
@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 5
+#define ORCH_ABI_MINOR 6
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -142,6 +142,12 @@ typedef struct orch_request {
   orch_str client_ip;      /**< peer address */
   /** Opaque handle for orch_host_api.request_header. */
   const void* header_source;
+  /* --- Added in ABI 1.6. */
+  /** The API prefix the client called: "/api/v1", "/api" or "/v1"; empty for
+   *  a route reached without one (root and exact-path routes). Lets a route
+   *  answer the shape the clients of that prefix expect (a bare array under
+   *  "/api" for seed 003's client). */
+  orch_str api_prefix;
 } orch_request;
 
 /** A route handler. Write the answer with the response_* host functions.

@@ -5,6 +5,7 @@
 #include "host.hpp"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,5 +119,24 @@ private:
 
   const Host& host_;
 };
+
+/// A WHERE fragment for a `search` filter: any of `columns` (NULL as empty)
+/// contains `text`, case-insensitively, the client's % _ and \\ taken
+/// literally. Its parameters are appended to `params`.
+inline std::string containsAny(std::initializer_list<std::string_view> columns, const std::string& text, json& params) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += "%";
+  std::string clause;
+  for (auto column : columns) {
+    clause += (clause.empty() ? "(" : " OR ") + std::string("LOWER(COALESCE(") + std::string(column) +
+              ", '')) LIKE LOWER(?) ESCAPE '\\'";
+    params.push_back(pattern);
+  }
+  return clause + ")";
+}
 
 } // namespace orch

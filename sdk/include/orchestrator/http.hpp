@@ -114,6 +114,8 @@ public:
   std::string_view contentType() const { return detail::view(raw_.content_type); }
   std::string_view requestId() const { return detail::view(raw_.request_id); }
   std::string_view clientIp() const { return detail::view(raw_.client_ip); }
+  /// The API prefix the client called ("/api/v1", "/api", "/v1"), or empty.
+  std::string_view apiPrefix() const { return detail::view(raw_.api_prefix); }
 
   /// The body as JSON (an empty body is an empty object); malformed JSON is a
   /// 400. A form body is decoded into an object of strings.

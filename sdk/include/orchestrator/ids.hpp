@@ -24,3 +24,19 @@ inline std::string newId() {
 }
 
 } // namespace orch
+
+namespace orch {
+
+/// The version after `version` ("MAJOR.MINOR.PATCH") when what it versions
+/// changed: the minor bumps, the patch resets ("1.4.2" -> "1.5.0"). Workflows
+/// and agents both start at "1.0.0".
+inline std::string nextMinorVersion(const std::string& version) {
+  auto firstDot = version.find('.');
+  auto secondDot = version.find('.', firstDot + 1);
+  if (firstDot == std::string::npos) return version + ".1.0";
+  auto major = version.substr(0, firstDot);
+  auto minor = std::stoll(version.substr(firstDot + 1, secondDot - firstDot - 1));
+  return major + "." + std::to_string(minor + 1) + ".0";
+}
+
+} // namespace orch

@@ -356,6 +356,18 @@ public:
     return detail::parseOr(result.text, nullptr);
   }
 
+  /// Like callService, but nullopt when no loaded plugin serves `name`, for
+  /// a feature that works without that plugin (ABI: ORCH_NOT_FOUND).
+  std::optional<json> callServiceIfServed(std::string_view name, std::string_view method, const json& request) const {
+    detail::StringSink result, error;
+    auto text = request.dump();
+    auto status = host_.api().service_call(host_.raw(), detail::view(name), detail::view(method), detail::view(text),
+                                           result.get(), error.get());
+    if (status == ORCH_NOT_FOUND) return std::nullopt;
+    Host::check(status, error, "service " + std::string(name));
+    return detail::parseOr(result.text, nullptr);
+  }
+
   // ---- events
 
   void publish(std::string_view topic, const json& payload) const {

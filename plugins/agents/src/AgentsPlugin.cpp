@@ -1,0 +1,52 @@
+// Plugin `agents`: agents as seeds 003 and 004 describe them, each defined in
+// its framework's own format (langgraph, crewai, n8n, agno, native) and run as
+// a workflow on the durable engine of the workflows plugin (its service
+// "workflows"); POST /execute runs several at once; every agent execution,
+// however started, moves the agent's figures and publishes agent_completed.
+#include "AgentRoutes.h"
+#include "AgentRuns.h"
+#include "AgentStore.h"
+#include "agents_migrations.h"
+
+#include <orchestrator/services/agents.hpp>
+
+#include <memory>
+
+namespace {
+
+void init(orch::Plugin& plugin) {
+  plugin.migrations(agents_migrations());
+  auto store = std::make_shared<agents::AgentStore>(plugin.db());
+  auto runs = std::make_shared<agents::AgentRuns>(plugin, *store, plugin.db());
+  agents::registerAgentRoutes(plugin, *store);
+  plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
+    response.json(runs->start(request));
+  }, {.permission = "agent:execute", .summary = "Run agents (seed 003): agent_ids or every active one, parallel, timeout_seconds"});
+
+  namespace service = orch::services::agents;
+  plugin.service(service::kService, [store](const std::string& method, const orch::json& message) -> orch::json {
+    if (method != service::kFind) throw orch::HttpError::badRequest("agents: unknown method '" + method + "'");
+    auto agent = store->find(message.value("agent_id", std::string()), orch::Tenant::ofPrincipal(message.value("principal", orch::json())));
+    return {{"agent", agent ? agents::AgentStore::view(*agent) : orch::json()}};
+  });
+
+  plugin.onStart([&plugin, runs] {
+    // Only this host's executions (the engine reports each where it ran), and
+    // most are no agent's: those are skipped before their payload is parsed.
+    for (const char* topic : {"execution_completed", "execution_failed", "execution_cancelled"})
+      plugin.subscribeUnparsed(topic, [&plugin, runs](const std::string& name, std::string_view payload) {
+        if (payload.find("\"agent_id\":null") != std::string_view::npos) return;
+        plugin.submit([&plugin, runs, name, event = orch::json::parse(payload, nullptr, false)] {
+          try {
+            runs->executionEnded(name, event);
+          } catch (const std::exception& e) {
+            plugin.logWarning(std::string("agents: could not record the end of an execution: ") + e.what());
+          }
+        });
+      });
+  });
+}
+
+} // namespace
+
+ORCH_PLUGIN("agents", "1.0.0", "Agents from LangGraph, CrewAI, n8n, Agno or native graphs, run on the workflow engine", init)

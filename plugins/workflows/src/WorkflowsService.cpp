@@ -1,0 +1,82 @@
+#include "WorkflowsService.h"
+
+#include "ExecutionRoutes.h"
+
+#include <orchestrator/services/workflows.hpp>
+#include <orchestrator/time.hpp>
+
+namespace workflows {
+namespace {
+
+namespace service = orch::services::workflows;
+
+service::SavedGraph saveGraph(WorkflowStore& store, StepTypeCatalog& catalog, const service::SaveGraphRequest& request) {
+  auto tenant = orch::Tenant::ofPrincipal(request.principal);
+  // Checked as POST /workflows checks a `definition`, so a problem names
+  // "definition.nodes[2].config.url" the same way.
+  auto graph = catalog.checkedGraph({{"definition", request.graph}});
+  orch::json columns = {{"name", request.name.empty() ? std::string("Agent workflow") : request.name},
+                        {"description", request.description},
+                        {"framework", request.framework},
+                        {"workflow_type", "agent"},
+                        {"agent_id", request.agentId},
+                        {"organization_id", request.organizationId}};
+  orch::json row;
+  if (request.workflowId && store.find(*request.workflowId, tenant)) {
+    row = store.update(*request.workflowId, columns, &graph, tenant.userId);
+  } else {
+    columns["owner_id"] = tenant.userId;
+    columns["created_by"] = tenant.userId;
+    columns["status"] = "active";
+    columns["settings"] = "{}";
+    row = store.create(columns, graph);
+  }
+  return {row["id"].get<std::string>(), row["version"].get<std::string>(), graph.nodes().size()};
+}
+
+service::Started execute(WorkflowStore& store, Engine& engine, const service::ExecuteRequest& request) {
+  auto tenant = orch::Tenant::ofPrincipal(request.principal);
+  auto workflow = store.find(request.workflowId, tenant);
+  if (!workflow) throw orch::HttpError::notFound("Workflow not found");
+  ExecutionRequest run;
+  run.workflowId = request.workflowId;
+  run.workflowVersion = (*workflow)["version"].get<std::string>();
+  run.agentId = (*workflow)["agent_id"];
+  run.ownerId = tenant.userId;
+  run.organizationId = (*workflow)["organization_id"];
+  run.principal = request.principal;
+  run.input = request.input.is_object() ? request.input : orch::json::object();
+  run.metadata = request.metadata.is_object() ? request.metadata : orch::json::object();
+  run.timeoutMs = request.timeoutMs;
+  run.correlationId = request.correlationId.empty() ? orch::newId() : request.correlationId;
+  auto [row, plan] = startExecution(engine, *workflow, run);
+  return {row["id"].get<std::string>(), row["status"].get<std::string>(), row.value("started_at", orch::json()).is_string()
+                                                                            ? row["started_at"].get<std::string>()
+                                                                            : orch::nowRfc3339()};
+}
+
+} // namespace
+
+void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog, Engine& engine) {
+  plugin.service(service::kService, [&store, &catalog, &engine](const std::string& method, const orch::json& message) {
+    try {
+      if (method == service::kSaveGraph) return saveGraph(store, catalog, service::SaveGraphRequest::fromJson(message)).toJson();
+      if (method == service::kExecute) return execute(store, engine, service::ExecuteRequest::fromJson(message)).toJson();
+    } catch (const orch::HttpError& e) {
+      return service::refusal(e);
+    }
+    throw orch::HttpError::badRequest("workflows: unknown method '" + method + "'");
+  });
+
+  // `native`: the definition is the graph, in any of the shapes POST
+  // /workflows takes; compiled and exported as {nodes, edges}.
+  plugin.frameworkAdapter("native", {
+      .validate = [&catalog](const orch::json& definition) { catalog.checkedGraph({{"definition", definition}}); },
+      .compile = [&catalog](const orch::json& definition) {
+        return catalog.checkedGraph({{"definition", definition}}).toDefinition();
+      },
+      .exportGraph = [](const orch::json& graph) { return graph; },
+  });
+}
+
+} // namespace workflows

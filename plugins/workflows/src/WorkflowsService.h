@@ -1,0 +1,16 @@
+#pragma once
+
+#include "StepTypeCatalog.h"
+#include "WorkflowStore.h"
+#include "engine/Engine.h"
+
+#include <orchestrator/plugin.hpp>
+
+namespace workflows {
+
+/// The service "workflows" (orchestrator/services/workflows.hpp): another
+/// plugin saves a graph as a workflow and runs it; and the framework adapter
+/// `native`, whose definitions are the workflow graph itself.
+void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog, Engine& engine);
+
+} // namespace workflows
