@@ -7,6 +7,7 @@
 #include "AgentRuns.h"
 #include "AgentStore.h"
 #include "agents_migrations.h"
+#include "frameworks/LangGraphAdapter.h"
 
 #include <orchestrator/services/agents.hpp>
 
@@ -18,6 +19,7 @@ void init(orch::Plugin& plugin) {
   plugin.migrations(agents_migrations());
   auto store = std::make_shared<agents::AgentStore>(plugin.db());
   auto runs = std::make_shared<agents::AgentRuns>(plugin, *store, plugin.db());
+  plugin.frameworkAdapter("langgraph", agents::frameworks::langGraphAdapter());
   agents::registerAgentRoutes(plugin, *store);
   plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
     response.json(runs->start(request));

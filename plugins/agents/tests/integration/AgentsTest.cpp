@@ -2,6 +2,7 @@
 // webhooks) on SQLite and PostgreSQL; seed 003's and seed 004's bodies as
 // written, definitions compiled into real workflows, runs of several agents
 // on the engine with their events on a WebSocket and a webhook receiver.
+#include "LangGraphRouter.h"
 #include "LocalHttpServer.h"
 #include "WebSocketClient.h"
 #include "WorkflowsHost.h"
@@ -389,6 +390,34 @@ TEST_P(Agents, AnAgentsWorkflowRunDirectlyCountsForItOnce) {
   startHost(previous->dataDir());
   EXPECT_EQ(get("/api/v1/agents/" + id, alice_).json()["total_executions"], 1);
   EXPECT_EQ(storedValue("SELECT COUNT(*) FROM ag_counted_executions WHERE agent_id = ?", id), "1");
+}
+
+TEST_P(Agents, ALangGraphGraphRunsItsConditionalEdgesAsBranches) {
+  auto graph = agents_test::langGraphRouter();
+  auto body = agent({{"name", "Router"}, {"framework", "langgraph"}, {"status", "active"}, {"definition", graph}}, alice_);
+  EXPECT_EQ(body["metadata"]["node_count"], 3);
+  auto id = body["id"].get<std::string>();
+
+  auto ran = [&](const std::string& route) {
+    auto run = post("/api/execute", {{"agent_ids", {id}}, {"input", {{"route", route}}}}, alice_);
+    EXPECT_EQ(run.status, 200) << run.body;
+    json execution;
+    EXPECT_TRUE(orch::test::eventually([&] {
+      auto list = get("/api/v1/executions?agent_id=" + id + "&status=completed", alice_).json();
+      for (const auto& item : list["executions"])
+        if (item["input_data"].value("route", "") == route) execution = item;
+      return execution.is_object();
+    })) << route;
+    return execution;
+  };
+  EXPECT_EQ(ran("urgent")["output_data"], json({{"escalated", true}}));
+  EXPECT_EQ(ran("routine")["output_data"], json({{"branch", "routine"}})) << "the path ended at classify";
+
+  // As LangGraph writes it, unbound: a 422 that names the node.
+  json unbound = graph;
+  unbound.erase("bindings");
+  auto refused = post("/api/v1/agents", {{"name", "Raw"}, {"framework", "langgraph"}, {"definition", unbound}}, alice_);
+  expectInvalid(refused, "definition.nodes[1]");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Agents, ::testing::Values(Backend::Sqlite, Backend::Postgres),

@@ -1,0 +1,152 @@
+#include "LangGraphAdapter.h"
+
+#include <orchestrator/http.hpp>
+
+#include <functional>
+#include <map>
+#include <set>
+
+namespace agents::frameworks {
+namespace {
+
+using orch::json;
+using orch::HttpError;
+
+constexpr const char* kStart = "__start__";
+constexpr const char* kEnd = "__end__";
+
+/// A node's step: bindings.<id>, else data.step; nullptr when unbound.
+const json* bindingOf(const json& definition, const json& node) {
+  const auto& id = node["id"].get_ref<const std::string&>();
+  if (definition.contains("bindings") && definition["bindings"].is_object() && definition["bindings"].contains(id))
+    return &definition["bindings"][id];
+  if (node.contains("data") && node["data"].is_object() && node["data"].contains("step")) return &node["data"]["step"];
+  return nullptr;
+}
+
+void validate(const json& definition) {
+  if (!definition.is_object()) throw HttpError::validation("", "A LangGraph definition is an object {nodes, edges}");
+  if (!definition.contains("nodes") || !definition["nodes"].is_array() || definition["nodes"].empty())
+    throw HttpError::validation("nodes", "Must be a non-empty array, as get_graph().to_json() writes it");
+  if (!definition.contains("edges") || !definition["edges"].is_array())
+    throw HttpError::validation("edges", "Must be an array of {source, target}");
+  if (definition.contains("bindings") && !definition["bindings"].is_object())
+    throw HttpError::validation("bindings", "Must be an object of node id -> {type, config}");
+  if (definition.contains("recursion_limit")) {
+    const auto& limit = definition["recursion_limit"];
+    if (!limit.is_number_integer() || limit.get<std::int64_t>() < 1 || limit.get<std::int64_t>() > 10000)
+      throw HttpError::validation("recursion_limit", "Must be a whole number from 1 to 10000");
+  }
+  std::set<std::string> ids;
+  const auto& nodes = definition["nodes"];
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto field = "nodes[" + std::to_string(i) + "]";
+    if (!nodes[i].is_object() || !nodes[i].contains("id") || !nodes[i]["id"].is_string() || nodes[i]["id"].get<std::string>().empty())
+      throw HttpError::validation(field + ".id", "Every node needs a string id");
+    auto id = nodes[i]["id"].get<std::string>();
+    if (!ids.insert(id).second) throw HttpError::validation(field + ".id", "Node id '" + id + "' appears twice");
+    if (id == kStart || id == kEnd) continue;
+    const json* binding = bindingOf(definition, nodes[i]);
+    if (!binding)
+      throw HttpError::validation(field, "Node '" + id + "' is bound to no step type; give it bindings." + id +
+                                             " {\"type\": ..., \"config\": {...}}");
+    auto where = definition.contains("bindings") && definition["bindings"].contains(id) ? "bindings." + id : field + ".data.step";
+    if (!binding->is_object() || !binding->contains("type") || !(*binding)["type"].is_string())
+      throw HttpError::validation(where + ".type", "Name the step type that runs node '" + id + "'");
+    if (binding->contains("config") && !(*binding)["config"].is_object())
+      throw HttpError::validation(where + ".config", "Must be an object");
+  }
+  if (!ids.count(kStart)) throw HttpError::validation("nodes", "A LangGraph graph starts at a node __start__");
+
+  std::map<std::string, std::vector<std::pair<std::string, std::size_t>>> next; // source -> (target, edge index)
+  const auto& edges = definition["edges"];
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    auto field = "edges[" + std::to_string(i) + "]";
+    const auto& edge = edges[i];
+    if (!edge.is_object()) throw HttpError::validation(field, "Must be an object {source, target}");
+    for (const char* end : {"source", "target"})
+      if (!edge.contains(end) || !edge[end].is_string() || !ids.count(edge[end].get<std::string>()))
+        throw HttpError::validation(field + "." + end, std::string("Must name a node of the graph"));
+    if (edge["source"] == kEnd) throw HttpError::validation(field + ".source", "Nothing follows __end__");
+    if (edge["target"] == kStart) throw HttpError::validation(field + ".target", "Nothing leads back to __start__");
+    if (edge.value("conditional", false) && !(edge.contains("data") && edge["data"].is_string()))
+      throw HttpError::validation(field + ".data", "A conditional edge carries its branch label as a string");
+    next[edge["source"].get<std::string>()].emplace_back(edge["target"].get<std::string>(), i);
+  }
+  // Depth-first, colouring nodes: an edge to a node still on the path closes a cycle.
+  std::map<std::string, int> colour; // 0 new, 1 on the path, 2 done
+  std::function<void(const std::string&)> visit = [&](const std::string& id) {
+    colour[id] = 1;
+    for (const auto& [target, index] : next[id]) {
+      if (colour[target] == 1)
+        throw HttpError::validation("edges[" + std::to_string(index) + "]",
+                                    "Edge " + id + " -> " + target + " closes a cycle; the engine runs acyclic graphs so far");
+      if (colour[target] == 0) visit(target);
+    }
+    colour[id] = 2;
+  };
+  for (const auto& id : ids)
+    if (colour[id] == 0) visit(id);
+}
+
+json compile(const json& definition) {
+  validate(definition);
+  json nodes = json::array(), edges = json::array();
+  for (const auto& node : definition["nodes"]) {
+    auto id = node["id"].get<std::string>();
+    if (id == kEnd) continue;
+    if (id == kStart) {
+      nodes.push_back({{"id", kStart}, {"type", "start"}});
+      continue;
+    }
+    const json& binding = *bindingOf(definition, node);
+    json step = {{"id", id}, {"type", binding["type"]}, {"data", binding.value("config", json::object())}};
+    if (node.contains("data") && node["data"].is_object() && node["data"].contains("name") && node["data"]["name"].is_string())
+      step["name"] = node["data"]["name"];
+    nodes.push_back(step);
+  }
+  std::size_t n = 0;
+  for (const auto& edge : definition["edges"]) {
+    if (edge["target"] == kEnd) continue; // that path ends
+    json out = {{"id", "e" + std::to_string(++n)}, {"source", edge["source"]}, {"target", edge["target"]}};
+    if (edge.value("conditional", false)) out["condition"] = {{"branch", edge["data"]}};
+    edges.push_back(out);
+  }
+  return {{"nodes", nodes}, {"edges", edges}};
+}
+
+json exportGraph(const json& graph) {
+  json nodes = json::array(), edges = json::array(), bindings = json::object();
+  std::set<std::string> sources;
+  for (const auto& edge : graph.value("edges", json::array())) sources.insert(edge.value("source", std::string()));
+  for (const auto& node : graph.value("nodes", json::array())) {
+    auto id = node.value("id", std::string());
+    if (id == kStart) {
+      nodes.push_back({{"id", kStart}, {"type", "runnable"}, {"data", {{"name", kStart}}}});
+      continue;
+    }
+    json data = json::object();
+    if (node.contains("name") && node["name"].is_string() && !node["name"].get<std::string>().empty()) data["name"] = node["name"];
+    nodes.push_back({{"id", id}, {"type", "runnable"}, {"data", data}});
+    auto config = node.contains("data") ? node["data"] : node.value("config", json::object());
+    bindings[id] = {{"type", node.value("type", std::string())}, {"config", config}};
+  }
+  nodes.push_back({{"id", kEnd}});
+  for (const auto& edge : graph.value("edges", json::array())) {
+    json out = {{"source", edge["source"]}, {"target", edge["target"]}};
+    if (edge.contains("condition") && edge["condition"].is_object() && edge["condition"].contains("branch")) {
+      out["conditional"] = true;
+      out["data"] = edge["condition"]["branch"];
+    }
+    edges.push_back(out);
+  }
+  for (const auto& node : graph.value("nodes", json::array()))
+    if (!sources.count(node.value("id", std::string()))) edges.push_back({{"source", node["id"]}, {"target", kEnd}});
+  return {{"nodes", nodes}, {"edges", edges}, {"bindings", bindings}};
+}
+
+} // namespace
+
+orch::FrameworkAdapter langGraphAdapter() { return {.validate = validate, .compile = compile, .exportGraph = exportGraph}; }
+
+} // namespace agents::frameworks

@@ -1,0 +1,100 @@
+// The langgraph adapter on LangGraph's own serialization (a snapshot from
+// LangGraph's test suite, tests/samples) and on graphs declared the same way:
+// what it refuses and why, what it compiles to, and the round trip.
+#include "LangGraphRouter.h"
+#include "frameworks/LangGraphAdapter.h"
+
+#include <orchestrator/http.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace {
+
+using agents_test::langGraphRouter;
+using orch::json;
+
+json sample() {
+  std::ifstream in(std::string(ORCH_SAMPLES_DIR) + "/graph_to_json.conditional_state_graph.json");
+  return json::parse(in);
+}
+
+/// The field and issue an adapter refusal names, or "" when it accepts.
+std::pair<std::string, std::string> refusal(const json& definition) {
+  try {
+    agents::frameworks::langGraphAdapter().validate(definition);
+  } catch (const orch::HttpError& e) {
+    return {e.details().value("field", std::string()), e.details().value("issue", std::string())};
+  }
+  return {};
+}
+
+TEST(LangGraphAdapter, LangGraphsOwnSerializationIsReadAndItsUnboundNodesAndCycleNamed) {
+  auto graph = sample();
+  // As LangGraph writes it, no node says which step runs it.
+  EXPECT_EQ(refusal(graph).first, "nodes[1]");
+  EXPECT_NE(refusal(graph).second.find("bindings.agent"), std::string::npos) << refusal(graph).second;
+  graph["bindings"] = {{"agent", {{"type", "ai_prompt"}, {"config", {{"prompt", "Answer: {{question}}"}}}}},
+                       {"tools", {{"type", "api_call"}, {"config", {{"url", "https://example.com/search"}}}}}};
+  // Bound, its tools -> agent edge loops back, which the engine cannot run yet.
+  auto [field, issue] = refusal(graph);
+  EXPECT_EQ(field, "edges[3]");
+  EXPECT_NE(issue.find("tools -> agent closes a cycle"), std::string::npos) << issue;
+}
+
+TEST(LangGraphAdapter, ConditionalEdgesBecomeBranchesAndEndEdgesEndThePath) {
+  ASSERT_EQ(refusal(langGraphRouter()).first, "");
+  auto compiled = agents::frameworks::langGraphAdapter().compile(langGraphRouter());
+  ASSERT_EQ(compiled["nodes"].size(), 3u) << compiled.dump();
+  EXPECT_EQ(compiled["nodes"][0], json({{"id", "__start__"}, {"type", "start"}}));
+  EXPECT_EQ(compiled["nodes"][1]["type"], "transform");
+  EXPECT_EQ(compiled["nodes"][1]["data"]["mapping"]["branch"], "{{route}}");
+  ASSERT_EQ(compiled["edges"].size(), 2u) << compiled.dump();
+  EXPECT_EQ(compiled["edges"][1]["source"], "classify");
+  EXPECT_EQ(compiled["edges"][1]["condition"], json({{"branch", "urgent"}}));
+}
+
+TEST(LangGraphAdapter, ImportThenExportThenImportGivesTheSameGraph) {
+  auto adapter = agents::frameworks::langGraphAdapter();
+  auto first = adapter.compile(langGraphRouter());
+  auto exported = adapter.exportGraph(first);
+  ASSERT_EQ(refusal(exported).first, "") << exported.dump();
+  EXPECT_EQ(adapter.compile(exported), first) << exported.dump();
+  // Exported in LangGraph's shape: __start__ and __end__ nodes, sinks lead to __end__.
+  EXPECT_EQ(exported["nodes"].back(), json({{"id", "__end__"}}));
+  EXPECT_EQ(exported["edges"].back(), json({{"source", "escalate"}, {"target", "__end__"}}));
+  EXPECT_EQ(exported["bindings"]["escalate"]["type"], "transform");
+}
+
+TEST(LangGraphAdapter, BadDefinitionsNameTheirField) {
+  EXPECT_EQ(refusal(json::array()).first, "");  // not an object: the whole definition
+  EXPECT_FALSE(refusal(json::array()).second.empty());
+  EXPECT_EQ(refusal({{"edges", json::array()}}).first, "nodes");
+  EXPECT_EQ(refusal({{"nodes", {{{"id", "a"}}}}}).first, "edges");
+  auto graph = langGraphRouter();
+  graph["nodes"].erase(2);
+  graph["bindings"].erase("escalate");
+  EXPECT_EQ(refusal(graph).first, "edges[1].target") << "an edge to a node that is not there";
+  graph = langGraphRouter();
+  graph["edges"][1].erase("data");
+  EXPECT_EQ(refusal(graph).first, "edges[1].data");
+  graph = langGraphRouter();
+  graph["bindings"]["classify"].erase("type");
+  EXPECT_EQ(refusal(graph).first, "bindings.classify.type");
+  graph = langGraphRouter();
+  graph["recursion_limit"] = 0;
+  EXPECT_EQ(refusal(graph).first, "recursion_limit");
+  graph = langGraphRouter();
+  graph["nodes"][2]["id"] = "classify";
+  EXPECT_EQ(refusal(graph).first, "nodes[2].id");
+  graph = langGraphRouter();
+  graph["edges"].push_back({{"source", "__end__"}, {"target", "classify"}});
+  EXPECT_EQ(refusal(graph).first, "edges[4].source");
+  graph = langGraphRouter();
+  graph["nodes"].erase(0);
+  graph["edges"].erase(0);
+  EXPECT_EQ(refusal(graph).first, "nodes") << "no __start__";
+}
+
+} // namespace
