@@ -8,6 +8,7 @@
 #include "AgentStore.h"
 #include "agents_migrations.h"
 #include "frameworks/LangGraphAdapter.h"
+#include "frameworks/N8nAdapter.h"
 
 #include <orchestrator/services/agents.hpp>
 
@@ -20,6 +21,7 @@ void init(orch::Plugin& plugin) {
   auto store = std::make_shared<agents::AgentStore>(plugin.db());
   auto runs = std::make_shared<agents::AgentRuns>(plugin, *store, plugin.db());
   plugin.frameworkAdapter("langgraph", agents::frameworks::langGraphAdapter());
+  plugin.frameworkAdapter("n8n", agents::frameworks::n8nAdapter());
   agents::registerAgentRoutes(plugin, *store);
   plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
     response.json(runs->start(request));

@@ -4,34 +4,23 @@
 #include "LangGraphRouter.h"
 #include "frameworks/LangGraphAdapter.h"
 
-#include <orchestrator/http.hpp>
+#include "AdapterRefusal.h"
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 namespace {
 
 using agents_test::langGraphRouter;
+using agents_test::sample;
 using orch::json;
 
-json sample() {
-  std::ifstream in(std::string(ORCH_SAMPLES_DIR) + "/graph_to_json.conditional_state_graph.json");
-  return json::parse(in);
-}
-
-/// The field and issue an adapter refusal names, or "" when it accepts.
 std::pair<std::string, std::string> refusal(const json& definition) {
-  try {
-    agents::frameworks::langGraphAdapter().validate(definition);
-  } catch (const orch::HttpError& e) {
-    return {e.details().value("field", std::string()), e.details().value("issue", std::string())};
-  }
-  return {};
+  return agents_test::refusal(agents::frameworks::langGraphAdapter(), definition);
 }
 
 TEST(LangGraphAdapter, LangGraphsOwnSerializationIsReadAndItsUnboundNodesAndCycleNamed) {
-  auto graph = sample();
+  auto graph = sample("graph_to_json.conditional_state_graph.json");
   // As LangGraph writes it, no node says which step runs it.
   EXPECT_EQ(refusal(graph).first, "nodes[1]");
   EXPECT_NE(refusal(graph).second.find("bindings.agent"), std::string::npos) << refusal(graph).second;

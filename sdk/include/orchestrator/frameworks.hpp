@@ -19,6 +19,11 @@ struct FrameworkAdapter {
   std::function<json(const json& graph)> exportGraph;
 };
 
+/// The config key under which a compiled step may keep what its framework
+/// wrote (an n8n node as exported), so exportGraph can give it back as it
+/// was: the engine never fills placeholders in it, and step types ignore it.
+inline constexpr const char* kStepSourceKey = "x-source";
+
 /// What validating a definition with another plugin's adapter found.
 struct DefinitionProblem {
   std::string field; ///< e.g. "nodes[2].type"; empty for the whole definition

@@ -3,6 +3,7 @@
 // written, definitions compiled into real workflows, runs of several agents
 // on the engine with their events on a WebSocket and a webhook receiver.
 #include "LangGraphRouter.h"
+#include "N8nWorkflow.h"
 #include "LocalHttpServer.h"
 #include "WebSocketClient.h"
 #include "WorkflowsHost.h"
@@ -38,7 +39,7 @@ protected:
     return folder;
   }
   std::string extraConfig() const override {
-    return "webhooks.allow_private_networks = true\nwebhooks.poll_interval_ms = 50\nworkflows.engine.retry_base_ms = 20\n";
+    return "webhooks.allow_private_networks = true\nsteps.api_call.allow_private_networks = true\nwebhooks.poll_interval_ms = 50\nworkflows.engine.retry_base_ms = 20\n";
   }
 
   HttpResult del(const std::string& path, const std::map<std::string, std::string>& auth) {
@@ -418,6 +419,41 @@ TEST_P(Agents, ALangGraphGraphRunsItsConditionalEdgesAsBranches) {
   unbound.erase("bindings");
   auto refused = post("/api/v1/agents", {{"name", "Raw"}, {"framework", "langgraph"}, {"definition", unbound}}, alice_);
   expectInvalid(refused, "definition.nodes[1]");
+}
+
+TEST_P(Agents, AnN8nExportRunsAsItIs) {
+  std::vector<std::string> bodies;
+  std::mutex mutex;
+  LocalHttpServer crm([&](const LocalHttpServer::Request& request) {
+    std::lock_guard lock(mutex);
+    bodies.push_back(request.body);
+    return LocalHttpServer::Reply{200, R"({"ok":true})"};
+  });
+  auto workflow = agents_test::n8nSupportWorkflow("http://127.0.0.1:" + std::to_string(crm.port()) + "/notes");
+  auto body = agent({{"name", "Triage"}, {"framework", "n8n"}, {"definition", workflow}}, alice_);
+  EXPECT_EQ(body["metadata"]["node_count"], 5) << "the sticky note is no step";
+  EXPECT_EQ(body["definition"], workflow) << "kept as n8n exported it";
+  auto id = body["id"].get<std::string>();
+
+  auto run = post("/api/execute", {{"agent_ids", {id}}, {"input", {{"customer", {{"name", "Ada"}, {"tier", "vip"}}}}}}, alice_);
+  ASSERT_EQ(run.status, 200) << run.body;
+  json execution;
+  EXPECT_TRUE(orch::test::eventually([&] {
+    auto list = get("/api/v1/executions?agent_id=" + id, alice_).json()["executions"];
+    if (!list.empty()) execution = list[0];
+    return execution.is_object() && execution["status"] != "running" && execution["status"] != "queued";
+  })) << execution.dump();
+  EXPECT_EQ(execution["status"], "completed") << execution.dump() << get("/api/v1/executions/" + execution.value("id", ""), alice_).body;
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(json::parse(bodies[0]), json({{"text", "Hello Ada!"}})) << "$('Edit Fields').item.json.greeting, filled";
+
+  auto code = workflow;
+  code["nodes"][1]["type"] = "n8n-nodes-base.code";
+  code["nodes"][1]["parameters"] = {{"jsCode", "return items"}};
+  auto refused = post("/api/v1/agents", {{"name", "Coded"}, {"framework", "n8n"}, {"definition", code}}, alice_);
+  expectInvalid(refused, "definition.nodes[1].type");
+  EXPECT_NE(refused.json()["error"]["details"]["issue"].get<std::string>().find("Edit Fields"), std::string::npos) << refused.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Agents, ::testing::Values(Backend::Sqlite, Backend::Postgres),

@@ -3,6 +3,7 @@
 // runs taken over from the queue in EngineRecovery.cpp.
 #include "engine/EngineRun.h"
 
+#include <orchestrator/frameworks.hpp>
 #include <orchestrator/time.hpp>
 
 #include <algorithm>
@@ -53,6 +54,7 @@ std::shared_ptr<const Plan> Engine::plan(const std::string& workflowId, const st
     auto description = plugin_.stepTypeDescription(type);
     if (!description) return std::nullopt; // not cached: the plugin may be enabled by the next start
     Plan::StepTraits traits;
+    traits.rawKeys.insert(orch::kStepSourceKey); // a framework's original node, never templated
     for (const auto& key : (*description)["config_schema"].value("x-no-template", orch::json::array()))
       if (key.is_string()) traits.rawKeys.insert(key.get<std::string>());
     traits.pure = description->value("pure", false);

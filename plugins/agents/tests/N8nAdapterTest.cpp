@@ -1,0 +1,95 @@
+// The n8n adapter on n8n's own exports (its test fixtures and two templates
+// of a public collection, tests/samples) and on a workflow of the common
+// node types: what it refuses, naming the node, what it compiles to, and the
+// round trip.
+#include "N8nWorkflow.h"
+#include "frameworks/N8nAdapter.h"
+
+#include "AdapterRefusal.h"
+
+#include <gtest/gtest.h>
+
+
+namespace {
+
+using agents_test::n8nSupportWorkflow;
+using agents_test::sample;
+using orch::json;
+
+std::pair<std::string, std::string> refusal(const json& definition) {
+  return agents_test::refusal(agents::frameworks::n8nAdapter(), definition);
+}
+
+TEST(N8nAdapter, NodesThatNeedCodeOrTheToolLoopAreRefusedByNameNeverSkipped) {
+  auto [field, issue] = refusal(sample("n8n-fixture-Workflow_if.json"));
+  EXPECT_EQ(field, "nodes[3].type");
+  EXPECT_NE(issue.find("Node 'Code' (n8n-nodes-base.code) runs code"), std::string::npos) << issue;
+
+  std::tie(field, issue) = refusal(sample("n8n-fixture-Workflow_ai_agent.json"));
+  EXPECT_EQ(field, "nodes[1].type");
+  EXPECT_NE(issue.find("Node 'AI Agent'"), std::string::npos) << issue;
+
+  for (const char* file : {"instagram-dm-ai-agent.json", "line-assistant-agent-tools.json"}) {
+    std::tie(field, issue) = refusal(sample(file));
+    EXPECT_EQ(field.rfind("nodes[", 0), 0u) << file << ": " << field;
+    EXPECT_NE(issue.find("Node '"), std::string::npos) << file << ": " << issue;
+  }
+}
+
+TEST(N8nAdapter, TheCommonNodeTypesCompileToStepsAndExpressionsToPlaceholders) {
+  auto graph = agents::frameworks::n8nAdapter().compile(n8nSupportWorkflow("http://127.0.0.1:1/reply"));
+  std::map<std::string, json> steps;
+  for (const auto& step : graph["nodes"]) steps[step["id"]] = step;
+  ASSERT_EQ(steps.size(), 5u) << graph.dump() << " (the sticky note is left out)";
+  EXPECT_EQ(steps["when_clicking_test_workflow"]["type"], "start");
+  EXPECT_EQ(steps["edit_fields"]["type"], "transform");
+  EXPECT_EQ(steps["edit_fields"]["data"]["mapping"]["customer"], "{{input.customer.name}}");
+  EXPECT_EQ(steps["edit_fields"]["data"]["mapping"]["greeting"], "Hello {{input.customer.name}}!");
+  EXPECT_EQ(steps["is_vip"]["type"], "condition");
+  EXPECT_EQ(steps["is_vip"]["data"]["expression"], "(steps.edit_fields.output.tier == 'vip')");
+  EXPECT_EQ(steps["tell_the_crm"]["type"], "api_call");
+  EXPECT_EQ(steps["tell_the_crm"]["data"]["method"], "POST");
+  EXPECT_EQ(steps["tell_the_crm"]["data"]["body"]["text"], "{{steps.edit_fields.output.greeting}}");
+  EXPECT_EQ(steps["wait_a_moment"]["data"]["seconds"], 120.0);
+  EXPECT_EQ(steps["tell_the_crm"]["data"]["x-source"]["retryOnFail"], true) << "kept as n8n wrote it";
+  int conditional = 0;
+  for (const auto& edge : graph["edges"])
+    if (edge.contains("condition")) {
+      ++conditional;
+      EXPECT_EQ(edge["source"], "is_vip");
+      EXPECT_EQ(edge["condition"]["branch"], edge["target"] == "tell_the_crm" ? "true" : "false");
+    }
+  EXPECT_EQ(conditional, 2);
+}
+
+TEST(N8nAdapter, ImportThenExportThenImportGivesTheSameGraph) {
+  auto adapter = agents::frameworks::n8nAdapter();
+  auto first = adapter.compile(n8nSupportWorkflow("http://127.0.0.1:1/reply"));
+  auto exported = adapter.exportGraph(first);
+  EXPECT_EQ(refusal(exported).first, "") << exported.dump();
+  EXPECT_EQ(adapter.compile(exported), first) << exported.dump();
+  EXPECT_EQ(exported["connections"]["Is VIP"]["main"].size(), 2u) << "the IF's true and false outputs";
+}
+
+TEST(N8nAdapter, BadWorkflowsNameTheirField) {
+  EXPECT_EQ(refusal({{"connections", json::object()}}).first, "nodes");
+  auto workflow = n8nSupportWorkflow("http://x/y");
+  workflow["connections"]["Nobody"] = {{"main", json::array()}};
+  EXPECT_EQ(refusal(workflow).first, "connections.Nobody");
+  workflow = n8nSupportWorkflow("http://x/y");
+  workflow["nodes"][1]["parameters"]["assignments"]["assignments"][0]["value"] = "={{ $json.items.map(i => i.id) }}";
+  auto [field, issue] = refusal(workflow);
+  EXPECT_EQ(field, "nodes[1].parameters.assignments.customer");
+  EXPECT_NE(issue.find("needs code to evaluate"), std::string::npos) << issue;
+  workflow = n8nSupportWorkflow("http://x/y");
+  workflow["nodes"][4]["parameters"]["unit"] = "fortnights";
+  EXPECT_EQ(refusal(workflow).first, "nodes[4].parameters.unit");
+  workflow = n8nSupportWorkflow("http://x/y");
+  workflow["nodes"][1]["type"] = "n8n-nodes-base.telepathy";
+  EXPECT_EQ(refusal(workflow).first, "nodes[1].type");
+  workflow = n8nSupportWorkflow("http://x/y");
+  workflow["nodes"][2]["name"] = "Edit Fields";
+  EXPECT_EQ(refusal(workflow).first, "nodes[2].name") << "two nodes of one name";
+}
+
+} // namespace

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace agents_test {
+
+/// An n8n export of the common node types: a manual trigger, Edit Fields
+/// reading the input with $json, an IF on what it set, an HTTP Request (with
+/// retryOnFail) posting to `url` for VIPs, a Wait of two minutes otherwise,
+/// and a sticky note.
+inline nlohmann::json n8nSupportWorkflow(const std::string& url) {
+  return nlohmann::json::parse(R"({
+  "name": "Support triage",
+  "nodes": [
+    {"id": "a1", "name": "When clicking 'Test workflow'", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
+     "position": [0, 0], "parameters": {}},
+    {"id": "a2", "name": "Edit Fields", "type": "n8n-nodes-base.set", "typeVersion": 3.4, "position": [200, 0],
+     "parameters": {"assignments": {"assignments": [
+       {"id": "x1", "name": "customer", "value": "={{ $json.customer.name }}", "type": "string"},
+       {"id": "x2", "name": "tier", "value": "={{ $json.customer.tier }}", "type": "string"},
+       {"id": "x3", "name": "greeting", "value": "=Hello {{ $json.customer.name }}!", "type": "string"}]}, "options": {}}},
+    {"id": "a3", "name": "Is VIP", "type": "n8n-nodes-base.if", "typeVersion": 2.2, "position": [400, 0],
+     "parameters": {"conditions": {"options": {"caseSensitive": true}, "combinator": "and", "conditions": [
+       {"id": "c1", "leftValue": "={{ $json.tier }}", "rightValue": "vip", "operator": {"type": "string", "operation": "equals"}}]},
+       "options": {}}},
+    {"id": "a4", "name": "Tell the CRM", "type": "n8n-nodes-base.httpRequest", "typeVersion": 4.2, "position": [600, -100],
+     "retryOnFail": true, "maxTries": 2,
+     "parameters": {"method": "POST", "url": ")" + url + R"(", "sendBody": true,
+       "bodyParameters": {"parameters": [{"name": "text", "value": "={{ $('Edit Fields').item.json.greeting }}"}]}, "options": {}}},
+    {"id": "a5", "name": "Wait a moment", "type": "n8n-nodes-base.wait", "typeVersion": 1.1, "position": [600, 100],
+     "parameters": {"amount": 2, "unit": "minutes"}},
+    {"id": "a6", "name": "Sticky Note", "type": "n8n-nodes-base.stickyNote", "typeVersion": 1, "position": [0, 200],
+     "parameters": {"content": "VIPs go to the CRM"}}
+  ],
+  "connections": {
+    "When clicking 'Test workflow'": {"main": [[{"node": "Edit Fields", "type": "main", "index": 0}]]},
+    "Edit Fields": {"main": [[{"node": "Is VIP", "type": "main", "index": 0}]]},
+    "Is VIP": {"main": [[{"node": "Tell the CRM", "type": "main", "index": 0}], [{"node": "Wait a moment", "type": "main", "index": 0}]]}
+  },
+  "settings": {"executionOrder": "v1"},
+  "pinData": {}
+})");
+}
+
+} // namespace agents_test
