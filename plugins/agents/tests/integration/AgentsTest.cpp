@@ -10,6 +10,8 @@
 
 #include "Eventually.h"
 
+#include <csignal>
+
 namespace {
 
 using namespace workflows_test;
@@ -39,7 +41,8 @@ protected:
     return folder;
   }
   std::string extraConfig() const override {
-    return "webhooks.allow_private_networks = true\nsteps.api_call.allow_private_networks = true\nwebhooks.poll_interval_ms = 50\nworkflows.engine.retry_base_ms = 20\n";
+    return "webhooks.allow_private_networks = true\nsteps.api_call.allow_private_networks = true\nwebhooks.poll_interval_ms = 50\nworkflows.engine.retry_base_ms = 20\n"
+           "workflows.engine.lease_ms = 1500\nworkflows.engine.poll_ms = 50\n";
   }
 
   HttpResult del(const std::string& path, const std::map<std::string, std::string>& auth) {
@@ -454,6 +457,31 @@ TEST_P(Agents, AnN8nExportRunsAsItIs) {
   auto refused = post("/api/v1/agents", {{"name", "Coded"}, {"framework", "n8n"}, {"definition", code}}, alice_);
   expectInvalid(refused, "definition.nodes[1].type");
   EXPECT_NE(refused.json()["error"]["details"]["issue"].get<std::string>().find("Edit Fields"), std::string::npos) << refused.body;
+}
+
+TEST_P(Agents, ARunSurvivesAKill9OfItsHost) {
+  // start -> a one-second delay -> answer: the kill comes while the first agent waits.
+  json slow = {{"nodes", {{{"id", "start"}, {"type", "start"}},
+                          {{"id", "wait"}, {"type", "delay"}, {"data", {{"seconds", 1}}}},
+                          {{"id", "answer"}, {"type", "transform"}, {"data", {{"mapping", {{"done", true}}}}}}}},
+               {"edges", {{{"id", "e1"}, {"source", "start"}, {"target", "wait"}},
+                          {{"id", "e2"}, {"source", "wait"}, {"target", "answer"}}}}};
+  auto first = agent({{"name", "Slow one"}, {"definition", slow}}, alice_)["id"].get<std::string>();
+  auto second = agent({{"name", "Slow two"}, {"definition", slow}}, alice_)["id"].get<std::string>();
+  auto run = post("/api/execute", {{"agent_ids", {first, second}}, {"parallel", false}}, alice_);
+  ASSERT_EQ(run.status, 200) << run.body;
+  auto runId = run.json()["execution_id"].get<std::string>();
+  host_->stop(SIGKILL);
+  auto previous = std::move(host_);
+  startHost(previous->dataDir());
+
+  // The restarted host resumes the first agent's execution; its end starts the second.
+  EXPECT_TRUE(orch::test::eventually([&] { return storedValue("SELECT status FROM ag_runs WHERE id = ?", runId) == "completed"; },
+                                     std::chrono::seconds(30)))
+      << storedValue("SELECT status FROM ag_runs WHERE id = ?", runId);
+  EXPECT_EQ(storedValue("SELECT successful FROM ag_runs WHERE id = ?", runId), "2");
+  EXPECT_EQ(get("/api/v1/agents/" + first, alice_).json()["total_executions"], 1);
+  EXPECT_EQ(get("/api/v1/agents/" + second, alice_).json()["successful_executions"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Agents, ::testing::Values(Backend::Sqlite, Backend::Postgres),
