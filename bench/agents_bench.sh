@@ -30,27 +30,12 @@ read -r agent workflow < <(curl -s -H "Authorization: Bearer $token" -H 'Content
 
 # load URL BODY: wrk for $duration s; prints the host CPU seconds it cost, once nothing is left running.
 load() {
-  cat >"$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '$2'
-LUA
+  post_script "$token" "$2"
   local before
   before=$(cpu_ticks "$HOST_PID")
   wrk -t2 -c32 -d"${duration}s" -s "$work/post.lua" "$1" >"$work/wrk.txt"
-  python3 - "$root/api/v1" "$token" "$workflow" <<'PY'
-import json, sys, time, urllib.request
-api, token, workflow = sys.argv[1:4]
-def total(status):
-    request = urllib.request.Request(f"{api}/executions?workflow_id={workflow}&status={status}&limit=1",
-                                     headers={"Authorization": "Bearer " + token})
-    return json.load(urllib.request.urlopen(request))["total"]
-for _ in range(600):
-    if total("running") == 0 and total("queued") == 0: break
-    time.sleep(0.1)
-time.sleep(0.5)  # the agents plugin counts each end just after it
-PY
+  wait_for_executions "$root/api/v1" "$token" "$workflow"
+  sleep 0.5 # the agents plugin counts each end just after it
   python3 -c "print(($(cpu_ticks "$HOST_PID") - $before) / $(getconf CLK_TCK))"
 }
 

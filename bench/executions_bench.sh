@@ -40,28 +40,12 @@ print(json.dumps({"name": f"{n} transforms", "steps": steps}))' "$steps")
   local id
   id=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$workflow" "$api/workflows" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  cat >"$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '{"input_data": {"name": "Ada"}}'
-LUA
+  post_script "$token" '{"input_data": {"name": "Ada"}}'
   local ticks_before
   ticks_before=$(cpu_ticks "$HOST_PID")
   wrk -t2 -c32 -d"${duration}s" -s "$work/post.lua" "$api/workflows/$id/execute" >"$work/wrk.txt"
   # Wait for the backlog, then read the span from the first trigger to the last completion.
-  python3 - "$api" "$token" "$id" <<'PY'
-import json, sys, time, urllib.request
-api, token, workflow = sys.argv[1:4]
-def get(path):
-    request = urllib.request.Request(api + path, headers={"Authorization": "Bearer " + token})
-    return json.load(urllib.request.urlopen(request))
-for _ in range(600):
-    if get(f"/executions?workflow_id={workflow}&status=running&limit=1")["total"] == 0 and \
-       get(f"/executions?workflow_id={workflow}&status=queued&limit=1")["total"] == 0:
-        break
-    time.sleep(0.1)
-PY
+  wait_for_executions "$api" "$token" "$id"
   local used_ticks=$(($(cpu_ticks "$HOST_PID") - ticks_before))
   kill "$HOST_PID"
   wait "$HOST_PID" 2>/dev/null || true

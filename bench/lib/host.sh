@@ -78,3 +78,30 @@ bench_token() {
   curl -s -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"bench-password-42"}' \
     "$1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
+
+# wait_for_executions API_URL TOKEN WORKFLOW_ID: returns once no execution of
+# the workflow is queued or running (a load's backlog done), at most 60 s.
+wait_for_executions() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, sys, time, urllib.request
+api, token, workflow = sys.argv[1:4]
+def total(status):
+    request = urllib.request.Request(f"{api}/executions?workflow_id={workflow}&status={status}&limit=1",
+                                     headers={"Authorization": "Bearer " + token})
+    return json.load(urllib.request.urlopen(request))["total"]
+for _ in range(600):
+    if total("running") == 0 and total("queued") == 0: break
+    time.sleep(0.1)
+PY
+}
+
+# post_script TOKEN BODY: writes $work/post.lua, which makes wrk POST BODY as
+# JSON with TOKEN as the bearer.
+post_script() {
+  cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $1"
+wrk.body = '$2'
+LUA
+}

@@ -13,13 +13,18 @@ namespace {
 
 namespace service = orch::services::workflows;
 
-/// Frameworks API.md names; an adapter a third party registers counts too.
-bool knownFramework(const orch::Plugin& plugin, const std::string& framework) {
-  static const std::vector<std::string> named = {"langgraph", "crewai", "n8n", "agno", "native"};
-  if (std::find(named.begin(), named.end(), framework) != named.end()) return true;
+/// Whether a loaded plugin registered an adapter for `framework`.
+bool hasAdapter(const orch::Plugin& plugin, const std::string& framework) {
   for (const auto& adapter : plugin.frameworks())
     if (adapter.value("framework", std::string()) == framework) return true;
   return false;
+}
+
+/// Frameworks API.md names (an agent may be described before its adapter is
+/// installed), and any a loaded adapter serves.
+bool knownFramework(const orch::Plugin& plugin, const std::string& framework) {
+  static const std::vector<std::string> named = {"langgraph", "crewai", "n8n", "agno", "native"};
+  return std::find(named.begin(), named.end(), framework) != named.end() || hasAdapter(plugin, framework);
 }
 
 std::string lower(std::string text) {
@@ -69,10 +74,7 @@ orch::json checkedLimits(const orch::json& body, orch::json limits) {
 orch::json compiledDefinition(const orch::Plugin& plugin, const orch::Request& request, const orch::json& agent,
                               const orch::json& definition) {
   auto framework = agent.value("framework", std::string("native"));
-  bool adapted = false;
-  for (const auto& adapter : plugin.frameworks())
-    if (adapter.value("framework", std::string()) == framework) adapted = true;
-  if (!adapted)
+  if (!hasAdapter(plugin, framework))
     throw orch::HttpError::validation("framework", "No loaded plugin runs '" + framework +
                                                        "' definitions; its adapter is not installed");
   if (auto problem = plugin.validateDefinition(framework, definition)) {
@@ -117,7 +119,7 @@ orch::json columnsFrom(const orch::Plugin& plugin, const orch::json& body, const
     columns["framework"] = framework;
   }
   if (body.contains("status")) columns["status"] = checkedStatus(body);
-  if (body.contains("resource_limits")) {
+  if (body.contains("resource_limits") || current.empty()) {
     auto base = current.empty() ? orch::json{{"cpu", 1}, {"memory", 512}, {"network_isolation", "shared"}}
                                 : orch::json::parse(current["resource_limits"].get<std::string>());
     columns["resource_limits"] = checkedLimits(body, base).dump();
@@ -127,7 +129,7 @@ orch::json columnsFrom(const orch::Plugin& plugin, const orch::json& body, const
 }
 
 void sendList(orch::Request& request, orch::Response& response, AgentStore& store) {
-  auto page = orch::Page::of(request, seed003Client(request) ? 1000 : 100);
+  auto page = orch::Page::of(request);
   AgentStore::Filter filter;
   if (auto ownerType = request.query("owner_type")) {
     filter.ownerType = lower(*ownerType);
@@ -182,8 +184,6 @@ void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store) {
     if (!columns.contains("agent_type")) columns["agent_type"] = "visual";
     // Seed 003 creates agents "inactive" and seed 004 "draft".
     if (!columns.contains("status")) columns["status"] = seed003Client(request) ? "inactive" : "draft";
-    if (!columns.contains("resource_limits"))
-      columns["resource_limits"] = orch::json({{"cpu", 1}, {"memory", 512}, {"network_isolation", "shared"}}).dump();
     if (!columns.contains("metadata")) columns["metadata"] = "{}";
     columns["id"] = orch::newId();
     // Checked and compiled before the agent exists, so a refused definition leaves nothing behind.
@@ -207,14 +207,14 @@ void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store) {
         throw orch::HttpError::validation(fixed, "Cannot change; create the agent anew under its new owner");
     auto columns = columnsFrom(plugin, body, current);
     auto id = current["id"].get<std::string>();
-    if (body.contains("definition") && !body["definition"].is_null()) {
+    // The same definition again is no change: nothing to compile, no new version.
+    bool changed = columns.contains("framework") && columns["framework"] != current["framework"];
+    if (body.contains("definition") && !body["definition"].is_null() &&
+        (changed || body["definition"].dump() != current["definition"])) {
       auto merged = current;
-      for (const auto& [column, value] : columns.items()) merged[column] = value;
-      auto compiled = compiledDefinition(plugin, request, merged, body["definition"]);
-      if (compiled["definition"] != current["definition"] || columns.contains("framework")) {
-        columns.update(compiled);
-        columns["version"] = orch::nextMinorVersion(current["version"].get<std::string>());
-      }
+      merged.update(columns);
+      columns.update(compiledDefinition(plugin, request, merged, body["definition"]));
+      columns["version"] = orch::nextMinorVersion(current["version"].get<std::string>());
     }
     auto row = store.update(id, columns);
     if (row["status"] != current["status"])

@@ -74,6 +74,10 @@ orch::json AgentRuns::start(const orch::Request& request) {
   auto input = orch::optionalObject(body, "input");
   auto agents = chosenAgents(store_, tenant, body);
 
+  // The run is its starter's; its organization's members see it only when every agent is that organization's.
+  auto organization = agents[0]["organization_id"];
+  for (const auto& agent : agents)
+    if (agent["organization_id"] != organization) organization = nullptr;
   auto runId = orch::newId();
   auto startedMs = orch::nowMs();
   auto startedAt = orch::rfc3339Millis(startedMs);
@@ -81,7 +85,7 @@ orch::json AgentRuns::start(const orch::Request& request) {
     db_.insert("ag_runs",
                {{"id", runId},
                 {"owner_id", tenant.userId},
-                {"organization_id", agents[0]["organization_id"]},
+                {"organization_id", organization},
                 {"principal", request.principal().dump()},
                 {"parallel", parallel ? 1 : 0},
                 {"deadline_ms", timeoutSeconds ? orch::json(startedMs + *timeoutSeconds * 1000) : orch::json()},
@@ -100,9 +104,12 @@ orch::json AgentRuns::start(const orch::Request& request) {
                                         {"agent_count", agents.size()},
                                         {"parallel", parallel},
                                         {"owner_id", tenant.userId},
-                                        {"organization_id", agents[0]["organization_id"]},
+                                        {"organization_id", organization},
                                         {"timestamp", startedAt}});
-  for (std::size_t i = 0; i < (parallel ? agents.size() : 1); ++i) startAgent(runId, static_cast<std::int64_t>(i));
+  Launch launch{runId, request.principal(), input, std::nullopt};
+  if (timeoutSeconds) launch.deadlineMs = startedMs + *timeoutSeconds * 1000;
+  for (std::size_t i = 0; i < (parallel ? agents.size() : 1); ++i)
+    startAgent(launch, static_cast<std::int64_t>(i), agents[i]);
 
   orch::json listed = orch::json::array();
   for (const auto& agent : agents) listed.push_back({{"agent_id", agent["id"]}, {"agent_name", agent["name"]}});
@@ -116,39 +123,50 @@ orch::json AgentRuns::start(const orch::Request& request) {
           {"agents", listed}};
 }
 
-bool AgentRuns::startAgent(const std::string& runId, std::int64_t position) {
-  auto run = db_.queryOne("SELECT principal, deadline_ms, input FROM ag_runs WHERE id = ?", {runId});
-  auto part = db_.queryOne("SELECT run_id, position, agent_id, agent_name FROM ag_run_agents WHERE run_id = ? AND position = ?",
-                           {runId, position});
-  if (!run || !part) return false;
-  auto principal = orch::json::parse((*run)["principal"].get<std::string>());
+bool AgentRuns::startAgent(const Launch& run, std::int64_t position, const std::optional<orch::json>& agent) {
+  orch::json part = {{"run_id", run.runId}, {"position", position}, {"agent_id", agent ? (*agent)["id"] : orch::json()},
+                     {"agent_name", agent ? (*agent)["name"] : orch::json()}};
   std::string failure;
   {
     std::lock_guard lock(starting_);
     try {
-      auto agent = store_.find((*part)["agent_id"].get<std::string>(), orch::Tenant::ofPrincipal(principal));
       if (!agent || !(*agent)["workflow_id"].is_string()) throw std::runtime_error("the agent was deleted or lost its definition");
       service::ExecuteRequest execute;
-      execute.principal = principal;
+      execute.principal = run.principal;
       execute.workflowId = (*agent)["workflow_id"].get<std::string>();
-      execute.input = orch::json::parse((*run)["input"].get<std::string>());
-      execute.metadata = {{"agent_id", (*agent)["id"]}, {"agent_name", (*agent)["name"]}, {"agent_run_id", runId}};
-      if ((*run)["deadline_ms"].is_number()) {
-        auto left = (*run)["deadline_ms"].get<std::int64_t>() - orch::nowMs();
+      execute.input = run.input;
+      execute.metadata = {{"agent_id", (*agent)["id"]}, {"agent_name", (*agent)["name"]}, {"agent_run_id", run.runId}};
+      if (run.deadlineMs) {
+        auto left = *run.deadlineMs - orch::nowMs();
         if (left <= 0) throw std::runtime_error("the run's timeout_seconds passed before this agent's turn");
         execute.timeoutMs = left;
       }
       auto started = service::execute(plugin_, execute);
       db_.execute("UPDATE ag_run_agents SET execution_id = ?, status = 'running' WHERE run_id = ? AND position = ?",
-                  {started.executionId, runId, position});
+                  {started.executionId, run.runId, position});
     } catch (const std::exception& e) {
       failure = e.what();
     }
   }
   if (failure.empty()) return true;
-  plugin_.logWarning("agents: run " + runId + " could not start agent " + (*part)["agent_id"].get<std::string>() + ": " + failure);
-  agentEnded(*part, "failed", nullptr);
+  plugin_.logWarning("agents: run " + run.runId + " could not start its agent " + std::to_string(position) + ": " + failure);
+  agentEnded(part, "failed", nullptr);
   return false;
+}
+
+void AgentRuns::startNext(const std::string& runId, std::int64_t position) {
+  auto row = db_.queryOne("SELECT principal, deadline_ms, input FROM ag_runs WHERE id = ?", {runId});
+  auto part = db_.queryOne("SELECT agent_id FROM ag_run_agents WHERE run_id = ? AND position = ?", {runId, position});
+  if (!row || !part) return;
+  Launch run{runId, orch::json::parse((*row)["principal"].get<std::string>()),
+             orch::json::parse((*row)["input"].get<std::string>()), std::nullopt};
+  if ((*row)["deadline_ms"].is_number()) run.deadlineMs = (*row)["deadline_ms"].get<std::int64_t>();
+  auto agent = store_.find((*part)["agent_id"].get<std::string>(), orch::Tenant::ofPrincipal(run.principal));
+  if (!agent) {
+    // Deleted since the run began: its part fails under the name it had.
+    agent = db_.queryOne("SELECT id, name, NULL AS workflow_id FROM ag_agents WHERE id = ?", {(*part)["agent_id"]});
+  }
+  startAgent(run, position, agent);
 }
 
 void AgentRuns::executionEnded(const std::string& topic, const orch::json& event) {
@@ -198,7 +216,7 @@ void AgentRuns::agentEnded(const orch::json& part, const std::string& status, co
   if (!run) return;
   auto done = (*run)["successful"].get<std::int64_t>() + (*run)["failed"].get<std::int64_t>();
   if (done >= (*run)["agent_count"].get<std::int64_t>()) return finishRun(runId);
-  if ((*run)["parallel"].get<std::int64_t>() == 0) startAgent(runId, position + 1);
+  if ((*run)["parallel"].get<std::int64_t>() == 0) startNext(runId, position + 1);
 }
 
 void AgentRuns::finishRun(const std::string& runId) {

@@ -3,6 +3,7 @@
 #include "AgentStore.h"
 
 #include <mutex>
+#include <optional>
 
 namespace agents {
 
@@ -32,9 +33,17 @@ public:
   void executionEnded(const std::string& topic, const orch::json& event);
 
 private:
-  /// Starts the run's agent at `position`; a failure to start ends that
-  /// agent's part as failed (returns false).
-  bool startAgent(const std::string& runId, std::int64_t position);
+  /// What starting one of a run's agents needs.
+  struct Launch {
+    std::string runId;
+    orch::json principal, input;
+    std::optional<std::int64_t> deadlineMs;
+  };
+  /// Starts `agent` (a row; nullopt or without workflow: it cannot start) as
+  /// the run's part at `position`; a failure ends that part as failed.
+  bool startAgent(const Launch& run, std::int64_t position, const std::optional<orch::json>& agent);
+  /// Starts the part at `position` of a run one after another, read back from storage.
+  void startNext(const std::string& runId, std::int64_t position);
   /// Records one agent's end in its run; starts the next (sequential) or ends the run.
   void agentEnded(const orch::json& runAgent, const std::string& status, const orch::json& durationMs);
   void finishRun(const std::string& runId);
