@@ -150,6 +150,12 @@ std::vector<std::string> deltasOf(const Reply& reply) {
   return deltas;
 }
 
+/// A call's arguments as JSON text cut in two, as providers stream them.
+std::pair<std::string, std::string> halves(const Json& arguments) {
+  auto text = dump(arguments);
+  return {text.substr(0, text.size() / 2), text.substr(text.size() / 2)};
+}
+
 /// How many deltas go out before the end events (or the drop).
 std::size_t deltasToSend(const Reply& reply, std::size_t all) {
   return reply.dropAfterChunks >= 0 ? std::min(all, static_cast<std::size_t>(reply.dropAfterChunks)) : all;
@@ -207,13 +213,21 @@ void answerOpenAi(const Received& in, const Reply& reply, const std::string& id,
                       {"completion_tokens", reply.completionTokens},
                       {"total_tokens", reply.promptTokens + reply.completionTokens}};
   if (!in.stream) {
+    Json message = {{"role", "assistant"}, {"content", reply.text}};
+    if (!reply.toolCalls.empty()) {
+      if (reply.text.empty()) message["content"] = nullptr;
+      message["tool_calls"] = Json::array();
+      for (const auto& call : reply.toolCalls)
+        message["tool_calls"].push_back({{"id", call.id}, {"type", "function"},
+                                         {"function", {{"name", call.name}, {"arguments", dump(call.arguments)}}}});
+    }
     Json body = {{"id", id},
                  {"object", "chat.completion"},
                  {"created", created},
                  {"model", in.model},
                  {"choices", Json::array({Json{{"index", 0},
-                                               {"message", {{"role", "assistant"}, {"content", reply.text}}},
-                                               {"finish_reason", "stop"}}})}};
+                                               {"message", std::move(message)},
+                                               {"finish_reason", reply.toolCalls.empty() ? "stop" : "tool_calls"}}})}};
     if (reply.includeUsage) body["usage"] = usage;
     sendBody(response, 200, "application/json", dump(body), reply.headers);
     return;
@@ -239,7 +253,15 @@ void answerOpenAi(const Received& in, const Reply& reply, const std::string& id,
     if (!stream.data(chunk(choice(std::move(delta), nullptr)))) return;
   }
   if (reply.dropAfterChunks >= 0) return stream.drop();
-  if (!stream.data(chunk(choice(Json::object(), "stop")))) return;
+  for (std::size_t c = 0; c < reply.toolCalls.size(); ++c) {
+    const auto& call = reply.toolCalls[c];
+    auto [first, second] = halves(call.arguments);
+    Json opening = {{"index", c}, {"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", first}}}};
+    if (!stream.data(chunk(choice({{"tool_calls", Json::array({opening})}}, nullptr)))) return;
+    Json rest = {{"index", c}, {"function", {{"arguments", second}}}};
+    if (!stream.data(chunk(choice({{"tool_calls", Json::array({rest})}}, nullptr)))) return;
+  }
+  if (!stream.data(chunk(choice(Json::object(), reply.toolCalls.empty() ? "stop" : "tool_calls")))) return;
   // OpenAI sends usage in a stream only when asked to.
   auto options = in.body.find("stream_options");
   if (reply.includeUsage && options != in.body.end() && isTrue(*options, "include_usage")) {
@@ -258,8 +280,10 @@ void answerAnthropic(const Received& in, const Reply& reply, const std::string& 
                  {"role", "assistant"},
                  {"model", in.model},
                  {"content", Json::array({Json{{"type", "text"}, {"text", reply.text}}})},
-                 {"stop_reason", "end_turn"},
+                 {"stop_reason", reply.toolCalls.empty() ? "end_turn" : "tool_use"},
                  {"stop_sequence", nullptr}};
+    for (const auto& call : reply.toolCalls)
+      body["content"].push_back({{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", call.arguments}});
     if (reply.includeUsage)
       body["usage"] = {{"input_tokens", reply.promptTokens}, {"output_tokens", reply.completionTokens}};
     sendBody(response, 200, "application/json", dump(body), reply.headers);
@@ -291,7 +315,22 @@ void answerAnthropic(const Received& in, const Reply& reply, const std::string& 
   }
   if (reply.dropAfterChunks >= 0) return stream.drop();
   if (!stream.event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}})) return;
-  Json end = {{"type", "message_delta"}, {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}}};
+  for (std::size_t c = 0; c < reply.toolCalls.size(); ++c) {
+    const auto& call = reply.toolCalls[c];
+    auto index = static_cast<int>(c) + 1;
+    if (!stream.event("content_block_start",
+                      {{"type", "content_block_start"}, {"index", index},
+                       {"content_block", {{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", Json::object()}}}}))
+      return;
+    auto [first, second] = halves(call.arguments);
+    for (const auto& piece : {first, second})
+      if (!stream.event("content_block_delta", {{"type", "content_block_delta"}, {"index", index},
+                                                {"delta", {{"type", "input_json_delta"}, {"partial_json", piece}}}}))
+        return;
+    if (!stream.event("content_block_stop", {{"type", "content_block_stop"}, {"index", index}})) return;
+  }
+  Json end = {{"type", "message_delta"},
+              {"delta", {{"stop_reason", reply.toolCalls.empty() ? "end_turn" : "tool_use"}, {"stop_sequence", nullptr}}}};
   if (reply.includeUsage) end["usage"] = {{"output_tokens", reply.completionTokens}};
   if (!stream.event("message_delta", end)) return;
   stream.event("message_stop", {{"type", "message_stop"}});
@@ -299,7 +338,11 @@ void answerAnthropic(const Received& in, const Reply& reply, const std::string& 
 
 void answerGoogle(const Received& in, const Reply& reply, HTTPServerRequest& request, HTTPServerResponse& response) {
   auto answer = [&](const std::string& text, bool finished, long long candidatesTokens) {
-    Json candidate = {{"content", {{"parts", Json::array({Json{{"text", text}}})}, {"role", "model"}}}};
+    Json parts = Json::array({Json{{"text", text}}});
+    // The calls come whole with the last piece.
+    if (finished)
+      for (const auto& call : reply.toolCalls) parts.push_back({{"functionCall", {{"name", call.name}, {"args", call.arguments}}}});
+    Json candidate = {{"content", {{"parts", std::move(parts)}, {"role", "model"}}}};
     if (finished) candidate["finishReason"] = "STOP";
     candidate["index"] = 0;
     Json body = {{"candidates", Json::array({std::move(candidate)})}};

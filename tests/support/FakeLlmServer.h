@@ -30,6 +30,12 @@ namespace orch::test {
 /// benchmarked without a network or an API key.
 class FakeLlmServer {
 public:
+  /// A function call the scripted model makes.
+  struct ToolCall {
+    std::string id;   ///< sent as the protocol's id (Gemini's functionCall carries none)
+    std::string name;
+    nlohmann::json arguments = nlohmann::json::object();
+  };
   /// What one request is answered with.
   struct Reply {
     int status = 200;                         ///< not 200: an error body in the protocol's own error format
@@ -41,6 +47,9 @@ public:
     std::chrono::milliseconds delay{0};       ///< wait before answering (a hang: a long delay)
     std::vector<std::string> streamChunks;    ///< deltas for a streamed answer; empty: `text` split after each space
     int dropAfterChunks = -1;                 ///< >= 0: close the connection after that many stream deltas, without the end events
+    /// Calls the model makes, after `text` (often empty), with the protocol's
+    /// finish reason for them; streams send each call's arguments in two pieces.
+    std::vector<ToolCall> toolCalls;
   };
   /// One request as it arrived.
   struct Received {

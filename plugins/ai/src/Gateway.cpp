@@ -2,8 +2,10 @@
 #include "TaskTypes.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <random>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -60,6 +62,102 @@ json attemptJson(const ModelInfo& model, const std::string& error, const std::st
   return attempt;
 }
 
+bool validToolName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-';
+  });
+}
+
+/// A tool call as OpenAI writes it ({id, type, function: {name, arguments}}),
+/// or flat ({id, name, arguments}); arguments as JSON text or an object.
+ToolCall parseToolCall(const json& call, const std::string& field) {
+  if (!call.is_object()) throw HttpError::validation(field, "Must be an object {id, function: {name, arguments}}");
+  const auto& function = call.contains("function") ? call["function"] : call;
+  if (!function.is_object() || !function.contains("name") || !function["name"].is_string() ||
+      !validToolName(function["name"].get<std::string>()))
+    throw HttpError::validation(field + ".function.name", "Must be a tool name (letters, digits, _ and -, at most 64)");
+  if (!call.contains("id") || !call["id"].is_string() || call["id"].get<std::string>().empty())
+    throw HttpError::validation(field + ".id", "Must be a non-empty string");
+  auto arguments = function.value("arguments", json::object());
+  if (arguments.is_string()) arguments = json::parse(arguments.get<std::string>(), nullptr, false);
+  if (!arguments.is_object()) throw HttpError::validation(field + ".function.arguments", "Must be a JSON object (or its text)");
+  return {call["id"].get<std::string>(), function["name"].get<std::string>(), std::move(arguments)};
+}
+
+/// messages: user and assistant turns (an assistant's with the tool_calls it
+/// made), each call's result as a "tool" turn naming its tool_call_id, and
+/// system text gathered into the system prompt.
+void parseMessages(const json& body, AiRequest& request) {
+  if (!body.contains("messages")) return;
+  if (!body["messages"].is_array()) throw HttpError::validation("messages", "Must be an array of {role, content}");
+  std::map<std::string, std::string> callNames; // id -> name, of the calls made so far
+  for (std::size_t i = 0; i < body["messages"].size(); ++i) {
+    const auto& m = body["messages"][i];
+    auto field = "messages[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw HttpError::validation(field, "Must be an object {role, content}");
+    auto role = m.value("role", std::string("user"));
+    Message message{role, ""};
+    const auto& content = m.value("content", json());
+    bool calls = role == "assistant" && m.contains("tool_calls") && m["tool_calls"].is_array() && !m["tool_calls"].empty();
+    if (content.is_string()) message.content = content.get<std::string>();
+    else if (role == "tool" && !content.is_null()) message.content = content.dump();
+    else if (!(calls && content.is_null())) throw HttpError::validation(field + ".content", "Must be a string");
+    if (role == "system") {
+      request.system += (request.system.empty() ? "" : "\n") + message.content;
+      continue;
+    }
+    if (role != "user" && role != "assistant" && role != "tool")
+      throw HttpError::validation(field + ".role", "Must be system, user, assistant or tool");
+    if (calls)
+      for (std::size_t c = 0; c < m["tool_calls"].size(); ++c) {
+        message.toolCalls.push_back(parseToolCall(m["tool_calls"][c], field + ".tool_calls[" + std::to_string(c) + "]"));
+        callNames[message.toolCalls.back().id] = message.toolCalls.back().name;
+      }
+    if (role == "tool") {
+      message.toolCallId = m.value("tool_call_id", std::string());
+      auto named = callNames.find(message.toolCallId);
+      if (named == callNames.end())
+        throw HttpError::validation(field + ".tool_call_id", "Must name a tool call of an earlier assistant message");
+      message.toolName = named->second;
+    }
+    request.messages.push_back(std::move(message));
+  }
+}
+
+/// tools: OpenAI's [{type: "function", function: {name, description,
+/// parameters}}] or flat [{name, description, parameters}]; tool_choice.
+void parseTools(const json& body, AiRequest& request) {
+  if (body.contains("tools") && !body["tools"].is_null()) {
+    if (!body["tools"].is_array()) throw HttpError::validation("tools", "Must be an array of {name, description, parameters}");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < body["tools"].size(); ++i) {
+      const auto& item = body["tools"][i];
+      auto field = "tools[" + std::to_string(i) + "]";
+      const auto& tool = item.is_object() && item.contains("function") ? item["function"] : item;
+      if (!tool.is_object() || !tool.contains("name") || !tool["name"].is_string() ||
+          !validToolName(tool["name"].get<std::string>()))
+        throw HttpError::validation(field + ".name", "Must be a tool name (letters, digits, _ and -, at most 64)");
+      auto name = tool["name"].get<std::string>();
+      if (!names.insert(name).second) throw HttpError::validation(field + ".name", "Two tools are named '" + name + "'");
+      auto parameters = tool.value("parameters", json{{"type", "object"}, {"properties", json::object()}});
+      if (!parameters.is_object()) throw HttpError::validation(field + ".parameters", "Must be a JSON Schema object");
+      request.tools.push_back({name, optionalText(tool, "description"), std::move(parameters)});
+    }
+  }
+  request.toolChoice = optionalText(body, "tool_choice");
+  if (!request.toolChoice.empty() && request.toolChoice != "auto" && request.toolChoice != "none" &&
+      request.toolChoice != "required")
+    throw HttpError::validation("tool_choice", "Must be auto, none or required");
+}
+
+json toolCallsJson(const std::vector<ToolCall>& calls) {
+  json out = json::array();
+  for (const auto& call : calls)
+    out.push_back({{"id", call.id}, {"type", "function"},
+                   {"function", {{"name", call.name}, {"arguments", call.arguments.dump()}}}});
+  return out;
+}
+
 } // namespace
 
 ModelHealth::View Gateway::healthOf(const ModelInfo& model) const {
@@ -79,29 +177,21 @@ AiRequest Gateway::parse(const json& body, const json& principal) const {
   request.system = optionalText(body, "system");
   auto context = optionalText(body, "context");
   if (request.system.empty() && !context.empty()) request.system = "Context: " + context;
-  if (body.contains("messages")) {
-    if (!body["messages"].is_array()) throw HttpError::validation("messages", "Must be an array of {role, content}");
-    for (std::size_t i = 0; i < body["messages"].size(); ++i) {
-      const auto& m = body["messages"][i];
-      auto field = "messages[" + std::to_string(i) + "]";
-      if (!m.is_object() || !m.contains("content") || !m["content"].is_string())
-        throw HttpError::validation(field + ".content", "Must be a string");
-      auto role = m.value("role", std::string("user"));
-      if (role == "system") {
-        request.system += (request.system.empty() ? "" : "\n") + m["content"].get<std::string>();
-        continue;
-      }
-      if (role != "user" && role != "assistant") throw HttpError::validation(field + ".role", "Must be system, user or assistant");
-      request.messages.push_back({role, m["content"].get<std::string>()});
-    }
-  }
+  parseMessages(body, request);
+  parseTools(body, request);
   auto prompt = optionalText(body, "prompt");
   if (!prompt.empty()) request.messages.push_back({"user", prompt});
   bool anyUserText = std::any_of(request.messages.begin(), request.messages.end(),
                                  [](const Message& m) { return m.role == "user" && !isBlank(m.content); });
   if (!anyUserText) throw HttpError::validation("prompt", "Prompt cannot be empty");
   request.promptTokens = estimateTokens(request.system);
-  for (const auto& m : request.messages) request.promptTokens += estimateTokens(m.content) + 4;
+  for (const auto& m : request.messages) {
+    request.promptTokens += estimateTokens(m.content) + 4;
+    for (const auto& call : m.toolCalls) request.promptTokens += estimateTokens(call.name + call.arguments.dump()) + 4;
+  }
+  for (const auto& tool : request.tools)
+    request.promptTokens += estimateTokens(tool.name + tool.description + tool.parameters.dump()) + 4;
+  if (!request.tools.empty()) request.needs.capabilities.push_back("function_calling");
   request.needs.promptTokens = request.promptTokens;
 
   std::int64_t largestOutput = 1;
@@ -279,8 +369,15 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::
       continue;
     }
     ++tried;
-    ProviderCall call{model.id, request.system, request.messages, maxTokensFor(request, model), request.temperature,
-                      settings_.requestTimeout};
+    ProviderCall call;
+    call.model = model.id;
+    call.system = request.system;
+    call.messages = request.messages;
+    call.tools = request.tools;
+    call.toolChoice = request.toolChoice;
+    call.maxTokens = maxTokensFor(request, model);
+    call.temperature = request.temperature;
+    call.timeout = settings_.requestTimeout;
     CallRecord record{orch::newId(), request.payer.userId, request.payer.organizationId, model.id, model.provider};
     record.streamed = onDelta != nullptr;
     record.executionId = request.executionId;
@@ -307,7 +404,7 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::
         auto reply = client->complete(call, onDelta ? &forward : nullptr);
         addWait();
         auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-        billed(reply.text, reply.usage);
+        billed(reply.text + (reply.toolCalls.empty() ? "" : toolCallsJson(reply.toolCalls).dump()), reply.usage);
         record.latencyMs = std::llround(elapsed);
         record.status = "completed";
         ledger_.settle(reservation, record);
@@ -329,6 +426,7 @@ json Gateway::complete(const AiRequest& request, const DeltaSink* onDelta, std::
                 {"response_time", record.latencyMs},
                 {"quality_score", model.qualityScore},
                 {"finish_reason", reply.finishReason},
+                {"tool_calls", toolCallsJson(reply.toolCalls)},
                 {"fallbacks", failures},
                 {"call_id", record.id},
                 {"estimated_cost", round6(candidate.estimatedCost)}};

@@ -26,6 +26,8 @@ struct GatewaySettings {
 struct AiRequest {
   std::string system;
   std::vector<Message> messages;
+  std::vector<Tool> tools;
+  std::string toolChoice; ///< "auto", "none", "required" or empty
   std::int64_t promptTokens = 1; ///< estimated
   std::optional<std::int64_t> maxTokens;
   std::optional<double> temperature;

@@ -1,6 +1,7 @@
 #include "HttpProvider.h"
 
 #include <cctype>
+#include <set>
 #include <stdexcept>
 
 namespace ai {
@@ -64,6 +65,54 @@ std::string HttpProvider::errorMessage(const std::string& body) {
       return (*error)["message"].get<std::string>();
   }
   return body.substr(0, 200);
+}
+
+json HttpProvider::callArguments(const json& arguments) {
+  if (arguments.is_object()) return arguments;
+  if (arguments.is_null()) return json::object();
+  if (arguments.is_string()) {
+    const auto& text = arguments.get_ref<const std::string&>();
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
+    auto parsed = json::parse(text, nullptr, false);
+    if (parsed.is_object()) return parsed;
+  }
+  malformed("a tool call's arguments are not a JSON object");
+}
+
+json HttpProvider::toolSchema(const json& schema, bool strict) {
+  if (schema.is_array()) {
+    json out = json::array();
+    for (const auto& item : schema) out.push_back(toolSchema(item, strict));
+    return out;
+  }
+  if (!schema.is_object()) return schema;
+  // Gemini takes an OpenAPI subset: one type, no additionalProperties, no $-keywords.
+  static const std::set<std::string> geminiKeys = {"type", "format", "description", "nullable", "enum", "items",
+                                                    "properties", "required", "minItems", "maxItems", "minimum",
+                                                    "maximum", "title"};
+  json out = json::object();
+  for (const auto& [key, value] : schema.items()) {
+    if (key.rfind("x-", 0) == 0) continue;
+    if (strict && !geminiKeys.count(key)) continue;
+    if (key == "properties" && value.is_object()) {
+      json properties = json::object();
+      for (const auto& [name, property] : value.items()) properties[name] = toolSchema(property, strict);
+      out[key] = std::move(properties);
+    } else if (key == "items") {
+      out[key] = toolSchema(value, strict);
+    } else if (strict && key == "type" && value.is_array()) {
+      // ["string", "array"]: the first that is not null stands for the rest.
+      for (const auto& type : value)
+        if (type != "null") {
+          out[key] = type;
+          break;
+        }
+    } else {
+      out[key] = value;
+    }
+  }
+  if (strict && out.value("type", json()) == "array" && !out.contains("items")) out["items"] = {{"type", "string"}};
+  return out;
 }
 
 void HttpProvider::malformed(const std::string& what) {
@@ -132,6 +181,11 @@ ProviderReply HttpProvider::complete(const ProviderCall& call, const DeltaSink* 
     throw keep(std::move(error));
   }
   if (reply.status != 200) throw statusError(reply, errorMessage(reply.body));
+  for (auto& [index, partial] : state.partialCalls) {
+    if (partial.name.empty()) malformed("a streamed tool call has no name");
+    state.reply.toolCalls.push_back({partial.id.empty() ? "call_" + std::to_string(index) : partial.id, partial.name,
+                                     callArguments(json(partial.arguments))});
+  }
   if (clientGone) throw keep(ProviderError(ProviderError::Kind::ClientGone, "the client went away"));
   if (!state.finished)
     throw keep(ProviderError(ProviderError::Kind::Interrupted, "the stream ended before the provider finished it"));

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 namespace ai {
 
 /// What every HTTP provider shares: the transport, status codes to error
@@ -14,6 +16,8 @@ class HttpProvider : public ProviderClient {
 public:
   explicit HttpProvider(ProviderSettings settings);
   ProviderReply complete(const ProviderCall& call, const DeltaSink* onDelta) override;
+  /// Throws ProviderError(Malformed): an answer lacks what it must have.
+  [[noreturn]] static void malformed(const std::string& what);
 
 protected:
   /// A request in the provider's own format.
@@ -26,6 +30,12 @@ protected:
   struct StreamState {
     ProviderReply reply;
     bool finished = false;
+    /// Tool calls as their pieces arrive, by the protocol's index; they
+    /// become reply.toolCalls when the stream has ended.
+    struct PartialCall {
+      std::string id, name, arguments; ///< arguments: JSON text, perhaps split across events
+    };
+    std::map<int, PartialCall> partialCalls;
   };
 
   virtual WireRequest wireRequest(const ProviderCall& call, bool stream) const = 0;
@@ -35,9 +45,14 @@ protected:
   virtual void onEvent(const std::string& event, const nlohmann::json& data, StreamState& state,
                        std::string& delta) const = 0;
 
+  /// Arguments as a provider sent them, text or object; throws Malformed when not a JSON object.
+  static nlohmann::json callArguments(const nlohmann::json& arguments);
+  /// A tool's parameter schema without what providers refuse (the "x-"
+  /// annotations of step-type schemas; for Gemini also what its schema subset lacks).
+  static nlohmann::json toolSchema(const nlohmann::json& schema, bool strict);
+
   /// The message inside a provider's error body, whichever of the usual shapes it has.
   static std::string errorMessage(const std::string& body);
-  [[noreturn]] static void malformed(const std::string& what);
 
   ProviderSettings settings_;
   HttpTransport transport_;

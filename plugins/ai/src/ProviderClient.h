@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -12,16 +14,34 @@
 
 namespace ai {
 
-/// One chat message: role "system", "user" or "assistant".
+/// A function the model asked to call: its id (made up where the protocol
+/// has none, as Gemini's), name and arguments (a JSON object).
+struct ToolCall {
+  std::string id, name;
+  nlohmann::json arguments = nlohmann::json::object();
+};
+
+/// One chat message: role "user", "assistant" (with the tool calls it made)
+/// or "tool" (the result of one call, `content` as text).
 struct Message {
   std::string role, content;
+  std::vector<ToolCall> toolCalls; ///< assistant only
+  std::string toolCallId, toolName; ///< tool only: which call this answers
+};
+
+/// A function the model may call: a JSON Schema of its arguments.
+struct Tool {
+  std::string name, description;
+  nlohmann::json parameters = nlohmann::json::object();
 };
 
 /// One call to one model, in the gateway's terms; each provider turns it into its own wire format.
 struct ProviderCall {
   std::string model;
   std::string system;
-  std::vector<Message> messages; ///< user and assistant turns, oldest first
+  std::vector<Message> messages; ///< user, assistant and tool turns, oldest first
+  std::vector<Tool> tools;
+  std::string toolChoice;        ///< "auto" (or empty), "none" or "required"
   std::int64_t maxTokens = 1024;
   std::optional<double> temperature;
   std::chrono::milliseconds timeout{30000};
@@ -36,6 +56,7 @@ struct Usage {
 /// A finished answer.
 struct ProviderReply {
   std::string text;
+  std::vector<ToolCall> toolCalls; ///< the model's requests, in order; empty when it answered
   Usage usage;
   std::string finishReason;
 };
