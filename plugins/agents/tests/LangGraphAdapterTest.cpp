@@ -19,17 +19,29 @@ std::pair<std::string, std::string> refusal(const json& definition) {
   return agents_test::refusal(agents::frameworks::langGraphAdapter(), definition);
 }
 
-TEST(LangGraphAdapter, LangGraphsOwnSerializationIsReadAndItsUnboundNodesAndCycleNamed) {
+TEST(LangGraphAdapter, LangGraphsOwnSerializationIsReadItsUnboundNodesNamedAndItsCycleBounded) {
   auto graph = sample("graph_to_json.conditional_state_graph.json");
   // As LangGraph writes it, no node says which step runs it.
   EXPECT_EQ(refusal(graph).first, "nodes[1]");
   EXPECT_NE(refusal(graph).second.find("bindings.agent"), std::string::npos) << refusal(graph).second;
   graph["bindings"] = {{"agent", {{"type", "ai_prompt"}, {"config", {{"prompt", "Answer: {{question}}"}}}}},
                        {"tools", {{"type", "api_call"}, {"config", {{"url", "https://example.com/search"}}}}}};
-  // Bound, its tools -> agent edge loops back, which the engine cannot run yet.
-  auto [field, issue] = refusal(graph);
-  EXPECT_EQ(field, "edges[3]");
-  EXPECT_NE(issue.find("tools -> agent closes a cycle"), std::string::npos) << issue;
+  // Bound, its tools -> agent edge loops back: a cycle, bounded by LangGraph's default limit.
+  ASSERT_EQ(refusal(graph).first, "") << refusal(graph).second;
+  auto adapter = agents::frameworks::langGraphAdapter();
+  auto compiled = adapter.compile(graph);
+  EXPECT_EQ(compiled["recursion_limit"], 25);
+  bool loopsBack = false;
+  for (const auto& edge : compiled["edges"]) loopsBack = loopsBack || (edge["source"] == "tools" && edge["target"] == "agent");
+  EXPECT_TRUE(loopsBack) << compiled.dump();
+  graph["recursion_limit"] = 7;
+  graph["state"] = {{"messages", "append"}, {"answer", {{"reducer", "replace"}}}};
+  compiled = adapter.compile(graph);
+  EXPECT_EQ(compiled["recursion_limit"], 7);
+  EXPECT_EQ(compiled["state"], json({{"messages", "append"}, {"answer", "replace"}}));
+  EXPECT_EQ(adapter.compile(adapter.exportGraph(compiled)), compiled);
+  graph["state"]["messages"] = "add";
+  EXPECT_EQ(refusal(graph).first, "state.messages");
 }
 
 TEST(LangGraphAdapter, ConditionalEdgesBecomeBranchesAndEndEdgesEndThePath) {

@@ -20,20 +20,61 @@ std::pair<std::string, std::string> refusal(const json& definition) {
   return agents_test::refusal(agents::frameworks::n8nAdapter(), definition);
 }
 
-TEST(N8nAdapter, NodesThatNeedCodeOrTheToolLoopAreRefusedByNameNeverSkipped) {
+TEST(N8nAdapter, NodesThatNeedCodeOrToolsThatCannotRunAreRefusedByNameNeverSkipped) {
   auto [field, issue] = refusal(sample("n8n-fixture-Workflow_if.json"));
   EXPECT_EQ(field, "nodes[3].type");
   EXPECT_NE(issue.find("Node 'Code' (n8n-nodes-base.code) runs code"), std::string::npos) << issue;
 
-  std::tie(field, issue) = refusal(sample("n8n-fixture-Workflow_ai_agent.json"));
-  EXPECT_EQ(field, "nodes[1].type");
-  EXPECT_NE(issue.find("Node 'AI Agent'"), std::string::npos) << issue;
+  // The LINE assistant's agent reads the time through $now, an expression of code.
+  std::tie(field, issue) = refusal(sample("line-assistant-agent-tools.json"));
+  EXPECT_EQ(field, "nodes[0].parameters.options.systemMessage") << issue;
+  auto line = sample("line-assistant-agent-tools.json");
+  line["nodes"][0]["parameters"]["options"]["systemMessage"] = "You are a helpful assistant.";
+  std::tie(field, issue) = refusal(line);
+  EXPECT_EQ(field.rfind("nodes[", 0), 0u) << field;
+  EXPECT_NE(issue.find("is a tool of 'AI Agent' that cannot run here"), std::string::npos) << issue;
+}
 
-  for (const char* file : {"instagram-dm-ai-agent.json", "line-assistant-agent-tools.json"}) {
-    std::tie(field, issue) = refusal(sample(file));
-    EXPECT_EQ(field.rfind("nodes[", 0), 0u) << file << ": " << field;
-    EXPECT_NE(issue.find("Node '"), std::string::npos) << file << ": " << issue;
-  }
+TEST(N8nAdapter, AnAiAgentWithItsSubNodesBecomesAToolLoopAndExportsBackWithThem) {
+  // n8n's own fixture: a chat trigger, the agent, its test chat model.
+  auto compiled = agents::frameworks::n8nAdapter().compile(sample("n8n-fixture-Workflow_ai_agent.json"));
+  ASSERT_EQ(compiled["nodes"].size(), 2u) << compiled.dump() << " (the chat model lives in the agent)";
+  const auto& agent = compiled["nodes"][1];
+  EXPECT_EQ(agent["type"], "tool_loop");
+  EXPECT_EQ(agent["data"]["prompt"], "{{input.chatInput}}");
+  EXPECT_EQ(agent["data"]["max_iterations"], 10);
+
+  // The Instagram bot: a model, a memory, a system prompt from an earlier node.
+  auto instagram = agents::frameworks::n8nAdapter().compile(sample("instagram-dm-ai-agent.json"));
+  json loop;
+  for (const auto& step : instagram["nodes"])
+    if (step["type"] == "tool_loop") loop = step;
+  ASSERT_FALSE(loop.is_null()) << instagram.dump();
+  EXPECT_EQ(loop["data"]["provider"], "openai");
+  EXPECT_EQ(loop["data"]["instructions"], "{{steps.set_your_system_promt_for_ai.output.prompt}}");
+
+  // An HTTP Request tool becomes api_call with what the author fixed.
+  auto withTool = sample("n8n-fixture-Workflow_ai_agent.json");
+  withTool["nodes"].push_back({{"name", "Weather"}, {"type", "@n8n/n8n-nodes-langchain.toolHttpRequest"}, {"typeVersion", 1.1},
+                               {"parameters", {{"url", "https://weather.example/today"}, {"method", "GET"},
+                                               {"toolDescription", "Today's weather"}}}});
+  withTool["connections"]["Weather"] = {{"ai_tool", {{{{"node", "AI Agent"}, {"type", "ai_tool"}, {"index", 0}}}}}};
+  auto adapter = agents::frameworks::n8nAdapter();
+  auto graph = adapter.compile(withTool);
+  const auto& tools = graph["nodes"][1]["data"]["tools"];
+  ASSERT_EQ(tools.size(), 1u) << graph.dump();
+  EXPECT_EQ(tools[0], json({{"type", "api_call"}, {"name", "weather"}, {"description", "Today's weather"},
+                            {"config", {{"method", "GET"}, {"url", "https://weather.example/today"}}}}));
+  // Export gives n8n its sub-nodes and their ai_* connections back; importing that again is the same graph.
+  auto exported = adapter.exportGraph(graph);
+  EXPECT_EQ(exported["connections"]["Weather"]["ai_tool"][0][0]["node"], "AI Agent") << exported.dump();
+  EXPECT_EQ(exported["connections"]["E2E Chat Model"]["ai_languageModel"][0][0]["node"], "AI Agent");
+  EXPECT_EQ(adapter.compile(exported), graph) << exported.dump();
+
+  // An agent without a model is named.
+  auto modelless = sample("n8n-fixture-Workflow_ai_agent.json");
+  modelless["connections"].erase("E2E Chat Model");
+  EXPECT_NE(refusal(modelless).second.find("needs a chat model"), std::string::npos) << refusal(modelless).second;
 }
 
 TEST(N8nAdapter, TheCommonNodeTypesCompileToStepsAndExpressionsToPlaceholders) {

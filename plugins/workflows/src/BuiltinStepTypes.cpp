@@ -97,6 +97,40 @@ const char* const kApiCall = R"json({
   "additionalProperties": true
 })json";
 
+const char* const kToolLoop = R"json({
+  "type": "object",
+  "title": "Tool-calling loop",
+  "required": ["prompt"],
+  "properties": {
+    "prompt": {"type": "string", "minLength": 1, "pattern": "\\S", "x-error-message": "Prompt cannot be empty"},
+    "instructions": {"type": "string", "x-error-message": "instructions must be a string"},
+    "tools": {
+      "type": "array",
+      "items": {
+        "anyOf": [
+          {"type": "string", "minLength": 1},
+          {"type": "object", "required": ["type"],
+           "properties": {"type": {"type": "string", "minLength": 1},
+                          "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                          "description": {"type": "string"},
+                          "config": {"type": "object"}}}
+        ],
+        "x-error-message": "Each tool is a step type, or {type, name, description, config}"
+      },
+      "x-error-message": "tools must be an array of step types or {type, name, description, config}"
+    },
+    "max_iterations": {"type": "integer", "minimum": 1, "maximum": 100,
+                       "x-error-message": "max_iterations must be a whole number of model turns from 1 to 100"},
+    "model": {"type": "string", "minLength": 1, "x-error-message": "model must be a non-empty string"},
+    "provider": {"type": "string", "x-error-message": "provider must be a string"},
+    "max_tokens": {"type": "integer", "minimum": 1, "maximum": 200000,
+                   "x-error-message": "max_tokens must be an integer from 1 to 200000"},
+    "temperature": {"type": "number", "minimum": 0, "maximum": 2,
+                    "x-error-message": "temperature must be a number from 0 to 2"}
+  },
+  "additionalProperties": true
+})json";
+
 const char* const kCondition = R"json({
   "type": "object",
   "title": "Condition",
@@ -186,6 +220,8 @@ std::vector<BuiltinStepType> build() {
       {"delay", "Waits for a duration or until a moment", json::parse(kDelay)},
       {"transform", "Reshapes data with a mapping, an expression or a template", json::parse(kTransform), true},
       {"webhook", "Posts a payload to a URL", json::parse(kWebhook)},
+      {"tool_loop", "Lets a model call tools (other step types) until it answers; each turn a committed step",
+       json::parse(kToolLoop)},
   };
 }
 

@@ -70,8 +70,25 @@ orch::json executionSummary(const orch::json& row) {
 orch::json executionView(const orch::json& row, const orch::json& stepRows, const Plan* plan) {
   auto view = executionSummary(row);
   auto status = row.at("status").get<std::string>();
+  // A step that ran more than once (a cycle's passes, a tool loop's turns)
+  // has a row per run: the latest is the step's, the others its history.
   std::map<std::string, orch::json> stored;
-  for (const auto& stepRow : stepRows) stored[stepRow["step_id"].get<std::string>()] = stepRow;
+  std::map<std::string, orch::json> turns;
+  for (const auto& stepRow : stepRows) {
+    auto id = stepRow["step_id"].get<std::string>();
+    stored[id] = stepRow;
+    auto& list = turns[id];
+    if (list.is_null()) list = orch::json::array();
+    list.push_back({{"iteration", stepRow.value("iteration", orch::json(1))},
+                    {"pass", stepRow.value("pass", orch::json(1))},
+                    {"status", stepRow["status"]},
+                    {"output", parsed(stepRow.value("output", orch::json()))},
+                    {"error", stepRow.value("error", orch::json())},
+                    {"tokens_used", stepRow.value("tokens_used", orch::json())},
+                    {"cost", stepRow.value("cost", orch::json())},
+                    {"started_at", stepRow.value("started_at", orch::json())},
+                    {"completed_at", stepRow.value("completed_at", orch::json())}});
+  }
 
   // Steps in the plan's order; rows of steps the plan does not know follow.
   std::vector<std::tuple<std::string, std::string, std::string>> order; // id, name, type
@@ -106,18 +123,25 @@ orch::json executionView(const orch::json& row, const orch::json& stepRows, cons
                        {"started_at", stepRow.value("started_at", orch::json())},
                        {"completed_at", stepRow.value("completed_at", orch::json())},
                        {"output", output},
-                       {"error", stepRow.value("error", orch::json())}};
+                       {"error", stepRow.value("error", orch::json())},
+                       {"iteration", stepRow.value("iteration", orch::json(1))}};
+    auto history = turns.find(id);
+    if (history != turns.end() && history->second.size() > 1) step["iterations"] = history->second;
     if (stepState == "waiting" || stepState == "retrying")
       step["resume_at_ms"] = stepRow.value("wake_ms", orch::json());
     steps.push_back(step);
     orch::json result = {{"status", stepState}, {"output", output}};
-    if (stepRow.contains("tokens_used") && !stepRow["tokens_used"].is_null()) {
-      result["tokens_used"] = stepRow["tokens_used"];
-      tokens += stepRow["tokens_used"].get<std::int64_t>();
-    }
-    if (stepRow.contains("cost") && !stepRow["cost"].is_null()) {
-      result["cost"] = stepRow["cost"];
-      cost += stepRow["cost"].get<double>();
+    // What every run of the step used, each model turn of a tool loop included.
+    if (history != turns.end()) {
+      std::int64_t stepTokens = 0;
+      double stepCost = 0;
+      bool anyTokens = false, anyCost = false;
+      for (const auto& turn : history->second) {
+        if (turn["tokens_used"].is_number()) stepTokens += turn["tokens_used"].get<std::int64_t>(), anyTokens = true;
+        if (turn["cost"].is_number()) stepCost += turn["cost"].get<double>(), anyCost = true;
+      }
+      if (anyTokens) result["tokens_used"] = stepTokens, tokens += stepTokens;
+      if (anyCost) result["cost"] = stepCost, cost += stepCost;
     }
     if (!step["error"].is_null()) result["error"] = step["error"];
     if (type == "email" && output.is_object() && output.contains("recipients")) result["recipients"] = output["recipients"];

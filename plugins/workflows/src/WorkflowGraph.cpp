@@ -12,7 +12,7 @@ using orch::json;
 
 namespace {
 
-std::string at(const std::string& path, const std::string& key) { return path + "." + key; }
+std::string at(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 std::string at(const std::string& path, std::size_t index) { return path + "[" + std::to_string(index) + "]"; }
 
 /// The member `key` of `object`, or null when absent or JSON null: clients
@@ -124,6 +124,25 @@ public:
       for (std::size_t i = 0; i < edges->size(); ++i) readEdge((*edges)[i], at(graph_.edgesField_, i));
     if (const json* settings = member(container, "settings"))
       graph_.settings_ = requireObject(*settings, at(path, "settings"), "Settings");
+    readLoopAndState(container, path);
+  }
+
+  /// recursion_limit and state, beside the nodes (or the steps).
+  void readLoopAndState(const json& container, const std::string& path) {
+    if (const json* limit = member(container, "recursion_limit")) {
+      if (!limit->is_number_integer() || limit->get<std::int64_t>() < 1 || limit->get<std::int64_t>() > kMaxRecursionLimit)
+        throw HttpError::validation(at(path, "recursion_limit"), "Must be a whole number from 1 to 10000");
+      graph_.recursionLimit_ = limit->get<std::int64_t>();
+    }
+    if (const json* state = member(container, "state")) {
+      requireObject(*state, at(path, "state"), "The state");
+      for (const auto& [channel, reducer] : state->items()) {
+        auto name = reducer.is_object() ? reducer.value("reducer", json()) : reducer;
+        if (name != "replace" && name != "append")
+          throw HttpError::validation(at(at(path, "state"), channel), "The reducer must be replace or append");
+        graph_.state_[channel] = name;
+      }
+    }
   }
 
 private:
@@ -213,6 +232,7 @@ WorkflowGraph WorkflowGraph::fromRequest(const json& body) {
   Reader reader(graph);
   if (const json* steps = member(body, "steps")) {
     reader.readSteps(*steps);
+    reader.readLoopAndState(body, "");
   } else if (const json* definition = member(body, "definition")) {
     reader.readNodesAndEdges(*definition, "definition");
   } else if (const json* workflowData = member(body, "workflow_data")) {
@@ -246,8 +266,9 @@ void WorkflowGraph::validateStructure() const {
         continue;
       }
       std::size_t successor = successors[step][next++];
-      if (state[successor] == kOnPath)
-        throw HttpError::validation(nodes_[step].path, "Cycle through step '" + nodes_[step].id + "'");
+      if (state[successor] == kOnPath && !recursionLimit_)
+        throw HttpError::validation(nodes_[step].path, "Cycle through step '" + nodes_[step].id +
+                                                           "' (a graph with cycles needs recursion_limit to bound them)");
       if (state[successor] == kUnseen) {
         state[successor] = kOnPath;
         stack.emplace_back(successor, 0);
@@ -293,7 +314,10 @@ json WorkflowGraph::toDefinition() const {
     if (!edge.condition.is_null()) rendered["condition"] = edge.condition;
     edges.push_back(std::move(rendered));
   }
-  return {{"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
+  json definition = {{"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
+  if (recursionLimit_) definition["recursion_limit"] = recursionLimit_;
+  if (!state_.empty()) definition["state"] = state_;
+  return definition;
 }
 
 } // namespace workflows

@@ -49,7 +49,8 @@ public:
   static WorkflowGraph fromRequest(const orch::json& body);
 
   /// Checks what needs the whole graph: the size limits and that no cycle
-  /// exists (iteratively, so a 10,000-step chain cannot exhaust the stack).
+  /// exists unless the graph bounds its passes with `recursion_limit`
+  /// (iteratively, so a 10,000-step chain cannot exhaust the stack).
   /// Throws orch::HttpError::validation naming one step of the cycle.
   void validateStructure() const;
 
@@ -64,6 +65,11 @@ public:
   const std::vector<Edge>& edges() const { return edges_; }
   /// workflow_data.settings as sent (an object), or null.
   const orch::json& settings() const { return settings_; }
+  /// How many passes any one step may make in a graph with cycles; 0: the graph has none.
+  std::int64_t recursionLimit() const { return recursionLimit_; }
+  static constexpr std::int64_t kMaxRecursionLimit = 10000;
+  /// The run's state channels and their reducers: {"messages": "append", "answer": "replace"}; empty: no state.
+  const orch::json& state() const { return state_; }
 
 private:
   class Reader;
@@ -74,6 +80,8 @@ private:
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
   orch::json settings_;
+  std::int64_t recursionLimit_ = 0;
+  orch::json state_ = orch::json::object();
   std::unordered_map<std::string, std::size_t> indexById_;
   std::string nodesField_; ///< where the node list came from: "steps", "definition.nodes", ...
   std::string edgesField_; ///< where the edges came from: "steps" (dependencies), "definition.edges", ...

@@ -240,14 +240,21 @@ TEST(WorkflowGraph, ACycleNamesOneOfItsSteps) {
   json steps = {{{"id", "a"}, {"type", "start"}, {"dependencies", {"c"}}},
                 {{"id", "b"}, {"type", "email"}, {"dependencies", {"a"}}},
                 {{"id", "c"}, {"type", "email"}, {"dependencies", {"b"}}}};
-  expectError(structureError(stepsBody(steps)), "steps[2]", "Cycle through step 'c'");
+  expectError(structureError(stepsBody(steps)), "steps[2]", "Cycle through step 'c' (a graph with cycles needs recursion_limit to bound them)");
 
   json nodes = {{{"id", "x"}, {"type", "start"}}, {{"id", "y"}, {"type", "email"}}, {{"id", "z"}, {"type", "email"}}};
   json edges = {{{"source", "x"}, {"target", "y"}}, {{"source", "y"}, {"target", "z"}}, {{"source", "z"}, {"target", "y"}}};
-  expectError(structureError(definitionBody(nodes, edges)), "definition.nodes[2]", "Cycle through step 'z'");
+  expectError(structureError(definitionBody(nodes, edges)), "definition.nodes[2]", "Cycle through step 'z' (a graph with cycles needs recursion_limit to bound them)");
 
   expectError(structureError(stepsBody({{{"id", "self"}, {"type", "start"}, {"dependencies", {"self"}}}})), "steps[0]",
-              "Cycle through step 'self'");
+              "Cycle through step 'self' (a graph with cycles needs recursion_limit to bound them)");
+
+  // Bounded, the same cycle is a graph the engine runs, and its bound is kept.
+  auto bounded = definitionBody(nodes, edges);
+  bounded["definition"]["recursion_limit"] = 5;
+  auto graph = WorkflowGraph::fromRequest(bounded);
+  EXPECT_NO_THROW(graph.validateStructure());
+  EXPECT_EQ(graph.toDefinition()["recursion_limit"], 5);
 }
 
 TEST(WorkflowGraph, ADiamondIsNotACycle) {

@@ -14,6 +14,7 @@ using orch::HttpError;
 
 constexpr const char* kStart = "__start__";
 constexpr const char* kEnd = "__end__";
+constexpr std::int64_t kDefaultRecursionLimit = 25; ///< LangGraph's own default
 
 /// A node's step: bindings.<id>, else data.step; nullptr when unbound.
 const json* bindingOf(const json& definition, const json& node) {
@@ -73,20 +74,33 @@ void validate(const json& definition) {
       throw HttpError::validation(field + ".data", "A conditional edge carries its branch label as a string");
     next[edge["source"].get<std::string>()].emplace_back(edge["target"].get<std::string>(), i);
   }
-  // Depth-first, colouring nodes: an edge to a node still on the path closes a cycle.
+  if (definition.contains("state")) {
+    if (!definition["state"].is_object()) throw HttpError::validation("state", "Must be an object of channel -> reducer");
+    for (const auto& [channel, reducer] : definition["state"].items()) {
+      auto name = reducer.is_object() ? reducer.value("reducer", json()) : reducer;
+      if (name != "replace" && name != "append")
+        throw HttpError::validation("state." + channel, "The reducer must be replace or append (add_messages appends)");
+    }
+  }
+}
+
+/// Whether an edge leads back to a node still on the path (depth-first from __start__ and the rest).
+bool hasCycle(const json& definition) {
+  std::map<std::string, std::vector<std::string>> next;
+  for (const auto& edge : definition["edges"]) next[edge["source"].get<std::string>()].push_back(edge["target"].get<std::string>());
   std::map<std::string, int> colour; // 0 new, 1 on the path, 2 done
+  bool cycle = false;
   std::function<void(const std::string&)> visit = [&](const std::string& id) {
     colour[id] = 1;
-    for (const auto& [target, index] : next[id]) {
-      if (colour[target] == 1)
-        throw HttpError::validation("edges[" + std::to_string(index) + "]",
-                                    "Edge " + id + " -> " + target + " closes a cycle; the engine runs acyclic graphs so far");
+    for (const auto& target : next[id]) {
+      if (colour[target] == 1) cycle = true;
       if (colour[target] == 0) visit(target);
     }
     colour[id] = 2;
   };
-  for (const auto& id : ids)
-    if (colour[id] == 0) visit(id);
+  for (const auto& node : definition["nodes"])
+    if (colour[node["id"].get<std::string>()] == 0) visit(node["id"].get<std::string>());
+  return cycle;
 }
 
 json compile(const json& definition) {
@@ -112,7 +126,17 @@ json compile(const json& definition) {
     if (edge.value("conditional", false)) out["condition"] = {{"branch", edge["data"]}};
     edges.push_back(out);
   }
-  return {{"nodes", nodes}, {"edges", edges}};
+  json graph = {{"nodes", nodes}, {"edges", edges}};
+  // LangGraph bounds every run by recursion_limit (25 unless configured);
+  // the engine needs it only to run a cycle.
+  if (definition.contains("recursion_limit") || hasCycle(definition))
+    graph["recursion_limit"] = definition.value("recursion_limit", kDefaultRecursionLimit);
+  if (definition.contains("state")) {
+    graph["state"] = json::object();
+    for (const auto& [channel, reducer] : definition["state"].items())
+      graph["state"][channel] = reducer.is_object() ? reducer["reducer"] : reducer;
+  }
+  return graph;
 }
 
 json exportGraph(const json& graph) {
@@ -142,7 +166,10 @@ json exportGraph(const json& graph) {
   }
   for (const auto& node : graph.value("nodes", json::array()))
     if (!sources.count(node.value("id", std::string()))) edges.push_back({{"source", node["id"]}, {"target", kEnd}});
-  return {{"nodes", nodes}, {"edges", edges}, {"bindings", bindings}};
+  json exported = {{"nodes", nodes}, {"edges", edges}, {"bindings", bindings}};
+  for (const char* kept : {"recursion_limit", "state"})
+    if (graph.contains(kept)) exported[kept] = graph[kept];
+  return exported;
 }
 
 } // namespace

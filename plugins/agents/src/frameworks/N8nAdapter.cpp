@@ -65,7 +65,17 @@ public:
       if (!ids_.count(source)) throw HttpError::validation("connections." + source, "No node is named '" + source + "'");
       if (!outputs.is_object()) throw HttpError::validation("connections." + source, "Must be an object of connection types");
       for (const auto& [kind, list] : outputs.items()) {
-        if (kind != "main") continue; // ai_* sub-node links belong to an AI Agent node, refused below
+        if (kind.rfind("ai_", 0) == 0) { // a sub-node (model, tool, memory) of an AI Agent
+          for (const auto& output : list.is_array() ? list : json::array())
+            for (const auto& target : output.is_array() ? output : json::array()) {
+              auto to = target.value("node", std::string());
+              if (!ids_.count(to)) throw HttpError::validation("connections." + source + "." + kind, "No node is named '" + to + "'");
+              attached_[to][kind].push_back(source);
+              subNodes_.insert(source);
+            }
+          continue;
+        }
+        if (kind != "main") continue;
         if (!list.is_array()) throw HttpError::validation("connections." + source + ".main", "Must be an array of outputs");
         for (std::size_t output = 0; output < list.size(); ++output)
           for (const auto& target : list[output].is_array() ? list[output] : json::array()) {
@@ -82,7 +92,8 @@ public:
 
   json compile() {
     json nodes = json::array(), edges = json::array();
-    for (const auto& [name, i] : byPosition()) nodes.push_back(step(workflow_["nodes"][i], i));
+    for (const auto& [name, i] : byPosition())
+      if (!subNodes_.count(name)) nodes.push_back(step(workflow_["nodes"][i], i)); // sub-nodes live in their agent
     std::size_t n = 0;
     for (const auto& link : links_) {
       json edge = {{"id", "e" + std::to_string(++n)}, {"source", ids_[link.source]}, {"target", ids_[link.target]}};
@@ -217,7 +228,7 @@ private:
     auto before = before_.count(name) ? before_.at(name) : std::string();
     auto passOn = [&] { return json{{"mapping", {{"result", before.empty() ? "{{input}}" : "{{steps." + ids_.at(before) + ".output}}"}}}}; };
     std::string stepType;
-    json config;
+    json config, subNodes = json::array();
     if (isTrigger(fullType)) {
       stepType = "start";
     } else if (type == "httpRequest") {
@@ -283,7 +294,8 @@ private:
     } else if (type == "code" || type == "function" || type == "functionItem") {
       throw HttpError::validation(field + ".type", "Node '" + name + "' (" + fullType + ") runs code, which is never evaluated here");
     } else if (type == "agent") {
-      throw HttpError::validation(field + ".type", "Node '" + name + "' (" + fullType + ") is an AI Agent: its tool-calling loop is not built yet");
+      stepType = "tool_loop";
+      config = agentConfig(name, parameters, at, subNodes);
     } else {
       throw HttpError::validation(field + ".type", "Node '" + name + "' has the type " + fullType + ", which cannot run here");
     }
@@ -291,11 +303,69 @@ private:
     json original = {{"type", fullType}, {"typeVersion", n8nNode.value("typeVersion", json(1))}, {"parameters", parameters}};
     for (const char* kept : {"position", "retryOnFail", "maxTries", "onError", "credentials"})
       if (n8nNode.contains(kept)) original[kept] = n8nNode[kept];
+    if (!subNodes.empty()) original["sub_nodes"] = subNodes;
     config[orch::kStepSourceKey] = original;
     return {{"id", ids_.at(name)}, {"name", name}, {"type", stepType}, {"data", config}};
   }
 
+  /// An AI Agent node and its sub-nodes as a tool_loop: the ai_languageModel
+  /// gives the model, each ai_tool a tool, ai_memory the conversation (kept
+  /// for the run: each execution starts a new one).
+  json agentConfig(const std::string& name, const json& parameters, const std::string& at, json& subNodes) const {
+    auto attached = attached_.count(name) ? attached_.at(name) : std::map<std::string, std::vector<std::string>>();
+    auto keep = [&](const std::string& sub, const std::string& kind) {
+      const auto& original = node(sub);
+      json kept = {{"name", sub}, {"kind", kind}, {"type", original["type"]},
+                   {"typeVersion", original.value("typeVersion", json(1))}, {"parameters", original.value("parameters", json::object())}};
+      for (const char* extra : {"position", "credentials"})
+        if (original.contains(extra)) kept[extra] = original[extra];
+      subNodes.push_back(kept);
+      return original;
+    };
+    const auto& models = attached["ai_languageModel"];
+    if (models.empty())
+      throw HttpError::validation(at, "Node '" + name + "' (AI Agent) needs a chat model attached through ai_languageModel");
+    json config = json::object();
+    auto model = keep(models.front(), "ai_languageModel");
+    auto modelType = shortType(model["type"].get<std::string>());
+    static const std::map<std::string, std::string> providers = {
+        {"lmChatOpenAi", "openai"}, {"lmChatAnthropic", "anthropic"}, {"lmChatGoogleGemini", "google"}};
+    if (auto provider = providers.find(modelType); provider != providers.end()) config["provider"] = provider->second;
+    auto chosen = model.value("parameters", json::object()).value("model", json());
+    if (chosen.is_object()) chosen = chosen.value("value", json());
+    if (chosen.is_string() && !chosen.get<std::string>().empty()) config["model"] = chosen;
+    // promptType "define" takes `text`; "auto" (n8n's default) the chat trigger's message.
+    auto prompt = parameters.value("promptType", std::string("auto")) == "define" || parameters.contains("text")
+                      ? parameters.value("text", json(""))
+                      : json("={{ $json.chatInput }}");
+    config["prompt"] = value(name, prompt, at + ".text");
+    const json options = parameters.value("options", json::object());
+    if (options.contains("systemMessage")) config["instructions"] = value(name, options["systemMessage"], at + ".options.systemMessage");
+    config["max_iterations"] = options.value("maxIterations", 10);
+    json tools = json::array();
+    for (const auto& sub : attached["ai_tool"]) {
+      auto tool = keep(sub, "ai_tool");
+      auto toolType = shortType(tool["type"].get<std::string>());
+      auto toolParameters = tool.value("parameters", json::object());
+      if (toolType != "toolHttpRequest" && toolType != "httpRequestTool")
+        throw HttpError::validation("nodes[" + std::to_string(index_.at(sub)) + "].type",
+                                    "Node '" + sub + "' (" + tool["type"].get<std::string>() + ") is a tool of '" + name +
+                                        "' that cannot run here (HTTP Request tools can)");
+      json fixed = {{"method", toolParameters.value("method", std::string("GET"))}};
+      auto url = toolParameters.value("url", std::string());
+      if (!url.empty() && url.find('{') == std::string::npos) fixed["url"] = url; // "{city}": the model fills it
+      tools.push_back({{"type", "api_call"}, {"name", ids_.at(sub)},
+                       {"description", toolParameters.value("toolDescription", toolParameters.value("description", sub))},
+                       {"config", fixed}});
+    }
+    config["tools"] = tools;
+    for (const auto& sub : attached["ai_memory"]) keep(sub, "ai_memory");
+    return config;
+  }
+
   const json& workflow_;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> attached_; ///< agent -> kind -> sub-nodes
+  std::set<std::string> subNodes_;
   std::map<std::string, std::size_t> index_;
   std::map<std::string, std::string> ids_, before_;
   std::vector<Link> links_;
@@ -315,7 +385,7 @@ json compile(const json& workflow) {
 }
 
 json exportGraph(const json& graph) {
-  json nodes = json::array(), connections = json::object();
+  json nodes = json::array(), connections = json::object(), subNodesOut = json::array();
   std::map<std::string, std::string> names;
   for (const auto& step : graph.value("nodes", json::array())) {
     auto name = step.value("name", step.value("id", std::string()));
@@ -324,6 +394,14 @@ json exportGraph(const json& graph) {
     json node = {{"name", name}};
     if (config.contains(orch::kStepSourceKey)) {
       node.update(config[orch::kStepSourceKey]);
+      node.erase("sub_nodes");
+      for (auto sub : config[orch::kStepSourceKey].value("sub_nodes", json::array())) {
+        auto kind = sub["kind"].get<std::string>();
+        sub.erase("kind");
+        connections[sub["name"].get<std::string>()][kind] =
+            json::array({json::array({{{"node", name}, {"type", kind}, {"index", 0}}})});
+        subNodesOut.push_back(std::move(sub));
+      }
     } else { // a step made outside n8n: the closest node n8n has, its config as parameters
       static const std::map<std::string, std::string> types = {
           {"start", "n8n-nodes-base.manualTrigger"}, {"api_call", "n8n-nodes-base.httpRequest"},
@@ -343,6 +421,7 @@ json exportGraph(const json& graph) {
     while (outputs.size() <= output) outputs.push_back(json::array());
     outputs[output].push_back({{"node", target}, {"type", "main"}, {"index", 0}});
   }
+  for (auto& sub : subNodesOut) nodes.push_back(std::move(sub));
   return {{"nodes", nodes}, {"connections", connections}, {"settings", json::object()}};
 }
 

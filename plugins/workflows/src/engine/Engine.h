@@ -111,12 +111,22 @@ private:
   /// `runHere`: the calling worker runs the first ready step itself.
   void dispatch(const std::shared_ptr<Run>& run, bool runHere = false);
   void runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token);
+  /// A turn that runs the step type a tool loop's model asked for, with its arguments as config.
+  void runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const orch::json& call,
+                   orch::StepContext context);
   /// On the writer, inside a transaction: whether this host still holds the
   /// run's lease, renewing it.
   bool holdsLease(Run& run, orch::Transaction& tx);
   void attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
                     std::optional<orch::json> output, const std::string& error, std::int64_t cpuMicros);
   void completeStep(const std::shared_ptr<Run>& run, std::size_t index, orch::json output, std::unique_lock<std::mutex>& lock);
+  /// After a turn that asked for another: the step is pending again, for its next turn.
+  static void startTurn(StepState& step);
+  /// A back edge was taken: `target` and what follows it start another pass.
+  /// False (the run failed) when that passes the graph's recursion_limit.
+  bool startPass(const std::shared_ptr<Run>& run, std::size_t target, std::size_t from, std::unique_lock<std::mutex>& lock);
+  /// The most turns one pass of a step may take: a handler that never answers is stopped.
+  static constexpr int kMaxTurns = 1000;
   void finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,
               const std::string& failedStep, std::unique_lock<std::mutex>& lock);
   void abandon(const std::shared_ptr<Run>& run);

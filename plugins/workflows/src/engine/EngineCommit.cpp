@@ -33,16 +33,27 @@ bool Engine::holdsLease(Run& run, orch::Transaction& tx) {
 }
 
 void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, orch::json output,
-                          std::unique_lock<std::mutex>&) {
+                          std::unique_lock<std::mutex>& lock) {
   using S = StepState::Status;
   auto& step = run->steps[index];
   const auto& planned = run->plan->steps()[index];
+  // A turn that asks for another ("$continue", a tool loop's model turn or
+  // tool call) commits as its own row; the step then runs again, reading it.
+  bool again = output.is_object() && output.contains("$continue");
+  if (again && step.turns + 1 >= kMaxTurns) {
+    finish(run, "failed", "Step '" + planned.id + "' asked for more than " + std::to_string(kMaxTurns) + " turns", planned.id,
+           lock);
+    return;
+  }
   step.status = S::Committing;
   auto now = nowMs();
   auto text = output.dump();
   auto nowText = orch::rfc3339Millis(now);
   run->peakBytes = std::max<std::int64_t>(run->peakBytes, static_cast<std::int64_t>(text.size()));
   auto row = orch::json{{"status", "completed"},
+                        {"iteration", step.iteration},
+                        {"pass", step.pass},
+                        {"seq", ++run->sequence},
                         {"attempts", step.attempts},
                         {"output", std::move(text)},
                         {"error", nullptr},
@@ -52,31 +63,43 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
                         {"started_at", step.startedAt.empty() ? nowText : step.startedAt},
                         {"completed_at", nowText}};
   // In the scope at once: only pure steps read it before the commit (see dispatch).
-  step.provisional = planned.pure;
-  run->scope["steps"][planned.id] = {{"output", std::move(output)}, {"status", "completed"}};
+  step.provisional = planned.pure && !again;
+  if (again) {
+    step.previous = std::move(output);
+  } else {
+    // A start step echoes the input, which seeded the state already.
+    if (!run->plan->state().empty() && planned.type != "start") run->plan->reduce(run->scope["state"], output);
+    run->scope["steps"][planned.id] = {{"output", std::move(output)}, {"status", "completed"}};
+  }
   auto saved = std::make_shared<bool>(false);
   commits_.post(
       [this, run, stepId = planned.id, row = std::move(row), saved](orch::Transaction& tx) {
         *saved = holdsLease(*run, tx);
         if (*saved) store_.saveStep(run->id, stepId, row, tx);
       },
-      [this, run, index, saved](std::exception_ptr error) {
+      [this, run, index, again, saved](std::exception_ptr error) {
         if (error || !*saved) return abandon(run);
         bool first = false;
         orch::json event;
         {
           std::lock_guard lock(run->mutex);
+          auto& done = run->steps[index];
+          const auto& planned = run->plan->steps()[index];
+          event = eventPayload(*run);
+          event["step_id"] = planned.id;
+          event["step_name"] = planned.name;
+          event["step_type"] = done.call.is_object() ? done.call.value("type", planned.type) : planned.type;
+          event["iteration"] = done.iteration;
           if (!run->finished) {
-            run->steps[index].status = S::Completed;
-            run->steps[index].provisional = false;
-            first = !run->dispatchPending && commitUnblocks(*run);
+            if (again) {
+              startTurn(done);
+            } else {
+              done.status = S::Completed;
+              done.provisional = false;
+            }
+            first = !run->dispatchPending && (again || !planned.backEdges.empty() || commitUnblocks(*run));
             if (first) run->dispatchPending = true;
           }
-          const auto& done = run->plan->steps()[index];
-          event = eventPayload(*run);
-          event["step_id"] = done.id;
-          event["step_name"] = done.name;
-          event["step_type"] = done.type;
         }
         // Published here, in commit order, so that clients see every step
         // before an ending that committed after it (also when the run has
@@ -95,6 +118,17 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
       });
 }
 
+void Engine::startTurn(StepState& step) {
+  step.status = StepState::Status::Pending;
+  step.iteration += 1;
+  step.turns += 1;
+  step.attempts = 0;
+  step.startedAt.clear();
+  // A tool call's turn is followed by the step's own; a turn that asks for a call, by the call.
+  step.call = step.previous.is_object() && !step.previous.contains("tool_call") ? step.previous.value("$call", orch::json())
+                                                                                 : orch::json();
+}
+
 void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,
                     const std::string& failedStep, std::unique_lock<std::mutex>&) {
   if (run->finished) return;
@@ -109,7 +143,8 @@ void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, 
       const auto& planned = run->plan->steps()[i];
       if (run->steps[i].status != StepState::Status::Completed) continue;
       bool last = std::none_of(planned.outgoing.begin(), planned.outgoing.end(), [&](std::size_t next) {
-        return run->steps[next].status == StepState::Status::Completed;
+        bool back = std::find(planned.backEdges.begin(), planned.backEdges.end(), next) != planned.backEdges.end();
+        return !back && run->steps[next].status == StepState::Status::Completed;
       });
       if (last) finals[planned.id] = run->scope["steps"][planned.id]["output"];
     }
@@ -169,6 +204,7 @@ bool Engine::commitUnblocks(const Run& run) const {
     if (run.steps[i].status != S::Pending) continue;
     bool settled = true;
     for (const auto& edge : plan.steps()[i].incoming) {
+      if (edge.back) continue;
       auto before = run.steps[edge.from].status;
       settled = settled && (before == S::Completed || before == S::Skipped);
     }

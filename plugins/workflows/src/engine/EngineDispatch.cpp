@@ -63,6 +63,24 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
       ready.push_back(i);
     }
   }
+  auto evaluateEdge = [&](const std::string& expression) {
+    try {
+      return truthy(evaluate(expression, variables));
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  // A completed step whose back edge is taken starts another pass of the
+  // cycle, unless that pass has begun already (its target is further on).
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& step = run->steps[i];
+    if (step.status != S::Completed) continue;
+    for (auto target : plan.steps()[i].backEdges) {
+      if (run->steps[target].pass > step.pass || run->steps[target].status != S::Completed) continue;
+      if (!plan.taken(i, target, run->scope["steps"][plan.steps()[i].id]["output"], evaluateEdge)) continue;
+      if (!startPass(run, target, i, lock)) return;
+    }
+  }
   // Decide every pending step whose predecessors have all settled; a skip can
   // settle more, so go round until nothing changes.
   for (bool changed = true; changed;) {
@@ -76,8 +94,10 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
       // Any other step waits until everything it follows is committed, so
       // that what it does is never based on outputs a crash could take back.
       bool pure = plan.steps()[i].pure;
-      bool settled = true, reached = incoming.empty();
+      bool settled = true;
+      bool reached = std::all_of(incoming.begin(), incoming.end(), [](const Plan::Incoming& edge) { return edge.back; });
       for (const auto& edge : incoming) {
+        if (edge.back) continue; // a pass starts through it, it is never waited for
         const auto& before = run->steps[edge.from];
         bool done = before.status == S::Completed || (pure && before.provisional && before.status == S::Committing);
         if (!done && before.status != S::Skipped) {
@@ -86,13 +106,7 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
         }
         if (done && !reached) {
           const auto& fromId = plan.steps()[edge.from].id;
-          reached = plan.taken(edge.from, i, run->scope["steps"][fromId]["output"], [&](const std::string& expression) {
-            try {
-              return truthy(evaluate(expression, variables));
-            } catch (const std::exception&) {
-              return false;
-            }
-          });
+          reached = plan.taken(edge.from, i, run->scope["steps"][fromId]["output"], evaluateEdge);
         }
       }
       if (!settled) continue;
@@ -107,9 +121,12 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
   }
   if (!skipped.empty()) {
     auto rows = orch::json::array();
-    for (auto i : skipped) rows.push_back(plan.steps()[i].id);
+    for (auto i : skipped)
+      rows.push_back({{"id", plan.steps()[i].id}, {"iteration", run->steps[i].iteration}, {"pass", run->steps[i].pass}});
     commits_.post([this, id = run->id, rows](orch::Transaction& tx) {
-      for (const auto& stepId : rows) store_.saveStep(id, stepId.get<std::string>(), {{"status", "skipped"}, {"attempts", 0}}, tx);
+      for (const auto& row : rows)
+        store_.saveStep(id, row["id"].get<std::string>(),
+                        {{"status", "skipped"}, {"attempts", 0}, {"iteration", row["iteration"]}, {"pass", row["pass"]}}, tx);
     });
   }
   for (auto i : ready) {
@@ -164,6 +181,43 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
   if (!failed) finish(run, "completed", "", "", lock);
 }
 
+bool Engine::startPass(const std::shared_ptr<Run>& run, std::size_t target, std::size_t from,
+                       std::unique_lock<std::mutex>& lock) {
+  using S = StepState::Status;
+  const auto& plan = *run->plan;
+  const auto& entry = plan.steps()[target];
+  if (run->steps[target].pass + 1 > plan.recursionLimit()) {
+    finish(run, "failed",
+           "Recursion limit of " + std::to_string(plan.recursionLimit()) + " reached: step '" + entry.id +
+               "' would run a pass more (through the edge from '" + plan.steps()[from].id + "')",
+           entry.id, lock);
+    return false;
+  }
+  auto rows = orch::json::array();
+  for (auto i : entry.pass) {
+    auto& step = run->steps[i];
+    // What has not run in this pass stays as it is; what runs finishes its pass.
+    if (step.status != S::Completed && step.status != S::Skipped) continue;
+    step.status = S::Pending;
+    step.iteration += 1;
+    step.pass += 1;
+    step.turns = 0;
+    step.attempts = 0;
+    step.previous = nullptr;
+    step.call = nullptr;
+    step.startedAt.clear();
+    rows.push_back({{"id", plan.steps()[i].id}, {"iteration", step.iteration}, {"pass", step.pass}});
+  }
+  // Committed before any output of the new pass: a restart sees which pass each step is in.
+  commits_.post([this, run, rows](orch::Transaction& tx) {
+    if (!holdsLease(*run, tx)) return;
+    for (const auto& row : rows)
+      store_.saveStep(run->id, row["id"].get<std::string>(),
+                      {{"status", "pending"}, {"attempts", 0}, {"iteration", row["iteration"]}, {"pass", row["pass"]}}, tx);
+  });
+  return true;
+}
+
 void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token) {
   const auto& planned = run->plan->steps()[index];
   orch::StepContext context;
@@ -172,16 +226,22 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   std::unique_lock lock(run->mutex);
   if (run->finished || run->steps[index].token != token) return;
   context.principal = run->principal;
+  auto call = run->steps[index].call;
   // A pure step is a few microseconds of CPU: it runs under the run's lock on
   // the scope itself, lent to its context, instead of on a copy of every
   // earlier step's output (a copy per step made long workflows quadratic).
-  bool lent = planned.pure && localSteps_.count(planned.type);
+  bool lent = planned.pure && localSteps_.count(planned.type) && !call.is_object();
   if (lent) {
     context.input = std::move(run->scope);
   } else {
     context.input = run->scope;
+    const auto& step = run->steps[index];
+    if (step.iteration > 1 || !step.previous.is_null())
+      context.input["pass"] = {{"iteration", step.iteration}, {"pass", step.pass}, {"turn", step.turns + 1},
+                               {"previous", step.previous}};
     lock.unlock();
   }
+  if (call.is_object()) return runToolCall(run, index, token, call, std::move(context));
   auto cpuStart = threadCpuMicros();
   std::optional<orch::json> output;
   std::string error;
@@ -203,6 +263,35 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   attemptEnded(run, index, token, std::move(output), error, cpuMicros);
 }
 
+void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const orch::json& call,
+                         orch::StepContext context) {
+  auto cpuStart = threadCpuMicros();
+  auto type = call.value("type", std::string());
+  orch::json result = {{"tool_call", {{"id", call.value("id", orch::json())}, {"name", call.value("name", orch::json())},
+                                      {"type", type}}}};
+  // The turn before asked for it; its "$continue" goes on to the turn after.
+  {
+    std::lock_guard lock(run->mutex);
+    result["$continue"] = run->steps[index].previous.value("$continue", orch::json(true));
+  }
+  try {
+    // The model's arguments are taken as they are, never templated: a
+    // prompt must not be able to read the run's other data through them.
+    context.config = call.value("config", orch::json::object());
+    auto local = localSteps_.find(type);
+    result["output"] = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
+  } catch (const std::exception& e) {
+    // A tool's failure is the model's to handle (it reads the error and
+    // decides), not the end of the run.
+    result["error"] = *e.what() ? e.what() : "the tool failed";
+  }
+  if (result.contains("output") && result["output"].is_object()) {
+    for (const char* usage : {"tokens_used", "cost"})
+      if (result["output"].contains(usage)) result[usage] = result["output"][usage];
+  }
+  attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
+}
+
 void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,
                           std::optional<orch::json> output, const std::string& error, std::int64_t cpuMicros) {
   using S = StepState::Status;
@@ -220,6 +309,8 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
       auto saved = std::make_shared<bool>(false);
       commits_.post(
           [this, run, stepId, row = orch::json{{"status", "waiting"},
+                                              {"iteration", step.iteration},
+                                              {"pass", step.pass},
                                               {"attempts", step.attempts},
                                               {"output", output->dump()},
                                               {"wake_ms", *wake},
@@ -261,7 +352,8 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
     auto saved = std::make_shared<bool>(false);
     commits_.post(
         [this, run, stepId, saved,
-         row = orch::json{{"status", "retrying"}, {"attempts", step.attempts}, {"error", error}, {"wake_ms", wake},
+         row = orch::json{{"status", "retrying"}, {"iteration", step.iteration}, {"pass", step.pass},
+                          {"attempts", step.attempts}, {"error", error}, {"wake_ms", wake},
                           {"started_at", step.startedAt}}](orch::Transaction& tx) {
           *saved = holdsLease(*run, tx);
           if (*saved) store_.saveStep(run->id, stepId, row, tx);
@@ -280,7 +372,8 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
     return;
   }
   step.status = S::Failed;
-  auto row = orch::json{{"status", "failed"},       {"attempts", step.attempts}, {"error", error},
+  auto row = orch::json{{"status", "failed"}, {"iteration", step.iteration}, {"pass", step.pass},
+                        {"attempts", step.attempts}, {"error", error},
                         {"started_at", step.startedAt}, {"completed_at", orch::rfc3339Millis(now)}};
   commits_.post([this, run, stepId, row](orch::Transaction& tx) {
     if (holdsLease(*run, tx)) store_.saveStep(run->id, stepId, row, tx);

@@ -4,6 +4,8 @@
 
 #include <orchestrator/time.hpp>
 
+#include <algorithm>
+
 namespace workflows {
 
 using orch::nowMs;
@@ -30,16 +32,31 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
   run->scope = {{"input", orch::json::parse(row["input"].get<std::string>())},
                 {"steps", orch::json::object()},
                 {"execution", {{"id", run->id}, {"workflow_id", run->workflowId}, {"correlation_id", row["correlation_id"]}}}};
+  if (!run->plan->state().empty()) run->scope["state"] = run->plan->initialState(run->scope["input"]);
+  // Rows come by step and iteration: each step ends up as its latest row says.
+  std::vector<std::pair<std::int64_t, orch::json>> outputs; // (seq, output) of finished turns, for the state
   for (const auto& stepRow : stepRows) {
     auto index = run->plan->indexOf(stepRow["step_id"].get<std::string>());
     if (index >= run->plan->size()) continue; // a step of an older graph: not this plan's concern
     auto& step = run->steps[index];
     auto status = stepRow["status"].get<std::string>();
+    auto earlierPass = step.pass, earlierTurns = step.turns;
+    step = StepState{};
+    step.iteration = static_cast<int>(stepRow["iteration"].get<std::int64_t>());
+    step.pass = static_cast<int>(stepRow["pass"].get<std::int64_t>());
+    step.turns = step.pass == earlierPass ? earlierTurns : 0;
     step.attempts = static_cast<int>(stepRow["attempts"].get<std::int64_t>());
     step.startedAt = stepRow["started_at"].is_string() ? stepRow["started_at"].get<std::string>() : "";
     auto output = stepRow["output"].is_string() ? orch::json::parse(stepRow["output"].get<std::string>()) : orch::json();
-    if (status == "completed") {
+    if (stepRow["seq"].is_number()) run->sequence = std::max(run->sequence, stepRow["seq"].get<std::int64_t>());
+    if (status == "completed" && output.is_object() && output.contains("$continue")) {
+      // A turn that asked for another: the next one is due, and it reads this one.
+      step.previous = std::move(output);
+      startTurn(step);
+    } else if (status == "completed") {
       step.status = StepState::Status::Completed;
+      if (stepRow["seq"].is_number() && run->plan->steps()[index].type != "start")
+        outputs.emplace_back(stepRow["seq"].get<std::int64_t>(), output);
       run->scope["steps"][run->plan->steps()[index].id] = {{"output", output}, {"status", "completed"}};
     } else if (status == "skipped") {
       step.status = StepState::Status::Skipped;
@@ -52,6 +69,9 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
       step.status = StepState::Status::Failed;
     }
   }
+  // A restarted run replays its state as it was built: the outputs in the order they committed.
+  std::sort(outputs.begin(), outputs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [seq, output] : outputs) run->plan->reduce(run->scope["state"], output);
   return run;
 }
 

@@ -23,6 +23,12 @@ struct Engine::StepState {
   bool provisional = false;      ///< committing a pure step's output, which pure steps may already use
   orch::json output;             ///< a suspended step's output, kept for when it wakes
   std::string startedAt;
+  // Steps that run more than once (DESIGN.md's cycles, a tool loop's turns).
+  int iteration = 1;             ///< the row of this run of the step: 1, 2, ...
+  int pass = 1;                  ///< the pass of the graph's cycle, bounded by recursion_limit
+  int turns = 0;                 ///< runs in this pass that asked for another ("$continue")
+  orch::json previous;           ///< the last turn's output, which the next one reads as pass.previous
+  orch::json call;               ///< {type, config, id, name}: this turn runs that step type as a tool call
 };
 
 /// An execution this host holds the lease of.
@@ -34,6 +40,7 @@ struct Engine::Run {
   int priority = 1;
   int retryCount = 0;
   std::int64_t startedMs = 0, deadlineMs = 0, cpuMicros = 0, peakBytes = 0;
+  std::int64_t sequence = 0; ///< outputs committed so far, the order state is replayed in
   std::vector<StepState> steps;
   bool dispatchPending = false; ///< a task to dispatch after committed steps is on its way
   bool finished = false; ///< ended, cancelled, released or lost: nothing more happens here

@@ -101,7 +101,7 @@ void ExecutionStore::saveStep(const std::string& executionId, const std::string&
     updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
   }
   db_.execute("INSERT INTO wf_execution_steps (" + names + ") VALUES (" + marks +
-                  ") ON CONFLICT (execution_id, step_id) DO UPDATE SET " + updates,
+                  ") ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET " + updates,
               values, &tx);
 }
 
@@ -122,7 +122,10 @@ bool ExecutionStore::updateExecution(const std::string& id, const orch::json& co
 }
 
 void ExecutionStore::clearUnfinishedSteps(const std::string& executionId, orch::Transaction& tx) const {
-  db_.execute("DELETE FROM wf_execution_steps WHERE execution_id = ? AND status NOT IN ('completed', 'skipped')",
+  // Kept as a pending row rather than deleted: the row says which pass of a
+  // cycle the step is in, which its earlier, completed passes alone do not.
+  db_.execute("UPDATE wf_execution_steps SET status = 'pending', attempts = 0, output = NULL, error = NULL, wake_ms = NULL "
+              "WHERE execution_id = ? AND status NOT IN ('completed', 'skipped', 'pending')",
               {executionId}, &tx);
 }
 
@@ -131,7 +134,7 @@ std::optional<orch::json> ExecutionStore::execution(const std::string& id, orch:
 }
 
 orch::json ExecutionStore::steps(const std::string& executionId, orch::Transaction* tx) const {
-  return db_.query("SELECT * FROM wf_execution_steps WHERE execution_id = ?", {executionId}, tx);
+  return db_.query("SELECT * FROM wf_execution_steps WHERE execution_id = ? ORDER BY step_id, iteration", {executionId}, tx);
 }
 
 std::pair<orch::json, std::int64_t> ExecutionStore::list(const orch::Tenant& tenant, const Filter& filter,

@@ -55,6 +55,94 @@ Plan::Plan(const WorkflowGraph& graph, const TraitsOf& traitsOf) {
     steps_[to].incoming.push_back({from, edge.condition, branchesLeadingTo(steps_[from].config, steps_[to].id)});
     steps_[from].outgoing.push_back(to);
   }
+  recursionLimit_ = graph.recursionLimit();
+  state_ = graph.state();
+  if (recursionLimit_) markBackEdges();
+}
+
+void Plan::markBackEdges() {
+  // Depth-first from the entry steps (no incoming edge) first, then from the
+  // rest in order: an edge to a step on the current path closes a cycle.
+  enum : std::uint8_t { kUnseen, kOnPath, kDone };
+  std::vector<std::uint8_t> state(steps_.size(), kUnseen);
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < steps_.size(); ++i)
+    if (steps_[i].incoming.empty()) starts.push_back(i);
+  for (std::size_t i = 0; i < steps_.size(); ++i)
+    if (!steps_[i].incoming.empty()) starts.push_back(i);
+  std::vector<std::pair<std::size_t, std::size_t>> stack;
+  for (auto start : starts) {
+    if (state[start] != kUnseen) continue;
+    state[start] = kOnPath;
+    stack.emplace_back(start, 0);
+    while (!stack.empty()) {
+      auto& [step, next] = stack.back();
+      if (next == steps_[step].outgoing.size()) {
+        state[step] = kDone;
+        stack.pop_back();
+        continue;
+      }
+      auto successor = steps_[step].outgoing[next++];
+      if (state[successor] == kOnPath) {
+        for (auto& incoming : steps_[successor].incoming)
+          if (incoming.from == step) incoming.back = true;
+        steps_[step].backEdges.push_back(successor);
+      } else if (state[successor] == kUnseen) {
+        state[successor] = kOnPath;
+        stack.emplace_back(successor, 0);
+      }
+    }
+  }
+  // What a pass through each back edge's target starts again.
+  for (auto& step : steps_)
+    for (auto target : step.backEdges) {
+      auto& pass = steps_[target].pass;
+      if (!pass.empty()) continue;
+      std::vector<bool> seen(steps_.size(), false);
+      std::vector<std::size_t> todo{target};
+      seen[target] = true;
+      while (!todo.empty()) {
+        auto at = todo.back();
+        todo.pop_back();
+        pass.push_back(at);
+        for (auto next : steps_[at].outgoing) {
+          bool back = std::find(steps_[at].backEdges.begin(), steps_[at].backEdges.end(), next) != steps_[at].backEdges.end();
+          if (!back && !seen[next]) seen[next] = true, todo.push_back(next);
+        }
+      }
+    }
+}
+
+orch::json Plan::initialState(const orch::json& input) const {
+  orch::json state = orch::json::object();
+  for (const auto& [channel, reducer] : state_.items()) {
+    bool append = reducer == "append";
+    if (input.is_object() && input.contains(channel)) {
+      const auto& given = input[channel];
+      state[channel] = append && !given.is_array() ? orch::json::array({given}) : given;
+    } else {
+      state[channel] = append ? orch::json::array() : orch::json();
+    }
+  }
+  return state;
+}
+
+void Plan::reduce(orch::json& state, const orch::json& output) const {
+  if (!output.is_object() || state_.empty()) return;
+  for (const auto& [channel, reducer] : state_.items()) {
+    auto found = output.find(channel);
+    if (found == output.end()) continue;
+    if (reducer != "append") {
+      state[channel] = *found;
+      continue;
+    }
+    auto& list = state[channel];
+    if (!list.is_array()) list = orch::json::array();
+    if (found->is_array())
+      for (const auto& item : *found) list.push_back(item);
+    else
+      list.push_back(*found);
+  }
 }
 
 std::size_t Plan::indexOf(const std::string& id) const {

@@ -50,7 +50,7 @@ std::optional<orch::json> Variables::lookup(const std::string& name) const {
   if (name.empty()) return std::nullopt;
   const orch::json* found = nullptr;
   if (startsWith(name, "steps.") || startsWith(name, "input.") || startsWith(name, "execution.") ||
-      name == "input")
+      startsWith(name, "state.") || startsWith(name, "pass.") || name == "input" || name == "state")
     found = follow(&scope_, name);
   else if (auto input = scope_.find("input"); input != scope_.end())
     found = follow(&*input, name);

@@ -15,6 +15,7 @@ std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plug
       {"email", [&plugin, settings](const orch::StepContext& step) { return steps::email(plugin, *settings, step); }},
       {"api_call", [&plugin, settings](const orch::StepContext& step) { return steps::apiCall(plugin, *settings, step); }},
       {"webhook", [settings](const orch::StepContext& step) { return steps::webhook(*settings, step); }},
+      {"tool_loop", [&plugin](const orch::StepContext& step) { return steps::toolLoop(plugin, step); }},
   };
   for (const auto& type : builtinStepTypes())
     plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name), {.pure = type.pure});

@@ -28,6 +28,7 @@ orch::json aiPrompt(const orch::Plugin& plugin, const orch::StepContext& step);
 orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);
 orch::json apiCall(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);
 orch::json webhook(const StepSettings& settings, const orch::StepContext& step);
+orch::json toolLoop(const orch::Plugin& plugin, const orch::StepContext& step);
 } // namespace steps
 
 } // namespace workflows

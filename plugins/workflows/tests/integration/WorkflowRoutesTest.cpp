@@ -73,7 +73,7 @@ TEST_P(WorkflowRoutes, ValidationNamesTheExactField) {
                      named({{{"id", "a"}, {"type", "start"}, {"dependencies", {"b"}}},
                             {{"id", "b"}, {"type", "start"}, {"dependencies", {"a"}}}}),
                      alice_),
-                "steps[1]", "Cycle through step 'b'");
+                "steps[1]", "Cycle through step 'b' (a graph with cycles needs recursion_limit to bound them)");
   auto duplicate = post("/api/v1/workflows", named({{{"id", "a"}, {"type", "start"}}, {{"id", "a"}, {"type", "start"}}}), alice_);
   expectInvalid(duplicate, "steps[1].id");
   // A third-party plugin's step type (the SDK example's "greet") is checked the same way.
