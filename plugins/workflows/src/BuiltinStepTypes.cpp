@@ -131,6 +131,17 @@ const char* const kToolLoop = R"json({
   "additionalProperties": true
 })json";
 
+const char* const kApproval = R"json({
+  "type": "object",
+  "title": "Human approval",
+  "properties": {
+    "message": {"type": "string", "x-error-message": "message must be a string"},
+    "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 31536000,
+                        "x-error-message": "timeout_seconds must be a number of seconds up to a year"}
+  },
+  "additionalProperties": true
+})json";
+
 const char* const kCondition = R"json({
   "type": "object",
   "title": "Condition",
@@ -220,6 +231,8 @@ std::vector<BuiltinStepType> build() {
       {"delay", "Waits for a duration or until a moment", json::parse(kDelay)},
       {"transform", "Reshapes data with a mapping, an expression or a template", json::parse(kTransform), true},
       {"webhook", "Posts a payload to a URL", json::parse(kWebhook)},
+      {"approval", "Waits for a person's decision (POST executions/{id}/resume); branches approved, rejected, timed_out",
+       json::parse(kApproval)},
       {"tool_loop", "Lets a model call tools (other step types) until it answers; each turn a committed step",
        json::parse(kToolLoop)},
   };

@@ -18,7 +18,7 @@ struct BuiltinStepType {
   bool pure = false; ///< only computes from config and input (orch::StepOptions::pure)
 };
 
-/// start, ai_prompt, email, api_call, condition, delay, transform, webhook, tool_loop,
+/// start, ai_prompt, email, api_call, condition, delay, transform, webhook, approval, tool_loop,
 /// in that order; built once, read-only afterwards.
 const std::vector<BuiltinStepType>& builtinStepTypes();
 

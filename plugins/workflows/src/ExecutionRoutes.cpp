@@ -205,6 +205,27 @@ void registerExecutionRoutes(orch::Plugin& plugin, WorkflowStore& workflows, Eng
     response.json(view);
   }, {.permission = "execution:cancel", .summary = "Cancel a queued, scheduled or running execution"});
 
+  plugin.route("POST", "/executions/{id}/resume", [&engine](orch::Request& request, orch::Response& response) {
+    auto row = visibleExecution(engine, request.param("id"), orch::Tenant::of(request));
+    auto body = request.json();
+    if (!body.is_object()) throw orch::HttpError::validation("body", "Must be a JSON object {decision, comment, data}");
+    auto decision = body.value("decision", body.value("approved", orch::json()));
+    std::string verdict;
+    if (decision == "approve" || decision == "approved" || decision == true) verdict = "approved";
+    else if (decision == "reject" || decision == "rejected" || decision == false) verdict = "rejected";
+    else throw orch::HttpError::validation("decision", "Must be approve or reject");
+    orch::json outcome = {{"decision", verdict}, {"decided_by", request.principal().value("id", orch::json())}};
+    if (auto comment = orch::optionalString(body, "comment", 5000)) outcome["comment"] = *comment;
+    if (body.contains("data")) outcome["data"] = body["data"];
+    auto id = row["id"].get<std::string>();
+    if (!engine.resume(id, outcome))
+      throw orch::HttpError::conflict("Execution is " + row["status"].get<std::string>() + " and no step of it waits for a decision");
+    auto view = executionSummary(*engine.store().execution(id));
+    view["message"] = "Decision recorded: " + verdict;
+    view["decision"] = verdict;
+    response.status(202).json(view);
+  }, {.permission = "execution:resume", .summary = "Decide a step that waits for a person's approval"});
+
   plugin.route("POST", "/executions/{id}/retry", [&engine](orch::Request& request, orch::Response& response) {
     auto row = visibleExecution(engine, request.param("id"), orch::Tenant::of(request));
     auto id = row["id"].get<std::string>();

@@ -259,9 +259,18 @@ private:
     } else if (type == "if") {
       stepType = "condition";
       config = {{"expression", ifExpression(name, parameters, at)}};
+    } else if (type == "wait" && parameters.value("resume", std::string("timeInterval")) != "timeInterval") {
+      // Resumed by a webhook call or a form in n8n: here by a person's decision
+      // through POST executions/{id}/resume, as long as n8n's limit if it set one.
+      stepType = "approval";
+      config = {{"message", "Resume the n8n Wait node '" + name + "'"}};
+      if (parameters.value("limitWaitTime", false) && parameters.value("limitType", std::string()) == "afterTimeInterval") {
+        static const std::map<std::string, double> units = {{"seconds", 1}, {"minutes", 60}, {"hours", 3600}, {"days", 86400}};
+        auto unit = units.find(parameters.value("resumeUnit", std::string("hours")));
+        auto amount = parameters.value("resumeAmount", json(1));
+        if (unit != units.end() && amount.is_number()) config["timeout_seconds"] = amount.get<double>() * unit->second;
+      }
     } else if (type == "wait") {
-      if (parameters.value("resume", std::string("timeInterval")) != "timeInterval")
-        throw HttpError::validation(at + ".resume", "Node '" + name + "': a Wait that resumes on a webhook or form needs human approval, which is not built yet");
       static const std::map<std::string, double> units = {{"seconds", 1}, {"minutes", 60}, {"hours", 3600}, {"days", 86400}};
       auto unit = units.find(parameters.value("unit", std::string("seconds")));
       if (unit == units.end()) throw HttpError::validation(at + ".unit", "Must be seconds, minutes, hours or days");

@@ -187,6 +187,51 @@ bool Engine::retry(const std::string& executionId) {
   return retried;
 }
 
+bool Engine::resume(const std::string& executionId, const orch::json& decision) {
+  auto now = nowMs();
+  std::string stepId;
+  orch::json output;
+  commits_.run([&](orch::Transaction& tx) {
+    stepId.clear();
+    auto execution = store_.execution(executionId, &tx);
+    if (!execution || (*execution)["status"] != "running") return;
+    for (const auto& row : store_.steps(executionId, &tx)) {
+      if (row["status"] != "waiting" || !row["output"].is_string()) continue;
+      auto waiting = orch::json::parse(row["output"].get<std::string>());
+      if (waiting.value("awaiting", std::string()) != "approval") continue;
+      waiting.update(decision);
+      waiting["branch"] = decision["decision"];
+      waiting["decided_at"] = orch::rfc3339Millis(now);
+      waiting["$suspend_until"] = now;
+      waiting.erase("awaiting");
+      stepId = row["step_id"].get<std::string>();
+      output = waiting;
+      store_.saveStep(executionId, stepId,
+                      {{"iteration", row["iteration"]}, {"status", "waiting"}, {"attempts", row["attempts"]}, {"output", waiting.dump()}, {"wake_ms", now}}, tx);
+      store_.wakeJob(ExecutionStore::runJobId(executionId), now, tx);
+      return;
+    }
+  });
+  if (stepId.empty()) return false;
+  std::shared_ptr<Run> run;
+  {
+    std::lock_guard lock(runsMutex_);
+    if (auto found = runs_.find(executionId); found != runs_.end()) run = found->second;
+  }
+  if (run) { // held here: wake it; otherwise whoever claims the job sees the row
+    {
+      std::lock_guard lock(run->mutex);
+      auto index = run->plan->indexOf(stepId);
+      if (index < run->steps.size() && run->steps[index].status == StepState::Status::Waiting) {
+        run->steps[index].output = output;
+        run->steps[index].wakeMs = now;
+      }
+    }
+    post(2, [this, run] { dispatch(run); });
+  }
+  return true;
+}
+
 orch::json Engine::waitForEnd(const std::string& executionId, std::int64_t timeoutMs) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   while (true) {

@@ -72,6 +72,10 @@ public:
   /// Runs a failed or cancelled execution again from the steps that did not
   /// complete: false when it had not ended that way.
   bool retry(const std::string& executionId);
+  /// Decides a step waiting for a person (approval): its output gains
+  /// `decision` (and its branch), and it goes on at once, here or on the host
+  /// that takes the run. False when no step of the execution is waiting so.
+  bool resume(const std::string& executionId, const orch::json& decision);
   /// Waits until the execution has ended or `timeoutMs` passed; its row then.
   orch::json waitForEnd(const std::string& executionId, std::int64_t timeoutMs);
 
@@ -106,7 +110,7 @@ private:
 
   std::shared_ptr<Run> makeRun(const orch::json& row, std::shared_ptr<const Plan> plan, const orch::json& stepRows);
   void adopt(const ExecutionStore::Job& job);
-  void resume(const std::shared_ptr<Run>& run);
+  void resumeRun(const std::shared_ptr<Run>& run);
   /// Starts what is ready, ends or releases the run when nothing is left.
   /// `runHere`: the calling worker runs the first ready step itself.
   void dispatch(const std::shared_ptr<Run>& run, bool runHere = false);

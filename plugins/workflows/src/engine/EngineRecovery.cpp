@@ -119,7 +119,7 @@ void Engine::adopt(const ExecutionStore::Job& job) {
     runs_[run->id] = run;
   }
   if ((*row)["status"] == "running") {
-    resume(run);
+    resumeRun(run);
     return;
   }
   auto now = nowMs();
@@ -147,7 +147,7 @@ void Engine::adopt(const ExecutionStore::Job& job) {
       });
 }
 
-void Engine::resume(const std::shared_ptr<Run>& run) {
+void Engine::resumeRun(const std::shared_ptr<Run>& run) {
   std::unique_lock lock(run->mutex);
   if (run->deadlineMs && nowMs() >= run->deadlineMs) {
     finish(run, "failed", "Execution timed out", "", lock);

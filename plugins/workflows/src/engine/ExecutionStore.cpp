@@ -90,6 +90,10 @@ void ExecutionStore::deleteJob(const std::string& jobId, orch::Transaction& tx) 
   db_.execute("DELETE FROM wf_jobs WHERE id = ?", {jobId}, &tx);
 }
 
+void ExecutionStore::wakeJob(const std::string& jobId, std::int64_t runAtMs, orch::Transaction& tx) const {
+  db_.execute("UPDATE wf_jobs SET run_at_ms = ? WHERE id = ?", {runAtMs, jobId}, &tx);
+}
+
 void ExecutionStore::saveStep(const std::string& executionId, const std::string& stepId, const orch::json& columns,
                               orch::Transaction& tx) const {
   std::string names = "execution_id, step_id", marks = "?, ?", updates;

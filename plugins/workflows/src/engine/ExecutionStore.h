@@ -53,6 +53,8 @@ public:
   /// Deletes a held job; false when `owner` no longer held it.
   bool finishJob(const std::string& jobId, const std::string& owner, orch::Transaction& tx) const;
   void deleteJob(const std::string& jobId, orch::Transaction& tx) const;
+  /// Makes a job due at `runAtMs` (its holder, if any, keeps the lease).
+  void wakeJob(const std::string& jobId, std::int64_t runAtMs, orch::Transaction& tx) const;
 
   void saveStep(const std::string& executionId, const std::string& stepId, const orch::json& columns,
                 orch::Transaction& tx) const;

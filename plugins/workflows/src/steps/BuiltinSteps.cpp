@@ -11,6 +11,7 @@ std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plug
       {"transform", steps::transform},
       {"condition", steps::condition},
       {"delay", steps::delay},
+      {"approval", steps::approval},
       {"ai_prompt", [&plugin](const orch::StepContext& step) { return steps::aiPrompt(plugin, step); }},
       {"email", [&plugin, settings](const orch::StepContext& step) { return steps::email(plugin, *settings, step); }},
       {"api_call", [&plugin, settings](const orch::StepContext& step) { return steps::apiCall(plugin, *settings, step); }},

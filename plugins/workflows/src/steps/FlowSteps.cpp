@@ -36,6 +36,20 @@ orch::json condition(const orch::StepContext& step) {
   return {{"result", result}, {"branch", result ? "true" : "false"}, {"expression", expression}};
 }
 
+orch::json approval(const orch::StepContext& step) {
+  // Waits as a delay does (a row, no thread) until POST executions/{id}/resume
+  // decides, or its time runs out: the branch then says "timed_out".
+  const auto& config = step.config;
+  auto seconds = config.value("timeout_seconds", 7.0 * 86400);
+  auto now = orch::nowMs();
+  return {{"$suspend_until", now + static_cast<std::int64_t>(seconds * 1000)},
+          {"awaiting", "approval"},
+          {"message", config.value("message", std::string("Approval needed"))},
+          {"requested_at", orch::rfc3339Millis(now)},
+          {"decision", "timed_out"},
+          {"branch", "timed_out"}};
+}
+
 orch::json delay(const orch::StepContext& step) {
   const auto& config = step.config;
   auto now = orch::nowMs();
