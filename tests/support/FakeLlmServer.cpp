@@ -461,14 +461,21 @@ void FakeLlmServer::clear() {
   modelReplies_.clear();
 }
 
-FakeLlmServer::Reply FakeLlmServer::replyFor(const std::string& model) {
+void FakeLlmServer::setReplier(std::function<std::optional<Reply>(const Received&)> replier) {
+  std::lock_guard lock(mutex_);
+  replier_ = std::move(replier);
+}
+
+FakeLlmServer::Reply FakeLlmServer::replyFor(const Received& request) {
   std::lock_guard lock(mutex_);
   if (!queued_.empty()) {
     Reply reply = std::move(queued_.front());
     queued_.pop_front();
     return reply;
   }
-  if (auto it = modelReplies_.find(model); it != modelReplies_.end()) return it->second;
+  if (replier_)
+    if (auto decided = replier_(request)) return *decided;
+  if (auto it = modelReplies_.find(request.model); it != modelReplies_.end()) return it->second;
   return defaultReply_;
 }
 
@@ -516,7 +523,7 @@ void FakeLlmServer::serve(HTTPServerRequest& request, HTTPServerResponse& respon
     return sendBody(response, 400, "application/json",
                     dump(errorBody(in.protocol, 400, "the request body is not JSON")), {});
 
-  const Reply reply = replyFor(in.model);
+  const Reply reply = replyFor(in);
   if (waitOrStop(reply.delay)) return; // stopping: the connection is closed unanswered
   if (!reply.rawBody.empty()) {
     const bool events = in.stream && reply.status == 200 && (in.protocol != "google" || contains(in.path, "alt=sse"));

@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -80,6 +82,9 @@ public:
   void setDefaultReply(Reply reply);         ///< for every request nothing more specific answers
   void setReplyForModel(const std::string& model, Reply reply); ///< every request for that model
   void queueReply(Reply reply);              ///< answers exactly one later request, first in first out, before the others
+  /// Decides from the request itself (a conversation's turn, say), after the
+  /// queue and before the per-model and default replies; nullopt passes on.
+  void setReplier(std::function<std::optional<Reply>(const Received&)> replier);
   /// Every request so far, in arrival order, errors and unknown paths included.
   std::vector<Received> received() const;
   std::size_t requestCount() const;
@@ -89,7 +94,7 @@ private:
   void start(const Tls* tls);
   void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   /// Queued, then per-model, then default; a queued reply is used up.
-  Reply replyFor(const std::string& model);
+  Reply replyFor(const Received& request);
   /// Sleeps without holding the lock; true when the server stops meanwhile.
   bool waitOrStop(std::chrono::milliseconds delay);
 
@@ -99,6 +104,7 @@ private:
   Reply defaultReply_;
   std::map<std::string, Reply> modelReplies_;
   std::deque<Reply> queued_;
+  std::function<std::optional<Reply>(const Received&)> replier_;
   std::vector<Received> received_;
   unsigned long nextId_ = 0;
   int port_ = 0;
