@@ -7,6 +7,7 @@
 #include "AgentRuns.h"
 #include "AgentStore.h"
 #include "agents_migrations.h"
+#include "frameworks/CrewAiAdapter.h"
 #include "frameworks/LangGraphAdapter.h"
 #include "frameworks/N8nAdapter.h"
 
@@ -22,6 +23,7 @@ void init(orch::Plugin& plugin) {
   auto runs = std::make_shared<agents::AgentRuns>(plugin, *store, plugin.db());
   plugin.frameworkAdapter("langgraph", agents::frameworks::langGraphAdapter());
   plugin.frameworkAdapter("n8n", agents::frameworks::n8nAdapter());
+  plugin.frameworkAdapter("crewai", agents::frameworks::crewAiAdapter());
   agents::registerAgentRoutes(plugin, *store);
   plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
     response.json(runs->start(request));
