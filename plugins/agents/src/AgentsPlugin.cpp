@@ -7,6 +7,7 @@
 #include "AgentRuns.h"
 #include "AgentStore.h"
 #include "agents_migrations.h"
+#include "frameworks/AgnoAdapter.h"
 #include "frameworks/CrewAiAdapter.h"
 #include "frameworks/LangGraphAdapter.h"
 #include "frameworks/N8nAdapter.h"
@@ -24,6 +25,7 @@ void init(orch::Plugin& plugin) {
   plugin.frameworkAdapter("langgraph", agents::frameworks::langGraphAdapter());
   plugin.frameworkAdapter("n8n", agents::frameworks::n8nAdapter());
   plugin.frameworkAdapter("crewai", agents::frameworks::crewAiAdapter());
+  plugin.frameworkAdapter("agno", agents::frameworks::agnoAdapter());
   agents::registerAgentRoutes(plugin, *store);
   plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
     response.json(runs->start(request));

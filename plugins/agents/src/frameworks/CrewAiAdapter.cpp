@@ -1,4 +1,5 @@
 #include "frameworks/CrewAiAdapter.h"
+#include "frameworks/Personas.h"
 
 #include <orchestrator/http.hpp>
 #include <yaml-cpp/yaml.h>
@@ -92,24 +93,6 @@ std::string slug(const std::string& name) {
   return out.empty() ? "task" : out;
 }
 
-/// "openai/gpt-4o", "gpt-4o" or {model, provider} as tool_loop's model and provider.
-void applyLlm(const json& llm, json& config, const std::string& field) {
-  if (llm.is_null()) return;
-  std::string model, provider;
-  if (llm.is_string()) {
-    model = llm.get<std::string>();
-    if (auto slash = model.find('/'); slash != std::string::npos) provider = model.substr(0, slash), model = model.substr(slash + 1);
-  } else if (llm.is_object() && llm.contains("model") && llm["model"].is_string()) {
-    model = llm["model"].get<std::string>();
-    provider = llm.value("provider", std::string());
-  } else {
-    throw HttpError::validation(field, "Must be a model (\"openai/gpt-4o\") or {model, provider}");
-  }
-  if (provider == "gemini") provider = "google";
-  if (!model.empty()) config["model"] = model;
-  if (!provider.empty()) config["provider"] = provider;
-}
-
 /// The crew in one shape, whichever layout it came in: {crew: {agents,
 /// tasks, process, manager_llm, manager_agent, name}, agents: {name: {...}}}.
 json normalize(const json& definition) {
@@ -168,18 +151,17 @@ json normalize(const json& definition) {
     throw HttpError::validation(definition.contains("crew") ? "crew.process" : "process", "Must be sequential or hierarchical");
   crew["process"] = process;
   std::string agentsField = definition.contains("crew") ? "agents." : "agents_yaml.";
-  static const std::regex pythonTool(R"(^[A-Z][A-Za-z0-9]*$)");
   for (const auto& [name, agent] : agents.items()) {
     if (!agent.is_object()) throw HttpError::validation(agentsField + name, "Must be {role, goal, backstory}");
     for (const char* key : {"role", "goal", "backstory"})
       if (!agent.contains(key) || !agent[key].is_string() || agent[key].get<std::string>().empty())
         throw HttpError::validation(agentsField + name + "." + key, std::string("Agent '") + name + "' needs its " + key);
     json probe;
-    applyLlm(agent.value("llm", json()), probe, agentsField + name + ".llm");
+    applyModel(agent.value("llm", json()), probe, agentsField + name + ".llm");
     const auto& tools = agent.value("tools", json::array());
     if (!tools.is_array()) throw HttpError::validation(agentsField + name + ".tools", "Must be an array of step types");
     for (std::size_t i = 0; i < tools.size(); ++i)
-      if (!tools[i].is_string() || std::regex_match(tools[i].get<std::string>(), pythonTool))
+      if (!tools[i].is_string() || isPythonTool(tools[i].get<std::string>()))
         throw HttpError::validation(agentsField + name + ".tools[" + std::to_string(i) + "]",
                                     "'" + (tools[i].is_string() ? tools[i].get<std::string>() : tools[i].dump()) +
                                         "' is a CrewAI (Python) tool, which cannot run here; name a step type (api_call, email, ...)");
@@ -229,7 +211,7 @@ std::string persona(const json& agent) {
 
 json agentConfig(const json& agent) {
   json config = {{"instructions", filled(persona(agent))}, {"tools", agent.value("tools", json::array())}};
-  applyLlm(agent.value("llm", json()), config, "llm");
+  applyModel(agent.value("llm", json()), config, "llm");
   if (agent.contains("max_iter") && agent["max_iter"].is_number_integer())
     config["max_iterations"] = std::clamp<std::int64_t>(agent["max_iter"].get<std::int64_t>(), 1, 100);
   return config;
@@ -243,19 +225,14 @@ json compile(const json& definition) {
   auto crew = normalize(definition);
   const auto& agents = crew["agents"];
   const auto& tasks = crew["crew"]["tasks"];
-  json nodes = json::array({{{"id", "start"}, {"type", "start"}, {"data", {{orch::kStepSourceKey, crew}}}}});
+  json nodes = json::array({startKeeping(crew)});
   json edges = json::array();
   if (crew["crew"]["process"] == "hierarchical") {
     // One manager that delegates: the crew's agents are its tools.
     json tools = json::array();
-    for (const auto& [name, agent] : agents.items()) {
-      auto fixed = agentConfig(agent);
-      fixed["tools"] = json::array();
-      tools.push_back({{"type", "tool_loop"}, {"name", slug(name)},
-                       {"description", "Delegate work to the " + agent["role"].get<std::string>() + ": " + agent["goal"].get<std::string>() +
-                                           " (give the task in `prompt`)"},
-                       {"config", fixed}});
-    }
+    for (const auto& [name, agent] : agents.items())
+      tools.push_back(delegateTo(slug(name), "Delegate work to the " + agent["role"].get<std::string>() + ": " +
+                                                 agent["goal"].get<std::string>(), agentConfig(agent)));
     std::string work = "Complete these tasks with your crew, delegating each to the coworker best suited, then answer with the final result.";
     for (std::size_t i = 0; i < tasks.size(); ++i) work += "\n\n" + std::to_string(i + 1) + ". " + taskText(tasks[i]);
     json manager = {{"prompt", work}, {"tools", tools}, {"max_iterations", std::min<std::size_t>(100, 2 * tasks.size() + 2)}};
@@ -268,7 +245,7 @@ json compile(const json& definition) {
     } else {
       manager["instructions"] = "You are the manager of a crew: plan, delegate each task to a coworker, check the work, and answer.";
     }
-    applyLlm(crewSettings.value("manager_llm", json()), manager, "manager_llm");
+    applyModel(crewSettings.value("manager_llm", json()), manager, "manager_llm");
     nodes.push_back({{"id", "manager"}, {"type", "tool_loop"}, {"name", "Crew manager"}, {"data", manager}});
     edges.push_back({{"id", "e1"}, {"source", "start"}, {"target", "manager"}});
     return {{"nodes", nodes}, {"edges", edges}};
@@ -293,13 +270,7 @@ json compile(const json& definition) {
   return {{"nodes", nodes}, {"edges", edges}};
 }
 
-json exportGraph(const json& graph) {
-  for (const auto& node : graph.value("nodes", json::array())) {
-    const auto& data = node.contains("data") ? node["data"] : node.value("config", json::object());
-    if (data.is_object() && data.contains(orch::kStepSourceKey)) return data[orch::kStepSourceKey];
-  }
-  throw HttpError::validation("definition", "This graph was not made from a CrewAI crew, so it has no crew to export");
-}
+json exportGraph(const json& graph) { return keptDefinition(graph, "CrewAI"); }
 
 } // namespace
 

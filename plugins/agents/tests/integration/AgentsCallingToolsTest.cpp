@@ -1,5 +1,5 @@
-// Agents of each framework that call tools, end to end: a CrewAI crew and an
-// n8n AI Agent imported over the API, run through POST /api/execute against
+// Agents of each framework that call tools, end to end: a CrewAI crew, an
+// n8n AI Agent and an Agno team imported over the API, run through POST /api/execute against
 // the local OpenAI stand-in, their tools (api_call) reaching a local server.
 #include "FakeLlmServer.h"
 #include "LocalHttpServer.h"
@@ -134,6 +134,34 @@ TEST_P(AgentsCallingTools, AnN8nAiAgentWithAnHttpToolRunsAsAToolLoop) {
   EXPECT_EQ(sent[0].body["messages"][1]["content"], "Tell me about C++");
   EXPECT_EQ(sent[0].body["tools"][0]["function"]["name"], "facts");
   EXPECT_FALSE(sent[0].body["tools"][0]["function"]["parameters"]["properties"].contains("url")) << "fixed by the workflow";
+}
+
+TEST_P(AgentsCallingTools, AnAgnoTeamsLeaderDelegatesToAMemberAndAnswersFromItsReply) {
+  llm_.setReplier([](const FakeLlmServer::Received& request) -> std::optional<FakeLlmServer::Reply> {
+    const auto& messages = request.body["messages"];
+    FakeLlmServer::Reply reply;
+    if (messages[0]["content"].get<std::string>().find("You track prices.") != std::string::npos) {
+      reply.text = "AAPL is 230"; // the member, delegated to
+    } else if (messages.back().value("role", "") != "tool") {
+      reply.text = "";
+      reply.toolCalls = {{"call_m", "finance_agent", {{"prompt", "Price of AAPL?"}}}};
+    } else {
+      reply.text = "Team answer: " + messages.back()["content"].get<std::string>();
+    }
+    return reply;
+  });
+  json team = {{"name", "Market team"},
+               {"mode", "coordinate"},
+               {"model", "openai:gpt-4o-mini"},
+               {"members", {{{"name", "Finance Agent"}, {"model", "openai:gpt-4o-mini"}, {"instructions", "You track prices."}}}}};
+  auto created = post("/api/v1/agents", {{"name", "Team"}, {"framework", "agno"}, {"status", "active"}, {"definition", team}}, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto execution = run(created.json()["id"].get<std::string>(), {{"message", "How is AAPL doing?"}});
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  EXPECT_NE(execution["output_data"]["response"].get<std::string>().find("AAPL is 230"), std::string::npos) << execution.dump();
+  auto sent = llm_.received();
+  ASSERT_EQ(sent.size(), 3u) << "leader, member, leader";
+  EXPECT_EQ(sent[1].body["messages"][1]["content"], "Price of AAPL?") << "the leader's words are the member's task";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AgentsCallingTools, ::testing::Values(Backend::Sqlite, Backend::Postgres),

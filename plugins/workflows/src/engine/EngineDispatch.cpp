@@ -278,6 +278,9 @@ void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std
     // The model's arguments are taken as they are, never templated: a
     // prompt must not be able to read the run's other data through them.
     context.config = call.value("config", orch::json::object());
+    // The tool is a step of its own: the caller's turns are not its turns
+    // (a tool_loop called as a tool starts its own conversation).
+    context.input.erase("pass");
     auto local = localSteps_.find(type);
     result["output"] = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
   } catch (const std::exception& e) {
