@@ -93,6 +93,8 @@ TEST(N8nAdapter, TheCommonNodeTypesCompileToStepsAndExpressionsToPlaceholders) {
   EXPECT_EQ(steps["tell_the_crm"]["data"]["body"]["text"], "{{steps.edit_fields.output.greeting}}");
   EXPECT_EQ(steps["wait_a_moment"]["data"]["seconds"], 120.0);
   EXPECT_EQ(steps["tell_the_crm"]["data"]["x-source"]["retryOnFail"], true) << "kept as n8n wrote it";
+  EXPECT_EQ(steps["tell_the_crm"]["data"]["retry_count"], 1) << "retryOnFail with maxTries 2: one retry";
+  EXPECT_EQ(steps["tell_the_crm"]["data"]["retry_delay"], 1.0) << "n8n's default wait between tries";
   int conditional = 0;
   for (const auto& edge : graph["edges"])
     if (edge.contains("condition")) {

@@ -308,9 +308,20 @@ private:
     } else {
       throw HttpError::validation(field + ".type", "Node '" + name + "' has the type " + fullType + ", which cannot run here");
     }
+    // n8n's "Retry On Fail": maxTries attempts in all (3 unless set), waitBetweenTries ms apart (1000).
+    if (n8nNode.value("retryOnFail", false) == true) {
+      auto tries = n8nNode.value("maxTries", json(3));
+      auto wait = n8nNode.value("waitBetweenTries", json(1000));
+      if (!tries.is_number_integer() || tries.get<int>() < 1 || tries.get<int>() > 11)
+        throw HttpError::validation(field + ".maxTries", "Node '" + name + "': maxTries must be a whole number from 1 to 11");
+      if (!wait.is_number() || wait.get<double>() < 0)
+        throw HttpError::validation(field + ".waitBetweenTries", "Node '" + name + "': waitBetweenTries must be milliseconds");
+      config["retry_count"] = tries.get<int>() - 1;
+      if (wait.get<double>() > 0) config["retry_delay"] = wait.get<double>() / 1000.0;
+    }
     // The node as n8n wrote it, so an export gives it back unchanged.
     json original = {{"type", fullType}, {"typeVersion", n8nNode.value("typeVersion", json(1))}, {"parameters", parameters}};
-    for (const char* kept : {"position", "retryOnFail", "maxTries", "onError", "credentials"})
+    for (const char* kept : {"position", "retryOnFail", "maxTries", "waitBetweenTries", "onError", "credentials"})
       if (n8nNode.contains(kept)) original[kept] = n8nNode[kept];
     if (!subNodes.empty()) original["sub_nodes"] = subNodes;
     config[orch::kStepSourceKey] = original;
