@@ -12,20 +12,25 @@ namespace agents::frameworks {
 ///   HTTP Request                         -> api_call
 ///   Set / Edit Fields                    -> transform (its assignments)
 ///   IF                                   -> condition (output 0 true, 1 false)
-///   Wait                                 -> delay
+///   Wait (time interval)                 -> delay
+///   Wait (on a webhook or a form)        -> approval (POST executions/{id}/resume)
 ///   Send Email                           -> email
 ///   OpenAI                               -> ai_prompt
+///   AI Agent with its sub-nodes          -> tool_loop (ai_languageModel: the model,
+///                                           ai_tool HTTP Request tools: api_call tools,
+///                                           ai_memory: the run's conversation)
 ///   Merge, No Operation, Respond to Webhook -> transform (passes its input on)
 ///
 /// Expressions of the common forms become placeholders: `{{ $json.x }}` reads
 /// the output of the node before, `$('Node').item.json.x` that node's output,
 /// `$input.item.json.x` the same as `$json`. Code is never evaluated: a node
-/// that needs it (Code, Function, an expression with more than a path), the
-/// AI Agent node (its tool loop is not built yet) and an unknown type are a
-/// 422 naming the node and its type. Sticky notes are ignored. Each step keeps
-/// its node as n8n wrote it under `x-source` (orch::kStepSourceKey), with
-/// `retryOnFail`, `maxTries`, `onError` and `credentials`, which are carried
-/// but not applied yet; export gives those nodes back unchanged.
+/// that needs it (Code, Function, an expression with more than a path), a tool
+/// other than HTTP Request, Switch and an unknown type are a 422 naming the
+/// node and its type. Sticky notes are ignored. A node's retryOnFail becomes
+/// the step's retry_count and retry_delay. Each step keeps its node as n8n
+/// wrote it under `x-source` (orch::kStepSourceKey), with `onError` and
+/// `credentials`, which are carried but not applied yet, and an agent's
+/// sub-nodes; export gives those nodes back unchanged.
 orch::FrameworkAdapter n8nAdapter();
 
 } // namespace agents::frameworks
