@@ -34,6 +34,10 @@ std::optional<FakeLlmServer::Reply> reactTurn(const FakeLlmServer::Received& req
   int results = 0;
   for (const auto& message : request.body.value("messages", json::array())) results += message.value("role", "") == "tool";
   FakeLlmServer::Reply reply;
+  if (request.body["messages"].back().value("content", "") == "Answer now.") {
+    reply.text = "Done.";
+    return reply;
+  }
   reply.promptTokens = 200;
   reply.completionTokens = 20;
   if (results == 0) {
@@ -89,6 +93,24 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto execute = "/api/v1/workflows/" + workflowId + "/execute";
+  // The same loop answered at once (one model turn, no tool), and a one-step
+  // workflow of `transform`: what separates a model turn from any step.
+  json oneTurn = workflow;
+  oneTurn["name"] = "One turn";
+  oneTurn["steps"][0]["config"]["prompt"] = "Answer now.";
+  auto oneTurnRun = "/api/v1/workflows/" + client.post("/api/v1/workflows", oneTurn, auth).json().value("id", "") + "/execute";
+  json plain = {{"name", "One step"}, {"steps", {{{"id", "s"}, {"type", "transform"}, {"config", {{"mapping", {{"x", 1}}}}}}}}};
+  auto plainRun = "/api/v1/workflows/" + client.post("/api/v1/workflows", plain, auth).json().value("id", "") + "/execute";
+  auto medianOf = [&](const std::string& path) {
+    std::vector<double> times;
+    for (int i = 0; i < sequential; ++i) {
+      auto started = Clock::now();
+      client.post(path, {{"input_data", json::object()}, {"execution_mode", "sync"}}, auth);
+      times.push_back(micros(Clock::now() - started));
+    }
+    return percentile(times, 0.5);
+  };
+  auto oneTurnUs = medianOf(oneTurnRun), plainUs = medianOf(plainRun);
 
   // One at a time: the latency of a run, and of a model round trip alone.
   std::vector<double> runUs, modelUs;
@@ -132,5 +154,8 @@ int main(int argc, char** argv) {
               percentile(runUs, 0.99), medianModel);
   std::printf("  engine added latency per turn (p50 run - 3 model round trips, / 5 turns): %.0f µs\n",
               (medianRun - 3 * medianModel) / 5);
+  std::printf("  a one-step workflow p50 %.0f µs; the loop answered in one model turn p50 %.0f µs: a model turn costs the host "
+              "%.0f µs beyond its round trip\n",
+              plainUs, oneTurnUs, oneTurnUs - plainUs - medianModel);
   return failed.load() ? 1 : 0;
 }
