@@ -13,6 +13,7 @@
 namespace {
 
 using agents_test::n8nSupportWorkflow;
+using agents_test::n8nSwitchWorkflow;
 using agents_test::sample;
 using orch::json;
 
@@ -103,6 +104,30 @@ TEST(N8nAdapter, TheCommonNodeTypesCompileToStepsAndExpressionsToPlaceholders) {
       EXPECT_EQ(edge["condition"]["branch"], edge["target"] == "tell_the_crm" ? "true" : "false");
     }
   EXPECT_EQ(conditional, 2);
+}
+
+TEST(N8nAdapter, ASwitchsRulesBecomeItsEdgesConditionsFirstMatchThenTheFallback) {
+  auto graph = agents::frameworks::n8nAdapter().compile(n8nSwitchWorkflow());
+  std::map<std::string, json> conditions;
+  for (const auto& edge : graph["edges"])
+    if (edge["source"] == "route") conditions[edge["target"]] = edge["condition"];
+  ASSERT_EQ(conditions.size(), 3u) << graph.dump();
+  EXPECT_EQ(conditions["fast_lane"]["expression"], "(input.tier == 'vip')");
+  EXPECT_EQ(conditions["gold_lane"]["expression"], "((input.tier == 'gold')) && !((input.tier == 'vip'))");
+  EXPECT_EQ(conditions["normal_lane"]["expression"], "!((input.tier == 'vip')) && !((input.tier == 'gold'))");
+  EXPECT_EQ(conditions["normal_lane"]["output"], 2);
+  auto every = agents::frameworks::n8nAdapter().compile(n8nSwitchWorkflow(true));
+  for (const auto& edge : every["edges"])
+    if (edge["target"] == "gold_lane") EXPECT_EQ(edge["condition"]["expression"], "(input.tier == 'gold')");
+  // Export puts each target back on its output.
+  auto adapter = agents::frameworks::n8nAdapter();
+  auto exported = adapter.exportGraph(graph);
+  EXPECT_EQ(exported["connections"]["Route"]["main"][2][0]["node"], "Normal lane") << exported.dump();
+  EXPECT_EQ(adapter.compile(exported), graph);
+  // An expression-mode Switch runs code.
+  auto coded = n8nSwitchWorkflow();
+  coded["nodes"][1]["parameters"]["mode"] = "expression";
+  EXPECT_EQ(refusal(coded).first, "nodes[1].parameters.mode");
 }
 
 TEST(N8nAdapter, ImportThenExportThenImportGivesTheSameGraph) {

@@ -44,4 +44,28 @@ inline nlohmann::json n8nSupportWorkflow(const std::string& url) {
 })");
 }
 
+/// Manual trigger -> Switch on $json.tier (vip, gold, else the fallback) -> three Set nodes.
+inline nlohmann::json n8nSwitchWorkflow(bool allMatching = false) {
+  using json = nlohmann::json;
+  auto rule = [](const std::string& tier) {
+    return json{{"conditions", {{"combinator", "and"},
+                                {"conditions", {{{"leftValue", "={{ $json.tier }}"}, {"rightValue", tier},
+                                                 {"operator", {{"type", "string"}, {"operation", "equals"}}}}}}}}};
+  };
+  auto set = [](const std::string& name, const std::string& lane) {
+    return json{{"name", name}, {"type", "n8n-nodes-base.set"}, {"typeVersion", 3.4},
+                {"parameters", {{"assignments", {{"assignments", {{{"name", "lane"}, {"value", lane}, {"type", "string"}}}}}}}}};
+  };
+  json options = {{"fallbackOutput", "extra"}};
+  if (allMatching) options["allMatchingOutputs"] = true;
+  return {{"nodes", {{{"name", "Start"}, {"type", "n8n-nodes-base.manualTrigger"}, {"typeVersion", 1}, {"parameters", json::object()}},
+                     {{"name", "Route"}, {"type", "n8n-nodes-base.switch"}, {"typeVersion", 3.2},
+                      {"parameters", {{"rules", {{"values", {rule("vip"), rule("gold")}}}}, {"options", options}}}},
+                     set("Fast lane", "fast"), set("Gold lane", "gold"), set("Normal lane", "normal")}},
+          {"connections", {{"Start", {{"main", {{{{"node", "Route"}, {"type", "main"}, {"index", 0}}}}}}},
+                           {"Route", {{"main", {{{{"node", "Fast lane"}, {"type", "main"}, {"index", 0}}},
+                                                {{{"node", "Gold lane"}, {"type", "main"}, {"index", 0}}},
+                                                {{{"node", "Normal lane"}, {"type", "main"}, {"index", 0}}}}}}}}}};
+}
+
 } // namespace agents_test

@@ -97,8 +97,10 @@ public:
     std::size_t n = 0;
     for (const auto& link : links_) {
       json edge = {{"id", "e" + std::to_string(++n)}, {"source", ids_[link.source]}, {"target", ids_[link.target]}};
-      if (shortType(node(link.source)["type"].get<std::string>()) == "if")
-        edge["condition"] = {{"branch", link.output == 0 ? "true" : "false"}};
+      auto sourceType = shortType(node(link.source)["type"].get<std::string>());
+      if (sourceType == "if") edge["condition"] = {{"branch", link.output == 0 ? "true" : "false"}};
+      if (sourceType == "switch") // the output's number too, for the export
+        edge["condition"] = {{"expression", switchCondition(link.source, link.output)}, {"output", link.output}};
       edges.push_back(edge);
     }
     return {{"nodes", nodes}, {"edges", edges}};
@@ -111,6 +113,40 @@ private:
   };
 
   const json& node(const std::string& name) const { return workflow_["nodes"][index_.at(name)]; }
+
+  bool passesItemsOn(const std::string& name) const {
+    auto type = shortType(node(name)["type"].get<std::string>());
+    return type == "switch" || type == "noOp";
+  }
+
+  /// When output `output` of a Switch (rules mode) is taken: its rule holds
+  /// and no rule before it does (n8n sends an item to the first match, or to
+  /// every match with allMatchingOutputs); the extra fallback output when none does.
+  std::string switchCondition(const std::string& name, std::size_t output) const {
+    auto index = index_.at(name);
+    auto at = "nodes[" + std::to_string(index) + "].parameters";
+    const auto& parameters = node(name).value("parameters", json::object());
+    if (parameters.value("mode", std::string("rules")) != "rules")
+      throw HttpError::validation(at + ".mode", "Node '" + name + "': a Switch that picks its output by an expression runs code");
+    const auto& rules = parameters.value("rules", json::object()).value("values", json::array());
+    std::vector<std::string> conditions;
+    for (std::size_t i = 0; i < rules.size(); ++i)
+      conditions.push_back(ifExpression(name, {{"conditions", rules[i].value("conditions", json::object())}},
+                                        at + ".rules.values[" + std::to_string(i) + "]"));
+    const auto& options = parameters.value("options", json::object());
+    auto none = [&](std::size_t upTo) {
+      std::string out;
+      for (std::size_t i = 0; i < upTo; ++i) out += (out.empty() ? "" : " && ") + std::string("!(") + conditions[i] + ")";
+      return out;
+    };
+    if (output < conditions.size()) {
+      if (options.value("allMatchingOutputs", false) == true || output == 0) return conditions[output];
+      return "(" + conditions[output] + ") && " + none(output);
+    }
+    if (output == conditions.size() && options.value("fallbackOutput", json("none")) == "extra" && !conditions.empty())
+      return none(conditions.size());
+    throw HttpError::validation(at + ".rules", "Node '" + name + "' has no rule for its output " + std::to_string(output));
+  }
 
   std::vector<std::pair<std::string, std::size_t>> byPosition() const {
     std::vector<std::pair<std::string, std::size_t>> order(index_.begin(), index_.end());
@@ -127,7 +163,9 @@ private:
     auto trimmed = std::regex_replace(body, std::regex(R"(^\s+|\s+$)"), "");
     std::smatch m;
     auto path = [](std::string p) { return std::regex_replace(p, std::regex(R"(\[(\d+)\])"), ".$1"); };
-    auto from = [&](const std::string& source, const std::string& rest) {
+    auto from = [&](std::string source, const std::string& rest) {
+      // A Switch or No Operation hands its input on unchanged: read where it came from.
+      while (!source.empty() && passesItemsOn(source)) source = before_.count(source) ? before_.at(source) : std::string();
       if (source.empty() || isTrigger(node(source)["type"].get<std::string>())) return "{{input" + path(rest) + "}}";
       return "{{steps." + ids_.at(source) + ".output" + path(rest) + "}}";
     };
@@ -295,6 +333,11 @@ private:
       auto model = parameters.value("modelId", parameters.value("model", json()));
       if (model.is_object()) model = model.value("value", json());
       if (model.is_string() && !model.get<std::string>().empty()) config["model"] = model;
+    } else if (type == "switch") {
+      stepType = "transform"; // its outgoing edges carry the rules (switchCondition)
+      config = passOn();
+      for (std::size_t output = 0; output < parameters.value("rules", json::object()).value("values", json::array()).size(); ++output)
+        switchCondition(name, output); // a bad rule is named now, not when an edge is drawn
     } else if (type == "merge" || type == "noOp" || type == "respondToWebhook") {
       stepType = "transform";
       config = type == "respondToWebhook" && parameters.contains("responseBody")
@@ -436,7 +479,10 @@ json exportGraph(const json& graph) {
   }
   for (const auto& edge : graph.value("edges", json::array())) {
     auto source = names[edge.value("source", std::string())], target = names[edge.value("target", std::string())];
-    std::size_t output = edge.contains("condition") && edge["condition"].value("branch", json()) == "false" ? 1 : 0;
+    const auto& condition = edge.value("condition", json());
+    std::size_t output = condition.is_object() && condition.contains("output") && condition["output"].is_number_unsigned()
+                             ? condition["output"].get<std::size_t>()
+                             : condition.is_object() && condition.value("branch", json()) == "false" ? 1 : 0;
     auto& outputs = connections[source]["main"];
     while (outputs.size() <= output) outputs.push_back(json::array());
     outputs[output].push_back({{"node", target}, {"type", "main"}, {"index", 0}});

@@ -12,6 +12,8 @@ namespace agents::frameworks {
 ///   HTTP Request                         -> api_call
 ///   Set / Edit Fields                    -> transform (its assignments)
 ///   IF                                   -> condition (output 0 true, 1 false)
+///   Switch (rules)                       -> a pass-through step; each output's edge
+///                                           carries its rule (first match, or fallback)
 ///   Wait (time interval)                 -> delay
 ///   Wait (on a webhook or a form)        -> approval (POST executions/{id}/resume)
 ///   Send Email                           -> email
@@ -25,7 +27,7 @@ namespace agents::frameworks {
 /// the output of the node before, `$('Node').item.json.x` that node's output,
 /// `$input.item.json.x` the same as `$json`. Code is never evaluated: a node
 /// that needs it (Code, Function, an expression with more than a path), a tool
-/// other than HTTP Request, Switch and an unknown type are a 422 naming the
+/// other than HTTP Request, an expression-mode Switch and an unknown type are a 422 naming the
 /// node and its type. Sticky notes are ignored. A node's retryOnFail becomes
 /// the step's retry_count and retry_delay. Each step keeps its node as n8n
 /// wrote it under `x-source` (orch::kStepSourceKey), with `onError` and

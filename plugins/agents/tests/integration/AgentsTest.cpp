@@ -459,6 +459,23 @@ TEST_P(Agents, AnN8nExportRunsAsItIs) {
   EXPECT_NE(refused.json()["error"]["details"]["issue"].get<std::string>().find("Edit Fields"), std::string::npos) << refused.body;
 }
 
+TEST_P(Agents, AnN8nSwitchSendsEachRunDownTheOutputOfItsFirstMatchingRule) {
+  auto body = agent({{"name", "Router"}, {"framework", "n8n"}, {"status", "active"}, {"definition", agents_test::n8nSwitchWorkflow()}}, alice_);
+  auto id = body["id"].get<std::string>();
+  for (const auto& [tier, lane] : std::vector<std::pair<std::string, std::string>>{{"gold", "gold"}, {"vip", "fast"}, {"iron", "normal"}}) {
+    auto run = post("/api/execute", {{"agent_ids", {id}}, {"input", {{"tier", tier}}}}, alice_);
+    ASSERT_EQ(run.status, 200) << run.body;
+    json execution;
+    EXPECT_TRUE(orch::test::eventually([&] {
+      auto list = get("/api/v1/executions?agent_id=" + id + "&status=completed", alice_).json(); // kept: items() of a temporary dangles
+      for (const auto& item : list["executions"])
+        if (item["input_data"].value("tier", "") == tier) execution = item;
+      return execution.is_object();
+    })) << tier;
+    EXPECT_EQ(execution["output_data"], json({{"lane", lane}})) << tier;
+  }
+}
+
 TEST_P(Agents, ARunSurvivesAKill9OfItsHost) {
   // start -> a one-second delay -> answer: the kill comes while the first agent waits.
   json slow = {{"nodes", {{{"id", "start"}, {"type", "start"}},
