@@ -8,6 +8,7 @@
 #include "FakeLlmServer.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
+#include "Percentile.h"
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -29,6 +30,7 @@ using orch::test::FakeLlmServer;
 using orch::test::HostProcess;
 using orch::test::HttpClient;
 using json = nlohmann::json;
+using bench::percentile;
 
 long rssKib(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -80,12 +82,6 @@ void drive(Target& target, Clock::time_point start, std::chrono::nanoseconds int
   std::lock_guard lock(target.mutex);
   target.latenciesUs.insert(target.latenciesUs.end(), mine.begin(), mine.end());
   target.gatewayUs.insert(target.gatewayUs.end(), gatewayTimes.begin(), gatewayTimes.end());
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())))];
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 #include "FakeLlmServer.h"
 #include "HostProcess.h"
 #include "HttpClient.h"
+#include "Percentile.h"
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +27,7 @@ using orch::test::FakeLlmServer;
 using orch::test::HostProcess;
 using orch::test::HttpClient;
 using json = nlohmann::json;
+using bench::percentile;
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
@@ -50,12 +52,6 @@ std::optional<FakeLlmServer::Reply> reactTurn(const FakeLlmServer::Received& req
     reply.text = "Order 42 is ready. Hello, Ada!";
   }
   return reply;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())))];
 }
 
 } // namespace

@@ -67,8 +67,7 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
   if (again) {
     step.previous = std::move(output);
   } else {
-    // A start step echoes the input, which seeded the state already.
-    if (!run->plan->state().empty() && planned.type != "start") run->plan->reduce(run->scope["state"], output);
+    if (!run->plan->state().empty()) run->plan->reduce(run->scope["state"], output);
     run->scope["steps"][planned.id] = {{"output", std::move(output)}, {"status", "completed"}};
   }
   auto saved = std::make_shared<bool>(false);

@@ -32,7 +32,7 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
   run->scope = {{"input", orch::json::parse(row["input"].get<std::string>())},
                 {"steps", orch::json::object()},
                 {"execution", {{"id", run->id}, {"workflow_id", run->workflowId}, {"correlation_id", row["correlation_id"]}}}};
-  if (!run->plan->state().empty()) run->scope["state"] = run->plan->initialState(run->scope["input"]);
+  if (!run->plan->state().empty()) run->scope["state"] = run->plan->initialState();
   // Rows come by step and iteration: each step ends up as its latest row says.
   std::vector<std::pair<std::int64_t, orch::json>> outputs; // (seq, output) of finished turns, for the state
   for (const auto& stepRow : stepRows) {
@@ -55,8 +55,7 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
       startTurn(step);
     } else if (status == "completed") {
       step.status = StepState::Status::Completed;
-      if (stepRow["seq"].is_number() && run->plan->steps()[index].type != "start")
-        outputs.emplace_back(stepRow["seq"].get<std::int64_t>(), output);
+      if (stepRow["seq"].is_number()) outputs.emplace_back(stepRow["seq"].get<std::int64_t>(), output);
       run->scope["steps"][run->plan->steps()[index].id] = {{"output", output}, {"status", "completed"}};
     } else if (status == "skipped") {
       step.status = StepState::Status::Skipped;

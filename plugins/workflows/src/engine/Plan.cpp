@@ -113,17 +113,9 @@ void Plan::markBackEdges() {
     }
 }
 
-orch::json Plan::initialState(const orch::json& input) const {
+orch::json Plan::initialState() const {
   orch::json state = orch::json::object();
-  for (const auto& [channel, reducer] : state_.items()) {
-    bool append = reducer == "append";
-    if (input.is_object() && input.contains(channel)) {
-      const auto& given = input[channel];
-      state[channel] = append && !given.is_array() ? orch::json::array({given}) : given;
-    } else {
-      state[channel] = append ? orch::json::array() : orch::json();
-    }
-  }
+  for (const auto& [channel, reducer] : state_.items()) state[channel] = reducer == "append" ? orch::json::array() : orch::json();
   return state;
 }
 

@@ -61,9 +61,10 @@ public:
   /// The index of a step id, or size() when unknown.
   std::size_t indexOf(const std::string& id) const;
 
-  /// The state a run starts with: each channel from the input's member of
-  /// that name, else [] (append) or null (replace).
-  orch::json initialState(const orch::json& input) const;
+  /// The state a run starts with: [] for an append channel, null for a
+  /// replace one. The input seeds it through the start step, which passes the
+  /// input on as its output like any step's.
+  orch::json initialState() const;
   /// Applies a step's output to the state: each member named like a channel
   /// replaces it or is appended to it (an array's items one by one).
   void reduce(orch::json& state, const orch::json& output) const;

@@ -11,6 +11,9 @@
 
 #include <orchestrator/services/ai_router.hpp>
 
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 
 namespace workflows::steps {
@@ -31,6 +34,22 @@ struct Tool {
   json parameters;
 };
 
+/// A step type's description, asked of the host once per type: every turn of
+/// every loop needs its tools' schemas, and a step type does not change while
+/// the host runs.
+std::optional<json> describe(const orch::Plugin& plugin, const std::string& type) {
+  static std::mutex mutex;
+  static std::map<std::string, json> known;
+  {
+    std::lock_guard lock(mutex);
+    if (auto found = known.find(type); found != known.end()) return found->second;
+  }
+  auto description = plugin.stepTypeDescription(type);
+  if (!description) return std::nullopt; // not cached: a plugin enabled later may provide it
+  std::lock_guard lock(mutex);
+  return known.emplace(type, std::move(*description)).first->second;
+}
+
 std::vector<Tool> toolsOf(const orch::Plugin& plugin, const json& config) {
   std::vector<Tool> tools;
   const auto& list = config.value("tools", json::array());
@@ -41,7 +60,7 @@ std::vector<Tool> toolsOf(const orch::Plugin& plugin, const json& config) {
     tool.type = item.is_string() ? item.get<std::string>() : item.is_object() ? item.value("type", std::string()) : "";
     auto field = "tools[" + std::to_string(i) + "]";
     if (tool.type.empty()) throw orch::HttpError::validation(field, "Must name a step type");
-    auto description = plugin.stepTypeDescription(tool.type);
+    auto description = describe(plugin, tool.type);
     if (!description) throw orch::HttpError::validation(field, "Unknown step type '" + tool.type + "'");
     tool.name = item.is_object() ? item.value("name", tool.type) : tool.type;
     tool.description = item.is_object() && item.contains("description") ? item["description"].get<std::string>()
