@@ -5,6 +5,7 @@
 // however started, moves the agent's figures and publishes agent_completed.
 #include "AgentRoutes.h"
 #include "AgentRuns.h"
+#include "AgentStep.h"
 #include "AgentStore.h"
 #include "agents_migrations.h"
 #include "frameworks/AgnoAdapter.h"
@@ -27,6 +28,7 @@ void init(orch::Plugin& plugin) {
   plugin.frameworkAdapter("crewai", agents::frameworks::crewAiAdapter());
   plugin.frameworkAdapter("agno", agents::frameworks::agnoAdapter());
   agents::registerAgentRoutes(plugin, *store);
+  agents::registerAgentStep(plugin, *store);
   plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
     response.json(runs->start(request));
   }, {.permission = "agent:execute", .summary = "Run agents (seed 003): agent_ids or every active one, parallel, timeout_seconds"});

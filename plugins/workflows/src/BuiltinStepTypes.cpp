@@ -221,6 +221,19 @@ const char* const kWebhook = R"json({
   "additionalProperties": true
 })json";
 
+const char* const kWorkflow = R"json({
+  "type": "object",
+  "title": "Run a workflow",
+  "required": ["workflow_id"],
+  "properties": {
+    "workflow_id": {"type": "string", "minLength": 1, "x-error-message": "workflow_id must name a workflow"},
+    "input": {"type": "object", "x-error-message": "input must be an object"},
+    "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 2592000,
+                        "x-error-message": "timeout_seconds must be a number of seconds up to 30 days"}
+  },
+  "additionalProperties": true
+})json";
+
 std::vector<BuiltinStepType> build() {
   return {
       {"start", "Where a workflow begins; passes the execution's input on", json::parse(kStart), true},
@@ -233,6 +246,8 @@ std::vector<BuiltinStepType> build() {
       {"webhook", "Posts a payload to a URL", json::parse(kWebhook)},
       {"approval", "Waits for a person's decision (POST executions/{id}/resume); branches approved, rejected, timed_out",
        json::parse(kApproval)},
+      {"workflow", "Runs another workflow as an execution of its own and waits for its output (no thread held)",
+       json::parse(kWorkflow)},
       {"tool_loop", "Lets a model call tools (other step types) until it answers; each turn a committed step",
        json::parse(kToolLoop)},
   };

@@ -120,8 +120,7 @@ void getExecution(orch::Request& request, orch::Response& response, Engine& engi
 
 } // namespace
 
-std::pair<orch::json, std::shared_ptr<const Plan>> startExecution(Engine& engine, const orch::json& workflow,
-                                                                   const ExecutionRequest& run) {
+std::shared_ptr<const Plan> runnablePlan(Engine& engine, const orch::json& workflow, const ExecutionRequest& run) {
   auto status = workflow["status"].get<std::string>();
   if (status != "active")
     throw workflowError("Workflow is " + status + "; only an active workflow can run", {{"field", "status"}, {"issue", "Workflow is " + status}});
@@ -130,6 +129,12 @@ std::pair<orch::json, std::shared_ptr<const Plan>> startExecution(Engine& engine
   if (!plan->unknownTypes().empty())
     throw workflowError("No loaded plugin provides step type '" + plan->unknownTypes().front() + "'",
                         {{"field", "steps"}, {"issue", "Unknown step type " + plan->unknownTypes().front()}});
+  return plan;
+}
+
+std::pair<orch::json, std::shared_ptr<const Plan>> startExecution(Engine& engine, const orch::json& workflow,
+                                                                   const ExecutionRequest& run) {
+  auto plan = runnablePlan(engine, workflow, run);
   return {engine.submit(run, plan), plan};
 }
 

@@ -12,6 +12,8 @@ namespace workflows {
 /// new execution row and its plan. For the route and the workflows service.
 std::pair<orch::json, std::shared_ptr<const Plan>> startExecution(Engine& engine, const orch::json& workflow,
                                                                    const ExecutionRequest& run);
+/// What startExecution checks, without starting: the plan `run` would follow.
+std::shared_ptr<const Plan> runnablePlan(Engine& engine, const orch::json& workflow, const ExecutionRequest& run);
 
 /// Registers the execution routes: execute (async or sync), get
 /// (also under workflows/executions/{id}), list with filters, cancel, retry.

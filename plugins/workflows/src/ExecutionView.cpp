@@ -59,6 +59,7 @@ orch::json executionSummary(const orch::json& row) {
                         {"failed_step", field(row, "failed_step")},
                         {"attempt", field(row, "attempt")},
                         {"correlation_id", field(row, "correlation_id")},
+                        {"parent_execution_id", field(row, "parent_execution_id")},
                         {"webhook_url", field(row, "webhook_url")},
                         {"input_data", parsed(field(row, "input"))},
                         {"output_data", parsed(field(row, "output"))},

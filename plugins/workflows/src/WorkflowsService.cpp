@@ -34,7 +34,8 @@ service::SavedGraph saveGraph(WorkflowStore& store, StepTypeCatalog& catalog, co
   return {row["id"].get<std::string>(), row["version"].get<std::string>(), graph.nodes().size()};
 }
 
-service::Started execute(WorkflowStore& store, Engine& engine, const service::ExecuteRequest& request) {
+/// The request of a run of a workflow the principal sees; 404 otherwise.
+std::pair<ExecutionRequest, orch::json> requestFor(WorkflowStore& store, const service::ExecuteRequest& request) {
   auto tenant = orch::Tenant::ofPrincipal(request.principal);
   auto workflow = store.find(request.workflowId, tenant);
   if (!workflow) throw orch::HttpError::notFound("Workflow not found");
@@ -49,7 +50,12 @@ service::Started execute(WorkflowStore& store, Engine& engine, const service::Ex
   run.metadata = request.metadata.is_object() ? request.metadata : orch::json::object();
   run.timeoutMs = request.timeoutMs;
   run.correlationId = request.correlationId.empty() ? orch::newId() : request.correlationId;
-  auto [row, plan] = startExecution(engine, *workflow, run);
+  return {std::move(run), std::move(*workflow)};
+}
+
+service::Started execute(WorkflowStore& store, Engine& engine, const service::ExecuteRequest& request) {
+  auto [run, workflow] = requestFor(store, request);
+  auto [row, plan] = startExecution(engine, workflow, run);
   return {row["id"].get<std::string>(), row["status"].get<std::string>(), row.value("started_at", orch::json()).is_string()
                                                                             ? row["started_at"].get<std::string>()
                                                                             : orch::nowRfc3339()};
@@ -66,6 +72,18 @@ void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTy
       return service::refusal(e);
     }
     throw orch::HttpError::badRequest("workflows: unknown method '" + method + "'");
+  });
+
+  // A step's "$run_workflow" (a `workflow` step, an agent as a tool) is
+  // checked as this service's execute is: a workflow its principal sees, runnable.
+  engine.resolveChildrenWith([&store, &engine](const orch::json& spec, const orch::json& principal) {
+    service::ExecuteRequest request;
+    request.principal = principal;
+    request.workflowId = spec.value("workflow_id", std::string());
+    request.input = spec.value("input", orch::json::object());
+    auto [run, workflow] = requestFor(store, request);
+    runnablePlan(engine, workflow, run);
+    return run;
   });
 
   // `native`: the definition is the graph, in any of the shapes POST

@@ -87,11 +87,11 @@ void collectPlaceholders(const json& value, std::set<std::string>& out) {
 
 // ---------------------------------------------------------------- step types
 
-TEST(BuiltinStepTypes, AreTheEightOfTheApiInOrderThenApprovalAndTheToolLoop) {
+TEST(BuiltinStepTypes, AreTheEightOfTheApiInOrderThenApprovalWorkflowAndTheToolLoop) {
   std::vector<std::string> names;
   for (const auto& type : builtinStepTypes()) names.push_back(type.name);
   EXPECT_EQ(names, (std::vector<std::string>{"start", "ai_prompt", "email", "api_call", "condition", "delay",
-                                             "transform", "webhook", "approval", "tool_loop"}));
+                                             "transform", "webhook", "approval", "workflow", "tool_loop"}));
   for (const auto& type : builtinStepTypes()) {
     EXPECT_FALSE(type.description.empty()) << type.name;
     EXPECT_EQ(type.configSchema.value("type", ""), "object") << type.name;

@@ -17,7 +17,9 @@
 //   (RFC 3339 or epoch ms) suspends the execution until then without holding
 //   a thread, and the step completes then with the rest of its output
 //   (orch::suspendUntil); numbers "tokens_used" and "cost" (US dollars) add
-//   to the execution's tokens_used and cost (orch::withUsage).
+//   to the execution's tokens_used and cost (orch::withUsage);
+//   "$run_workflow" makes this step's work another execution, which the
+//   engine starts and waits for without a thread (orch::runWorkflow).
 // - Templating. Before the call every string in the config has its {{...}}
 //   filled from the execution's input and earlier outputs; a top-level config
 //   key named in the schema's "x-no-template" array is passed as written.
@@ -54,6 +56,19 @@ struct StepOptions {
 /// completes then, with the rest of `output`).
 inline json suspendUntil(std::int64_t epochMs, json output = json::object()) {
   output["$suspend_until"] = rfc3339Millis(epochMs);
+  return output;
+}
+
+/// The output that hands this step's work to a run of another workflow:
+/// the engine starts it as an execution of its own (in the transaction that
+/// records this step as waiting, so a crash starts it once or not at all),
+/// and the step completes when it ends, with {execution_id, status, output}.
+/// A failed or cancelled run fails the step (a tool call's error goes back to
+/// its model), and so does one still running after `timeoutMs`, which is
+/// then cancelled. The principal must see the workflow; nesting is bounded.
+inline json runWorkflow(std::string workflowId, json input, std::int64_t timeoutMs, json output = json::object()) {
+  output["$run_workflow"] = {{"workflow_id", std::move(workflowId)}, {"input", std::move(input)}};
+  output["$suspend_until"] = nowMs() + timeoutMs;
   return output;
 }
 

@@ -22,7 +22,8 @@ namespace agents::frameworks {
 /// cannot run here and are a 422 naming them. `process: hierarchical` is one
 /// manager loop (manager_llm, or manager_agent's persona) whose tools are the
 /// crew's agents: it delegates each task and answers with the crew's result;
-/// a delegated agent answers in one turn. Exports give the crew back as it came.
+/// a delegated agent works with its own tools until it answers. Exports give
+/// the crew back as it came.
 orch::FrameworkAdapter crewAiAdapter();
 
 } // namespace agents::frameworks

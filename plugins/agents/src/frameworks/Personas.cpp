@@ -46,7 +46,6 @@ json keptDefinition(const json& graph, const std::string& framework) {
 }
 
 json delegateTo(const std::string& name, const std::string& description, json persona) {
-  persona["tools"] = json::array();
   persona.erase("prompt"); // the manager words the task
   return {{"type", "tool_loop"}, {"name", name}, {"description", description + " (give the task in `prompt`)"}, {"config", persona}};
 }

@@ -21,9 +21,9 @@ orch::json startKeeping(const orch::json& definition);
 /// not made from this framework).
 orch::json keptDefinition(const orch::json& graph, const std::string& framework);
 
-/// A member of a crew or team as a tool its manager or leader calls (a
-/// tool_loop with the member's persona and model; it answers in one turn,
-/// without tools of its own).
+/// A member of a crew or team as a tool its manager or leader calls: a
+/// tool_loop with the member's persona, model and tools, which takes turns
+/// of its own (each committed) until it answers its caller.
 orch::json delegateTo(const std::string& name, const std::string& description, orch::json persona);
 
 /// Names that look like a Python class (SerperDevTool, DuckDuckGoTools):

@@ -1,6 +1,7 @@
 // Agents of each framework that call tools, end to end: a CrewAI crew, an
 // n8n AI Agent and an Agno team imported over the API, run through POST /api/execute against
-// the local OpenAI stand-in, their tools (api_call) reaching a local server.
+// the local OpenAI stand-in, their tools (api_call) reaching a local server;
+// and an agent whose tool is another agent, with tools of its own.
 #include "FakeLlmServer.h"
 #include "LocalHttpServer.h"
 #include "WorkflowsHost.h"
@@ -136,32 +137,101 @@ TEST_P(AgentsCallingTools, AnN8nAiAgentWithAnHttpToolRunsAsAToolLoop) {
   EXPECT_FALSE(sent[0].body["tools"][0]["function"]["parameters"]["properties"].contains("url")) << "fixed by the workflow";
 }
 
-TEST_P(AgentsCallingTools, AnAgnoTeamsLeaderDelegatesToAMemberAndAnswersFromItsReply) {
-  llm_.setReplier([](const FakeLlmServer::Received& request) -> std::optional<FakeLlmServer::Reply> {
+TEST_P(AgentsCallingTools, AnAgnoTeamsLeaderDelegatesToAMemberThatUsesItsOwnToolAndAnswersFromItsReply) {
+  llm_.setReplier([url = facts_.url("/facts")](const FakeLlmServer::Received& request) -> std::optional<FakeLlmServer::Reply> {
     const auto& messages = request.body["messages"];
+    bool member = messages[0]["content"].get<std::string>().find("You track prices.") != std::string::npos;
+    bool answered = messages.back().value("role", "") == "tool";
     FakeLlmServer::Reply reply;
-    if (messages[0]["content"].get<std::string>().find("You track prices.") != std::string::npos) {
-      reply.text = "AAPL is 230"; // the member, delegated to
-    } else if (messages.back().value("role", "") != "tool") {
-      reply.text = "";
-      reply.toolCalls = {{"call_m", "finance_agent", {{"prompt", "Price of AAPL?"}}}};
-    } else {
-      reply.text = "Team answer: " + messages.back()["content"].get<std::string>();
-    }
+    if (member && !answered) reply.toolCalls = {{"call_f", "api_call", {{"url", url}, {"method", "GET"}}}};
+    else if (member) reply.text = "AAPL is 230; " + messages.back()["content"].get<std::string>();
+    else if (!answered) reply.toolCalls = {{"call_m", "finance_agent", {{"prompt", "Price of AAPL?"}}}};
+    else reply.text = "Team answer: " + messages.back()["content"].get<std::string>();
     return reply;
   });
   json team = {{"name", "Market team"},
                {"mode", "coordinate"},
                {"model", "openai:gpt-4o-mini"},
-               {"members", {{{"name", "Finance Agent"}, {"model", "openai:gpt-4o-mini"}, {"instructions", "You track prices."}}}}};
+               {"members", {{{"name", "Finance Agent"}, {"model", "openai:gpt-4o-mini"}, {"instructions", "You track prices."},
+                             {"tools", {"api_call"}}}}}};
   auto created = post("/api/v1/agents", {{"name", "Team"}, {"framework", "agno"}, {"status", "active"}, {"definition", team}}, alice_);
   ASSERT_EQ(created.status, 201) << created.body;
   auto execution = run(created.json()["id"].get<std::string>(), {{"message", "How is AAPL doing?"}});
   ASSERT_EQ(execution["status"], "completed") << execution.dump();
-  EXPECT_NE(execution["output_data"]["response"].get<std::string>().find("AAPL is 230"), std::string::npos) << execution.dump();
+  auto answer = execution["output_data"]["response"].get<std::string>();
+  EXPECT_NE(answer.find("AAPL is 230"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("C++ is fast"), std::string::npos) << "what the member's own tool found: " << answer;
+  EXPECT_EQ(facts_.requests().size(), 1u);
   auto sent = llm_.received();
-  ASSERT_EQ(sent.size(), 3u) << "leader, member, leader";
+  ASSERT_EQ(sent.size(), 4u) << "leader, member (calls its tool), member, leader";
   EXPECT_EQ(sent[1].body["messages"][1]["content"], "Price of AAPL?") << "the leader's words are the member's task";
+  EXPECT_EQ(sent[1].body["tools"][0]["function"]["name"], "api_call") << "the member has its own tools";
+}
+
+TEST_P(AgentsCallingTools, AnAgentCallsAnotherAgentAsAToolAndThatAgentUsesItsOwnTools) {
+  llm_.setReplier([url = facts_.url("/facts")](const FakeLlmServer::Received& request) -> std::optional<FakeLlmServer::Reply> {
+    const auto& messages = request.body["messages"];
+    bool researcher = messages[0]["content"].get<std::string>().find("You research.") != std::string::npos;
+    bool answered = messages.back().value("role", "") == "tool";
+    FakeLlmServer::Reply reply;
+    if (researcher && !answered) reply.toolCalls = {{"call_facts", "api_call", {{"url", url}, {"method", "GET"}}}};
+    else if (researcher) reply.text = "Findings: " + messages.back()["content"].get<std::string>();
+    else if (!answered) reply.toolCalls = {{"call_r", "researcher", {{"message", "Find facts about C++"}}}};
+    else reply.text = "Lead answer: " + messages.back()["content"].get<std::string>();
+    return reply;
+  });
+  json researcher = {{"name", "Researcher"}, {"model", "openai:gpt-4o-mini"}, {"instructions", "You research."}, {"tools", {"api_call"}}};
+  auto helper = post("/api/v1/agents", {{"name", "Researcher"}, {"framework", "agno"}, {"status", "active"}, {"definition", researcher}}, alice_);
+  ASSERT_EQ(helper.status, 201) << helper.body;
+  auto helperId = helper.json()["id"].get<std::string>();
+  auto lead = [&](const std::string& agentId) {
+    return json{{"nodes",
+                 {{{"id", "start"}, {"type", "start"}},
+                  {{"id", "lead"}, {"type", "tool_loop"},
+                   {"data", {{"model", "gpt-4o-mini"}, {"instructions", "You lead."}, {"prompt", "{{input.message}}"},
+                             {"tools", {{{"type", "agent"}, {"name", "researcher"}, {"description", "Finds facts"},
+                                         {"config", {{"agent_id", agentId}}}}}}}}}}},
+                {"edges", {{{"source", "start"}, {"target", "lead"}}}}};
+  };
+  auto created = post("/api/v1/agents", {{"name", "Lead"}, {"framework", "native"}, {"status", "active"}, {"definition", lead(helperId)}}, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto execution = run(created.json()["id"].get<std::string>(), {{"message", "What about C++?"}});
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  auto answer = execution["output_data"]["response"].get<std::string>();
+  EXPECT_NE(answer.find("Lead answer:"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Findings:"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("C++ is fast"), std::string::npos) << answer;
+  EXPECT_EQ(facts_.requests().size(), 1u) << "the researcher called its own tool";
+  auto sent = llm_.received();
+  ASSERT_EQ(sent.size(), 4u) << "lead, researcher twice, lead";
+  EXPECT_EQ(sent[1].body["messages"][1]["content"], "Find facts about C++") << "the lead's words are the researcher's message";
+  EXPECT_EQ(sent[0].body["tools"][0]["function"]["name"], "researcher");
+  EXPECT_FALSE(sent[0].body["tools"][0]["function"]["parameters"]["properties"].contains("agent_id")) << "fixed by the author";
+
+  // The researcher's run is its own execution, started by the lead's, and counts for it.
+  json helped;
+  EXPECT_TRUE(orch::test::eventually([&] {
+    helped = get("/api/v1/agents/" + helperId, alice_).json();
+    return helped.value("total_executions", 0) == 1;
+  })) << helped.dump();
+  auto runs = get("/api/v1/executions?agent_id=" + helperId, alice_).json()["executions"];
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_EQ(runs[0]["parent_execution_id"], execution["id"]);
+
+  // Bob's lead cannot call Alice's researcher: the model reads that it is not found, and answers.
+  auto bobs = post("/api/v1/agents", {{"name", "Lead"}, {"framework", "native"}, {"status", "active"}, {"definition", lead(helperId)}}, bob_);
+  ASSERT_EQ(bobs.status, 201) << bobs.body;
+  auto started = post("/api/execute", {{"agent_ids", {bobs.json()["id"]}}, {"input", {{"message", "Hi"}}}}, bob_);
+  ASSERT_EQ(started.status, 200) << started.body;
+  json refused;
+  EXPECT_TRUE(orch::test::eventually([&] {
+    auto list = get("/api/v1/executions?agent_id=" + bobs.json()["id"].get<std::string>(), bob_).json();
+    for (const auto& item : list["executions"])
+      if (item["status"] == "completed") refused = item;
+    return refused.is_object();
+  }, std::chrono::seconds(30)));
+  EXPECT_NE(refused["output_data"]["response"].get<std::string>().find("Agent not found"), std::string::npos) << refused.dump();
+  EXPECT_EQ(get("/api/v1/agents/" + helperId, alice_).json()["total_executions"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AgentsCallingTools, ::testing::Values(Backend::Sqlite, Backend::Postgres),

@@ -66,59 +66,72 @@ std::shared_ptr<const Plan> Engine::plan(const std::string& workflowId, const st
 
 // ---------------------------------------------------------------- requests
 
-orch::json Engine::submit(const ExecutionRequest& request, std::shared_ptr<const Plan> plan) {
-  auto now = nowMs();
-  auto id = orch::newId();
+orch::json Engine::executionRow(const ExecutionRequest& request, std::int64_t now, bool local) const {
   bool due = !request.scheduledAtMs || *request.scheduledAtMs <= now;
-  bool local;
+  auto createdAt = orch::rfc3339Millis(now);
+  auto parent = [&](const std::string& value) { return value.empty() ? orch::json() : orch::json(value); };
+  return {{"id", orch::newId()},
+          {"workflow_id", request.workflowId},
+          {"workflow_version", request.workflowVersion},
+          {"agent_id", request.agentId},
+          {"owner_id", request.ownerId},
+          {"organization_id", request.organizationId},
+          {"principal", request.principal.dump()},
+          {"status", local ? "running" : due ? "queued" : "scheduled"},
+          {"priority", request.priority},
+          {"execution_mode", request.executionMode},
+          {"input", request.input.dump()},
+          {"metadata", request.metadata.dump()},
+          {"webhook_url", parent(request.webhookUrl)},
+          {"timeout_ms", request.timeoutMs ? orch::json(*request.timeoutMs) : orch::json()},
+          {"retry_count", request.retryCount},
+          {"correlation_id", request.correlationId},
+          {"created_at", createdAt},
+          {"scheduled_at", request.scheduledAtMs ? orch::json(orch::rfc3339Millis(*request.scheduledAtMs)) : orch::json()},
+          {"started_at", local ? orch::json(createdAt) : orch::json()},
+          {"started_ms", local ? orch::json(now) : orch::json()},
+          {"deadline_ms", local && request.timeoutMs ? orch::json(now + *request.timeoutMs) : orch::json()},
+          {"attempt", 1},
+          {"parent_execution_id", parent(request.parentExecutionId)},
+          {"parent_step_id", parent(request.parentStepId)},
+          {"parent_iteration", request.parentIteration ? orch::json(request.parentIteration) : orch::json()},
+          {"depth", request.depth}};
+}
+
+bool Engine::roomHere() {
+  std::lock_guard lock(runsMutex_);
+  return static_cast<int>(runs_.size()) < settings_.maxLocal && !stopping_;
+}
+
+void Engine::startHere(const orch::json& row, std::shared_ptr<const Plan> plan) {
+  auto run = makeRun(row, std::move(plan), orch::json::array());
   {
     std::lock_guard lock(runsMutex_);
-    local = due && static_cast<int>(runs_.size()) < settings_.maxLocal && !stopping_;
+    runs_[run->id] = run;
   }
-  auto createdAt = orch::rfc3339Millis(now);
-  orch::json row = {{"id", id},
-                    {"workflow_id", request.workflowId},
-                    {"workflow_version", request.workflowVersion},
-                    {"agent_id", request.agentId},
-                    {"owner_id", request.ownerId},
-                    {"organization_id", request.organizationId},
-                    {"principal", request.principal.dump()},
-                    {"status", local ? "running" : due ? "queued" : "scheduled"},
-                    {"priority", request.priority},
-                    {"execution_mode", request.executionMode},
-                    {"input", request.input.dump()},
-                    {"metadata", request.metadata.dump()},
-                    {"webhook_url", request.webhookUrl.empty() ? orch::json() : orch::json(request.webhookUrl)},
-                    {"timeout_ms", request.timeoutMs ? orch::json(*request.timeoutMs) : orch::json()},
-                    {"retry_count", request.retryCount},
-                    {"correlation_id", request.correlationId},
-                    {"created_at", createdAt},
-                    {"scheduled_at", request.scheduledAtMs ? orch::json(orch::rfc3339Millis(*request.scheduledAtMs)) : orch::json()},
-                    {"started_at", local ? orch::json(createdAt) : orch::json()},
-                    {"started_ms", local ? orch::json(now) : orch::json()},
-                    {"deadline_ms", local && request.timeoutMs ? orch::json(now + *request.timeoutMs) : orch::json()},
-                    {"attempt", 1}};
+  plugin_.publish("execution_started", eventPayload(*run));
+  post(run->priority, [this, run] { dispatch(run); });
+}
+
+orch::json Engine::submit(const ExecutionRequest& request, std::shared_ptr<const Plan> plan) {
+  auto now = nowMs();
+  bool due = !request.scheduledAtMs || *request.scheduledAtMs <= now;
+  bool local = due && roomHere();
+  auto row = executionRow(request, now, local);
+  auto id = row["id"].get<std::string>();
   auto runAt = request.scheduledAtMs ? std::max(*request.scheduledAtMs, now) : now;
   commits_.run([&](orch::Transaction& tx) {
     store_.insertExecution(row, tx);
     store_.insertJob(ExecutionStore::runJobId(id), "run", id, request.priority, runAt, local ? owner_ : "",
                      now + settings_.leaseMs, tx);
   });
-  if (local) {
-    auto run = makeRun(row, std::move(plan), orch::json::array());
-    {
-      std::lock_guard lock(runsMutex_);
-      runs_[id] = run;
-    }
-    plugin_.publish("execution_started", eventPayload(*run));
-    post(run->priority, [this, run] { dispatch(run); });
-  }
+  if (local) startHere(row, std::move(plan));
   return row;
 }
 
 bool Engine::cancel(const std::string& executionId) {
   bool cancelled = false;
-  orch::json row;
+  orch::json row, settled;
   auto now = nowMs();
   commits_.run([&](orch::Transaction& tx) {
     auto current = store_.execution(executionId, &tx);
@@ -136,8 +149,15 @@ bool Engine::cancel(const std::string& executionId) {
     store_.deleteJob(ExecutionStore::runJobId(executionId), tx);
     if (!(*current)["webhook_url"].is_null())
       store_.insertJob(ExecutionStore::notifyJobId(executionId), "notify", executionId, 1, now, "", 0, tx);
+    settled = nullptr;
+    if (row.value("parent_execution_id", orch::json()).is_string())
+      settled = settleParent(row["parent_execution_id"].get<std::string>(), row["parent_step_id"].get<std::string>(),
+                             static_cast<int>(row["parent_iteration"].get<std::int64_t>()), executionId, "cancelled",
+                             nullptr, "Cancelled", tx);
   });
   if (!cancelled) return false;
+  if (!settled.is_null()) wakeHere(row["parent_execution_id"].get<std::string>(), row["parent_step_id"].get<std::string>(), settled);
+  cancelChildren(executionId);
   std::shared_ptr<Run> run;
   {
     std::lock_guard lock(runsMutex_);
@@ -213,22 +233,7 @@ bool Engine::resume(const std::string& executionId, const orch::json& decision) 
     }
   });
   if (stepId.empty()) return false;
-  std::shared_ptr<Run> run;
-  {
-    std::lock_guard lock(runsMutex_);
-    if (auto found = runs_.find(executionId); found != runs_.end()) run = found->second;
-  }
-  if (run) { // held here: wake it; otherwise whoever claims the job sees the row
-    {
-      std::lock_guard lock(run->mutex);
-      auto index = run->plan->indexOf(stepId);
-      if (index < run->steps.size() && run->steps[index].status == StepState::Status::Waiting) {
-        run->steps[index].output = output;
-        run->steps[index].wakeMs = now;
-      }
-    }
-    post(2, [this, run] { dispatch(run); });
-  }
+  wakeHere(executionId, stepId, output);
   return true;
 }
 

@@ -33,6 +33,11 @@ struct ExecutionRequest {
   std::optional<std::int64_t> timeoutMs;
   int retryCount = 0;
   std::string executionMode = "async";
+  /// Set when a step of another execution started this one ("$run_workflow"):
+  /// that step waits for this execution's end.
+  std::string parentExecutionId, parentStepId;
+  int parentIteration = 0;
+  int depth = 0; ///< how many such parents it has
 };
 
 /// The durable execution engine (DESIGN.md, "Executions are durable").
@@ -60,6 +65,14 @@ public:
   /// host: the same handlers, without turning the step's context and output
   /// into text and back. Set before start().
   void runLocally(std::map<std::string, orch::StepHandler> handlers) { localSteps_ = std::move(handlers); }
+  /// Turns a step's "$run_workflow" ({workflow_id, input}) into the request
+  /// of an execution the step's principal may start, or throws (a workflow
+  /// it cannot see, or one that cannot run). Set before start().
+  using ChildResolver = std::function<ExecutionRequest(const orch::json& spec, const orch::json& principal)>;
+  void resolveChildrenWith(ChildResolver resolver) { resolveChild_ = std::move(resolver); }
+  /// How deep executions started by steps may nest (an agent calling
+  /// itself as a tool stops there).
+  static constexpr int kMaxDepth = 8;
 
   /// The plan of a workflow version, built once and shared.
   std::shared_ptr<const Plan> plan(const std::string& workflowId, const std::string& version);
@@ -108,6 +121,12 @@ private:
   void tick(std::int64_t now);
   void poll();
 
+  /// The row of a new execution; `local` when this host starts it at once.
+  orch::json executionRow(const ExecutionRequest& request, std::int64_t now, bool local) const;
+  /// A new execution this host holds, committed already: run it.
+  void startHere(const orch::json& row, std::shared_ptr<const Plan> plan);
+  /// Whether this host may start one more execution at once.
+  bool roomHere();
   std::shared_ptr<Run> makeRun(const orch::json& row, std::shared_ptr<const Plan> plan, const orch::json& stepRows);
   void adopt(const ExecutionStore::Job& job);
   void resumeRun(const std::shared_ptr<Run>& run);
@@ -118,6 +137,20 @@ private:
   /// A turn that runs the step type a tool loop's model asked for, with its arguments as config.
   void runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const orch::json& call,
                    orch::StepContext context);
+  // Executions started by a step (EngineChildren.cpp).
+  /// After the step's handler, outside the run's lock: its "$run_workflow"
+  /// becomes the row of the execution to start (resolved and checked).
+  void prepareChild(const Run& run, orch::json& output);
+  /// On the writer, inside the transaction that ends a child execution: the
+  /// step waiting for it gets its result and its run is made due. Returns
+  /// that step's new output (null when no step waits).
+  orch::json settleParent(const std::string& parentId, const std::string& stepId, int iteration,
+                          const std::string& childId, const std::string& status, const orch::json& output,
+                          const std::string& error, orch::Transaction& tx);
+  /// A waiting step of a run this host may hold goes on now with `output`.
+  void wakeHere(const std::string& executionId, const std::string& stepId, const orch::json& output);
+  /// Cancels the executions steps of this one started and that still run.
+  void cancelChildren(const std::string& executionId);
   /// On the writer, inside a transaction: whether this host still holds the
   /// run's lease, renewing it.
   bool holdsLease(Run& run, orch::Transaction& tx);
@@ -155,6 +188,7 @@ private:
   NotifyHandler notify_;
 
   std::map<std::string, orch::StepHandler> localSteps_;
+  ChildResolver resolveChild_;
   std::mutex plansMutex_;
   std::map<std::string, std::shared_ptr<const Plan>> plans_;
   std::mutex traitsMutex_;

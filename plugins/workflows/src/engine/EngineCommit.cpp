@@ -123,9 +123,13 @@ void Engine::startTurn(StepState& step) {
   step.turns += 1;
   step.attempts = 0;
   step.startedAt.clear();
-  // A tool call's turn is followed by the step's own; a turn that asks for a call, by the call.
-  step.call = step.previous.is_object() && !step.previous.contains("tool_call") ? step.previous.value("$call", orch::json())
-                                                                                 : orch::json();
+  // Calls under way go on with the innermost; a call's answer is followed by
+  // the step's own turn; a turn that asks for a call, by the call.
+  const auto& previous = step.previous;
+  if (!previous.is_object()) step.call = nullptr;
+  else if (previous.contains("$stack") && !previous["$stack"].empty()) step.call = previous["$stack"].back()["call"];
+  else if (previous.contains("tool_call")) step.call = nullptr;
+  else step.call = previous.value("$call", orch::json());
 }
 
 void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, const std::string& error,
@@ -164,21 +168,29 @@ void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, 
   if (!failedStep.empty()) payload["failed_step"] = failedStep;
   if (status == "completed") payload["output_data"] = output;
   auto ended = std::make_shared<bool>(false);
+  auto settled = std::make_shared<orch::json>();
   commits_.post(
-      [this, run, columns, ended](orch::Transaction& tx) {
+      [this, run, columns, ended, settled, status, output, error](orch::Transaction& tx) {
         *ended = store_.finishJob(run->jobId, owner_, tx);
         if (!*ended) return;
         store_.updateExecution(run->id, columns, {"running"}, tx);
         if (!run->webhookUrl.empty())
           store_.insertJob(ExecutionStore::notifyJobId(run->id), "notify", run->id, 1, nowMs(), "", 0, tx);
+        // The step that started this run learns its end in the same commit.
+        if (!run->parentId.empty())
+          *settled = settleParent(run->parentId, run->parentStep, run->parentIteration, run->id, status, output, error, tx);
       },
-      [this, run, status, payload, ended](std::exception_ptr error) {
+      [this, run, status, payload, ended, settled](std::exception_ptr error) {
         forget(run->id);
         if (error) {
           plugin_.logError("workflow engine: could not end execution " + run->id + "; its lease will run out and it resumes");
           return;
         }
-        if (*ended) this->ended("execution_" + status, payload);
+        if (!*ended) return;
+        if (!settled->is_null()) wakeHere(run->parentId, run->parentStep, *settled);
+        // What a failed run started is not wanted any more (off the writer: cancel commits).
+        if (status != "completed") post(2, [this, id = run->id] { cancelChildren(id); });
+        this->ended("execution_" + status, payload);
       });
 }
 

@@ -57,6 +57,25 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
     if (step.suspended) {
       auto output = step.output;
       if (output.is_object()) output.erase("$suspend_until");
+      if (output.is_object() && output.value("awaiting", std::string()) == "execution") {
+        // Its time ran out before the workflow it started ended: that run is cancelled.
+        auto child = output.value("execution_id", std::string());
+        auto failure = "The run " + child + " of the workflow it started did not end in time";
+        post(2, [this, child] { cancel(child); });
+        output.erase("awaiting");
+        if (output.contains("$stack")) output["$returned_error"] = failure;
+        else output["$error"] = failure;
+      }
+      if (output.is_object() && output.contains("$error")) {
+        // The started run failed: a failed attempt of this step, retried as its settings say.
+        step.status = S::Running;
+        step.token = ++attemptTokens_;
+        step.deadlineMs = now + std::max<std::int64_t>(step.limitMs, 1000);
+        post(run->priority, [this, run, i, token = step.token, error = output["$error"].get<std::string>()] {
+          attemptEnded(run, i, token, std::nullopt, error, 0);
+        });
+        continue;
+      }
       if (output.is_object()) output["resumed_at"] = orch::rfc3339Millis(now);
       completeStep(run, i, output, lock);
     } else {
@@ -174,7 +193,12 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
     // A long wait needs no thread and no memory: the queue keeps it.
     run->finished = true;
     auto runAt = run->deadlineMs ? std::min(earliestWake, run->deadlineMs) : earliestWake;
-    commits_.post([this, run, runAt](orch::Transaction& tx) { store_.release(run->jobId, owner_, runAt, tx); },
+    commits_.post(
+        [this, run, runAt](orch::Transaction& tx) {
+          // A step woken since (resumed, its child ended) keeps the job due.
+          auto woken = store_.earliestWake(run->id, tx);
+          store_.release(run->jobId, owner_, woken ? std::min(runAt, *woken) : runAt, tx);
+        },
                   [this, run](std::exception_ptr) { forget(run->id); });
     return;
   }
@@ -249,7 +273,9 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
     context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
     auto local = localSteps_.find(planned.type);
     output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
+    if (output->is_object() && output->contains("$run_workflow")) prepareChild(*run, *output);
   } catch (const std::exception& e) {
+    output.reset();
     error = e.what();
     if (error.empty()) error = "Step '" + planned.id + "' failed";
   } catch (...) {
@@ -265,32 +291,84 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
 
 void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const orch::json& call,
                          orch::StepContext context) {
+  using orch::json;
   auto cpuStart = threadCpuMicros();
-  auto type = call.value("type", std::string());
-  orch::json result = {{"tool_call", {{"id", call.value("id", orch::json())}, {"name", call.value("name", orch::json())},
-                                      {"type", type}}}};
-  // The turn before asked for it; its "$continue" goes on to the turn after.
+  // The calls under way, innermost last: a tool that takes turns of its own
+  // (a member's tool_loop) may call tools in turn. Each entry is {call, previous}:
+  // what runs, and its last turn's output, which its next turn reads.
+  json previous;
   {
     std::lock_guard lock(run->mutex);
-    result["$continue"] = run->steps[index].previous.value("$continue", orch::json(true));
+    previous = run->steps[index].previous;
   }
-  try {
-    // The model's arguments are taken as they are, never templated: a
-    // prompt must not be able to read the run's other data through them.
-    context.config = call.value("config", orch::json::object());
-    // The tool is a step of its own: the caller's turns are not its turns
-    // (a tool_loop called as a tool starts its own conversation).
-    context.input.erase("pass");
-    auto local = localSteps_.find(type);
-    result["output"] = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
-  } catch (const std::exception& e) {
-    // A tool's failure is the model's to handle (it reads the error and
-    // decides), not the end of the run.
-    result["error"] = *e.what() ? e.what() : "the tool failed";
+  auto callerState = previous.value("$continue", json(true)); // the step's own loop, at the bottom
+  auto stack = previous.value("$stack", json::array());
+  if (stack.empty()) stack.push_back({{"call", call}, {"previous", nullptr}});
+  auto& top = stack.back();
+  auto type = top["call"].value("type", std::string());
+  json output, result = {{"$continue", callerState}};
+  std::string error;
+  if (previous.contains("$returned") || previous.contains("$returned_error")) {
+    // A workflow the call started (an agent) has ended: that is the call's answer.
+    if (previous.contains("$returned")) output = previous["$returned"];
+    else error = previous["$returned_error"].get<std::string>();
+  } else {
+    try {
+      // The model's arguments are taken as they are, never templated: a
+      // prompt must not be able to read the run's other data through them.
+      context.config = top["call"].value("config", json::object());
+      // The tool is a step of its own: the caller's turns are not its turns.
+      context.input.erase("pass");
+      if (!top["previous"].is_null()) context.input["pass"] = {{"previous", top["previous"]}};
+      auto local = localSteps_.find(type);
+      output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
+      if (output.is_object() && output.contains("$run_workflow")) {
+        // The tool is another workflow: this turn waits for its run, and the
+        // turn after takes its result as the call's answer (settleParent).
+        prepareChild(*run, output);
+        for (const char* key : {"$run_workflow", "$suspend_until", "awaiting", "execution_id"}) result[key] = output[key];
+        result["$stack"] = std::move(stack);
+        return attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
+      }
+    } catch (const std::exception& e) {
+      // A tool's failure is its caller's to handle (the model reads the
+      // error and decides), not the end of the run.
+      error = *e.what() ? e.what() : "the tool failed";
+      output = nullptr;
+    }
   }
-  if (result.contains("output") && result["output"].is_object()) {
+  if (output.is_object())
     for (const char* usage : {"tokens_used", "cost"})
-      if (result["output"].contains(usage)) result[usage] = result["output"][usage];
+      if (output.contains(usage)) result[usage] = output[usage];
+  if (error.empty() && output.is_object() && output.contains("$continue")) {
+    // The tool takes another turn, itself or by calling a tool of its own.
+    bool calls = output.contains("$call") && output["$call"].is_object();
+    if (calls && stack.size() >= static_cast<std::size_t>(kMaxDepth)) {
+      error = "Tools call tools at most " + std::to_string(kMaxDepth) + " deep";
+    } else {
+      auto next = calls ? output["$call"] : json();
+      top["previous"] = std::move(output);
+      if (calls) stack.push_back({{"call", std::move(next)}, {"previous", nullptr}});
+      result["$stack"] = std::move(stack);
+      return attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
+    }
+  }
+  // The call answered (or failed): its caller reads that at its next turn.
+  const auto& done = stack.back()["call"];
+  json answer = {{"tool_call", {{"id", done.value("id", json())}, {"name", done.value("name", json())}, {"type", type}}}};
+  if (error.empty()) answer["output"] = std::move(output);
+  else answer["error"] = error;
+  stack.erase(stack.size() - 1);
+  if (stack.empty()) {
+    answer["$continue"] = std::move(callerState);
+    for (const char* usage : {"tokens_used", "cost"})
+      if (result.contains(usage)) answer[usage] = result[usage];
+    result = std::move(answer);
+  } else {
+    auto& caller = stack.back();
+    answer["$continue"] = caller["previous"].value("$continue", json(true));
+    caller["previous"] = std::move(answer);
+    result["$stack"] = std::move(stack);
   }
   attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
 }
@@ -310,8 +388,16 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
       step.status = S::Committing;
       auto stepId = planned.id;
       auto saved = std::make_shared<bool>(false);
+      // A workflow this step starts: inserted with the row that says the step waits for it.
+      orch::json child;
+      if (auto found = output->find("$run_workflow"); found != output->end()) {
+        child = std::move(*found);
+        output->erase("$run_workflow");
+        child["parent_step_id"] = stepId;
+        child["parent_iteration"] = step.iteration;
+      }
       commits_.post(
-          [this, run, stepId, row = orch::json{{"status", "waiting"},
+          [this, run, stepId, child, row = orch::json{{"status", "waiting"},
                                               {"iteration", step.iteration},
                                               {"pass", step.pass},
                                               {"attempts", step.attempts},
@@ -320,10 +406,24 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
                                               {"started_at", step.startedAt}},
            saved](orch::Transaction& tx) {
             *saved = holdsLease(*run, tx);
-            if (*saved) store_.saveStep(run->id, stepId, row, tx);
+            if (!*saved) return;
+            store_.saveStep(run->id, stepId, row, tx);
+            if (!child.is_object()) return;
+            auto id = child["id"].get<std::string>();
+            bool here = child["status"] == "running";
+            store_.insertExecution(child, tx);
+            store_.insertJob(ExecutionStore::runJobId(id), "run", id, run->priority, nowMs(), here ? owner_ : "",
+                             nowMs() + settings_.leaseMs, tx);
           },
-          [this, run, index, wake = *wake, out = *output, saved](std::exception_ptr error) {
+          [this, run, index, wake = *wake, out = *output, saved, child](std::exception_ptr error) {
             if (error || !*saved) return abandon(run);
+            if (child.is_object() && child["status"] == "running") {
+              try {
+                startHere(child, plan(child["workflow_id"].get<std::string>(), child["workflow_version"].get<std::string>()));
+              } catch (const std::exception&) {
+                // Its job is due and unheld in a lease's time: the poll adopts it.
+              }
+            }
             {
               std::lock_guard lock(run->mutex);
               auto& waiting = run->steps[index];

@@ -25,6 +25,12 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
   run->agentId = row["agent_id"];
   run->priority = static_cast<int>(row["priority"].get<std::int64_t>());
   run->retryCount = static_cast<int>(row["retry_count"].get<std::int64_t>());
+  if (auto parent = row.value("parent_execution_id", orch::json()); parent.is_string()) {
+    run->parentId = parent.get<std::string>();
+    run->parentStep = row["parent_step_id"].get<std::string>();
+    run->parentIteration = static_cast<int>(row["parent_iteration"].get<std::int64_t>());
+  }
+  if (auto depth = row.value("depth", orch::json()); depth.is_number()) run->depth = depth.get<int>();
   run->startedMs = row["started_ms"].is_number() ? row["started_ms"].get<std::int64_t>() : nowMs();
   run->deadlineMs = row["deadline_ms"].is_number() ? row["deadline_ms"].get<std::int64_t>() : 0;
   run->plan = std::move(plan);

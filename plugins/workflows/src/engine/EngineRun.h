@@ -39,6 +39,8 @@ struct Engine::Run {
   orch::json principal, scope, ownerId, organizationId, agentId;
   int priority = 1;
   int retryCount = 0;
+  std::string parentId, parentStep; ///< the step that started this run and waits for it, if any
+  int parentIteration = 0, depth = 0;
   std::int64_t startedMs = 0, deadlineMs = 0, cpuMicros = 0, peakBytes = 0;
   std::int64_t sequence = 0; ///< outputs committed so far, the order state is replayed in
   std::vector<StepState> steps;

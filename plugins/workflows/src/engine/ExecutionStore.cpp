@@ -109,6 +109,28 @@ void ExecutionStore::saveStep(const std::string& executionId, const std::string&
               values, &tx);
 }
 
+std::optional<orch::json> ExecutionStore::step(const std::string& executionId, const std::string& stepId, int iteration,
+                                               orch::Transaction& tx) const {
+  return db_.queryOne("SELECT * FROM wf_execution_steps WHERE execution_id = ? AND step_id = ? AND iteration = ?",
+                      {executionId, stepId, iteration}, &tx);
+}
+
+std::optional<std::int64_t> ExecutionStore::earliestWake(const std::string& executionId, orch::Transaction& tx) const {
+  auto row = db_.queryOne("SELECT MIN(wake_ms) AS wake FROM wf_execution_steps WHERE execution_id = ? AND status = 'waiting'",
+                          {executionId}, &tx);
+  if (!row || !(*row)["wake"].is_number()) return std::nullopt;
+  return (*row)["wake"].get<std::int64_t>();
+}
+
+std::vector<std::string> ExecutionStore::activeChildren(const std::string& executionId) const {
+  std::vector<std::string> ids;
+  for (const auto& row : db_.query("SELECT id FROM wf_executions WHERE parent_execution_id = ? AND status IN "
+                                   "('queued', 'scheduled', 'running')",
+                                   {executionId}))
+    ids.push_back(row["id"].get<std::string>());
+  return ids;
+}
+
 bool ExecutionStore::updateExecution(const std::string& id, const orch::json& columns,
                                      const std::vector<std::string>& fromStatuses, orch::Transaction& tx) const {
   orch::json params = orch::json::array();

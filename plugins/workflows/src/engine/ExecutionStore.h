@@ -68,6 +68,14 @@ public:
 
   std::optional<orch::json> execution(const std::string& id, orch::Transaction* tx = nullptr) const;
   orch::json steps(const std::string& executionId, orch::Transaction* tx = nullptr) const;
+  /// One row of a step: its run number `iteration`.
+  std::optional<orch::json> step(const std::string& executionId, const std::string& stepId, int iteration,
+                                 orch::Transaction& tx) const;
+  /// The soonest wake_ms of the execution's waiting steps: a step woken
+  /// (resumed, its child ended) while its run was being released.
+  std::optional<std::int64_t> earliestWake(const std::string& executionId, orch::Transaction& tx) const;
+  /// The executions steps of this one started and that have not ended.
+  std::vector<std::string> activeChildren(const std::string& executionId) const;
 
   struct Filter {
     std::optional<std::string> workflowId, agentId, status, startDate, endDate;

@@ -12,6 +12,7 @@ std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plug
       {"condition", steps::condition},
       {"delay", steps::delay},
       {"approval", steps::approval},
+      {"workflow", steps::workflow},
       {"ai_prompt", [&plugin](const orch::StepContext& step) { return steps::aiPrompt(plugin, step); }},
       {"email", [&plugin, settings](const orch::StepContext& step) { return steps::email(plugin, *settings, step); }},
       {"api_call", [&plugin, settings](const orch::StepContext& step) { return steps::apiCall(plugin, *settings, step); }},

@@ -25,6 +25,7 @@ orch::json transform(const orch::StepContext& step);
 orch::json condition(const orch::StepContext& step);
 orch::json delay(const orch::StepContext& step);
 orch::json approval(const orch::StepContext& step);
+orch::json workflow(const orch::StepContext& step);
 orch::json aiPrompt(const orch::Plugin& plugin, const orch::StepContext& step);
 orch::json email(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);
 orch::json apiCall(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step);

@@ -1,4 +1,5 @@
-// The steps that shape the flow itself: start, transform, condition, delay.
+// The steps that shape the flow itself: start, transform, condition, delay,
+// approval, and workflow (another workflow's run as a step).
 #include "steps/BuiltinSteps.h"
 
 #include "engine/Expression.h"
@@ -66,6 +67,13 @@ orch::json delay(const orch::StepContext& step) {
   // across restarts; the output the step ends with is this one, resumed.
   return orch::suspendUntil(until, {{"delayed_until", orch::rfc3339Millis(until)},
                                     {"delay_seconds", static_cast<double>(until - now) / 1000.0}});
+}
+
+orch::json workflow(const orch::StepContext& step) {
+  const auto& config = step.config;
+  auto seconds = config.value("timeout_seconds", 3600.0);
+  return orch::runWorkflow(config["workflow_id"].get<std::string>(), config.value("input", orch::json::object()),
+                           static_cast<std::int64_t>(seconds * 1000));
 }
 
 } // namespace workflows::steps

@@ -263,6 +263,53 @@ TEST_P(Loops, AKill9InTheMiddleOfAToolLoopRepeatsNoModelTurnAndTheAnswerArrives)
   EXPECT_EQ(stepOf(execution, "agent")["iterations"].size(), 3u);
 }
 
+TEST_P(Loops, AToolLoopCalledAsAToolTakesTurnsAndCallsItsOwnToolsAndAKill9RepeatsNoneOfThem) {
+  std::atomic<int> toolCalls{0};
+  LocalHttpServer slow([&](const LocalHttpServer::Request& request) {
+    if (++toolCalls == 1) std::this_thread::sleep_for(std::chrono::seconds(3));
+    return weather(request);
+  });
+  json researcher = {{"type", "tool_loop"}, {"name", "researcher"}, {"description", "Finds out; give it the question as prompt"},
+                     {"config", {{"model", "gpt-4o-mini"}, {"instructions", "You research."},
+                                 {"tools", {{{"type", "api_call"}, {"name", "get_weather"}, {"config", {{"method", "GET"}}}}}}}}};
+  json workflow = {{"name", "Lead and researcher"},
+                   {"definition",
+                    {{"nodes",
+                      {{{"id", "start"}, {"type", "start"}},
+                       {{"id", "lead"}, {"type", "tool_loop"},
+                        {"data", {{"model", "gpt-4o-mini"}, {"instructions", "You lead."}, {"prompt", "{{input.question}}"},
+                                  {"tools", {researcher}}}}}}},
+                     {"edges", {{{"source", "start"}, {"target", "lead"}}}}}}};
+  llm_.queueReply(calling("call_r", "researcher", {{"prompt", "Weather in Oslo?"}}));
+  llm_.queueReply(calling("call_w", "get_weather", {{"url", slow.url("/weather?city=Oslo")}}));
+  llm_.queueReply(answering("Oslo is 21 degrees."));
+  llm_.queueReply(answering("The researcher says Oslo is 21 degrees."));
+  auto id = start(create(workflow), {{"question", "How warm is Oslo?"}});
+  ASSERT_TRUE(orch::test::eventually([&] { return toolCalls.load() == 1; }, std::chrono::seconds(20)));
+  ASSERT_EQ(llm_.requestCount(), 2u) << "the lead's turn and the researcher's first";
+  host_->stop(SIGKILL);
+  auto previous = std::move(host_);
+  startHost(previous->dataDir());
+
+  auto execution = orch::test::awaitExecution(host_->port(), id, alice_);
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  EXPECT_EQ(execution["output_data"]["response"], "The researcher says Oslo is 21 degrees.");
+  auto sent = llm_.received();
+  ASSERT_EQ(sent.size(), 4u) << "no model turn asked twice";
+  EXPECT_EQ(sent[1].body["messages"][0]["content"], "You research.");
+  EXPECT_EQ(sent[1].body["messages"][1]["content"], "Weather in Oslo?") << "the lead's words are the researcher's prompt";
+  EXPECT_EQ(sent[2].body["messages"][0]["content"], "You research.");
+  EXPECT_EQ(sent[2].body["messages"].back()["tool_call_id"], "call_w");
+  EXPECT_EQ(sent[3].body["messages"][0]["content"], "You lead.");
+  auto answered = sent[3].body["messages"].back();
+  EXPECT_EQ(answered["tool_call_id"], "call_r");
+  EXPECT_EQ(json::parse(answered["content"].get<std::string>())["response"], "Oslo is 21 degrees.") << answered.dump();
+  EXPECT_EQ(toolCalls.load(), 2) << "the weather call had not committed: it ran again";
+  // lead's call, researcher's call, the weather, researcher's answer, lead's answer.
+  EXPECT_EQ(stepOf(execution, "lead")["iterations"].size(), 5u);
+  EXPECT_EQ(execution["results"]["lead"]["tokens_used"], 120 + 120 + 160 + 160);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Loops, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
 
