@@ -14,6 +14,7 @@ namespace {
 
 using agents_test::n8nSupportWorkflow;
 using agents_test::n8nSwitchWorkflow;
+using agents_test::n8nOnErrorWorkflow;
 using agents_test::sample;
 using orch::json;
 
@@ -118,7 +119,9 @@ TEST(N8nAdapter, ASwitchsRulesBecomeItsEdgesConditionsFirstMatchThenTheFallback)
   EXPECT_EQ(conditions["normal_lane"]["output"], 2);
   auto every = agents::frameworks::n8nAdapter().compile(n8nSwitchWorkflow(true));
   for (const auto& edge : every["edges"])
-    if (edge["target"] == "gold_lane") EXPECT_EQ(edge["condition"]["expression"], "(input.tier == 'gold')");
+    if (edge["target"] == "gold_lane") {
+      EXPECT_EQ(edge["condition"]["expression"], "(input.tier == 'gold')");
+    }
   // Export puts each target back on its output.
   auto adapter = agents::frameworks::n8nAdapter();
   auto exported = adapter.exportGraph(graph);
@@ -128,6 +131,54 @@ TEST(N8nAdapter, ASwitchsRulesBecomeItsEdgesConditionsFirstMatchThenTheFallback)
   auto coded = n8nSwitchWorkflow();
   coded["nodes"][1]["parameters"]["mode"] = "expression";
   EXPECT_EQ(refusal(coded).first, "nodes[1].parameters.mode");
+}
+
+TEST(N8nAdapter, OnErrorGoesOnWithTheFailureDownTheRegularOutputOrAnErrorOutputOfItsOwn) {
+  auto adapter = agents::frameworks::n8nAdapter();
+  auto split = adapter.compile(n8nOnErrorWorkflow("http://127.0.0.1:1/", "continueErrorOutput"));
+  std::map<std::string, json> conditions;
+  for (const auto& node : split["nodes"])
+    if (node["id"] == "fetch") {
+      EXPECT_EQ(node["data"]["on_error"], "continue") << node.dump();
+    }
+  for (const auto& edge : split["edges"])
+    if (edge["source"] == "fetch") conditions[edge["target"]] = edge["condition"];
+  EXPECT_EQ(conditions["use_it"], json({{"on", "success"}, {"output", 0}})) << split.dump();
+  EXPECT_EQ(conditions["handle_it"], json({{"on", "error"}, {"output", 1}})) << split.dump();
+  auto exported = adapter.exportGraph(split);
+  EXPECT_EQ(exported["connections"]["Fetch"]["main"][1][0]["node"], "Handle it") << exported.dump();
+  EXPECT_EQ(adapter.compile(exported), split);
+
+  auto regular = adapter.compile(n8nOnErrorWorkflow("http://127.0.0.1:1/", "continueRegularOutput"));
+  for (const auto& edge : regular["edges"]) EXPECT_FALSE(edge.contains("condition")) << edge.dump();
+  auto legacy = n8nOnErrorWorkflow("http://127.0.0.1:1/", "stopWorkflow");
+  legacy["nodes"][1].erase("onError");
+  legacy["nodes"][1]["continueOnFail"] = true; // n8n before 1.0
+  for (const auto& node : adapter.compile(legacy)["nodes"])
+    if (node["id"] == "fetch") {
+      EXPECT_EQ(node["data"]["on_error"], "continue");
+    }
+  for (const auto& node : adapter.compile(n8nOnErrorWorkflow("http://127.0.0.1:1/", "stopWorkflow"))["nodes"])
+    EXPECT_FALSE(node["data"].contains("on_error")) << node.dump();
+  EXPECT_EQ(refusal(n8nOnErrorWorkflow("http://127.0.0.1:1/", "ignore")).first, "nodes[1].onError");
+}
+
+TEST(N8nAdapter, ANodesCredentialsReferenceBecomesTheCredentialOfThatNameItLogsInWith) {
+  auto workflow = n8nOnErrorWorkflow("https://crm.example.com/api", "stopWorkflow");
+  auto& fetch = workflow["nodes"][1];
+  fetch["parameters"]["authentication"] = "genericCredentialType";
+  fetch["parameters"]["genericAuthType"] = "httpHeaderAuth";
+  fetch["credentials"] = {{"httpHeaderAuth", {{"id", "7"}, {"name", "CRM key"}}}};
+  auto adapter = agents::frameworks::n8nAdapter();
+  auto graph = adapter.compile(workflow);
+  for (const auto& node : graph["nodes"])
+    if (node["id"] == "fetch") {
+      EXPECT_EQ(node["data"]["credential_name"], "CRM key") << node.dump();
+    }
+  EXPECT_EQ(adapter.exportGraph(graph)["nodes"][1]["credentials"], fetch["credentials"]) << "given back as n8n wrote it";
+  fetch["parameters"]["authentication"] = "none"; // a reference n8n itself would not use
+  for (const auto& node : adapter.compile(workflow)["nodes"])
+    EXPECT_FALSE(node["data"].contains("credential_name")) << node.dump();
 }
 
 TEST(N8nAdapter, ImportThenExportThenImportGivesTheSameGraph) {

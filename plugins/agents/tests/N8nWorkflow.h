@@ -68,4 +68,25 @@ inline nlohmann::json n8nSwitchWorkflow(bool allMatching = false) {
                                                 {{{"node", "Normal lane"}, {"type", "main"}, {"index", 0}}}}}}}}}};
 }
 
+/// Manual trigger -> HTTP Request to `url` with n8n's onError `mode` -> "Use it"
+/// (its regular output) and, with continueErrorOutput, "Handle it" (its error
+/// output), which reads the failure as $json.error.
+inline nlohmann::json n8nOnErrorWorkflow(const std::string& url, const std::string& mode) {
+  using json = nlohmann::json;
+  auto set = [](const std::string& name, const std::string& lane) {
+    json assignments = {{{"name", "lane"}, {"value", lane}, {"type", "string"}}};
+    if (lane == "error") assignments.push_back({{"name", "problem"}, {"value", "={{ $json.error }}"}, {"type", "string"}});
+    return json{{"name", name}, {"type", "n8n-nodes-base.set"}, {"typeVersion", 3.4},
+                {"parameters", {{"assignments", {{"assignments", assignments}}}}}};
+  };
+  json outputs = json::array({json::array({{{"node", "Use it"}, {"type", "main"}, {"index", 0}}})});
+  if (mode == "continueErrorOutput") outputs.push_back(json::array({{{"node", "Handle it"}, {"type", "main"}, {"index", 0}}}));
+  return {{"nodes", {{{"name", "Start"}, {"type", "n8n-nodes-base.manualTrigger"}, {"typeVersion", 1}, {"parameters", json::object()}},
+                     {{"name", "Fetch"}, {"type", "n8n-nodes-base.httpRequest"}, {"typeVersion", 4.2}, {"onError", mode},
+                      {"parameters", {{"method", "GET"}, {"url", url}, {"options", json::object()}}}},
+                     set("Use it", "regular"), set("Handle it", "error")}},
+          {"connections", {{"Start", {{"main", {{{{"node", "Fetch"}, {"type", "main"}, {"index", 0}}}}}}}, {"Fetch", {{"main", outputs}}}}},
+          {"settings", json::object()}};
+}
+
 } // namespace agents_test

@@ -135,6 +135,18 @@ orch::services::credentials::Credential CredentialStore::resolve(const std::stri
   return {id, row["name"].get<std::string>(), row["type"].get<std::string>(), std::move(data)};
 }
 
+orch::services::credentials::Credential CredentialStore::resolveNamed(const std::string& name, const orch::Tenant& tenant) {
+  std::optional<std::string> chosen;
+  for (const auto& row : db_.query("SELECT id, owner_id, organization_id FROM cr_credentials WHERE name = ? ORDER BY id", {name})) {
+    const auto& owner = row["owner_id"].get_ref<const std::string&>();
+    if (!tenant.canSee(owner, row["organization_id"])) continue;
+    if (owner == tenant.userId) return resolve(row["id"].get<std::string>(), tenant);
+    if (!chosen) chosen = row["id"].get<std::string>();
+  }
+  if (!chosen) throw orch::HttpError::notFound("No credential named '" + name + "' was found");
+  return resolve(*chosen, tenant);
+}
+
 orch::json CredentialStore::claimExpired(std::int64_t nowMs) {
   auto rows = db_.query(std::string("SELECT ") + kColumns +
                             " FROM cr_credentials WHERE expiry_published = 0 AND expires_ms <= ? ORDER BY expires_ms LIMIT 100",

@@ -40,6 +40,9 @@ public:
   /// "data"}. Throws orch::HttpError: 404 when it does not exist or is not
   /// the principal's, 409 when it has expired.
   orch::services::credentials::Credential resolve(const std::string& id, const orch::Tenant& tenant);
+  /// The same, by name: the tenant's user's own credential of that name
+  /// before one of its organizations'.
+  orch::services::credentials::Credential resolveNamed(const std::string& name, const orch::Tenant& tenant);
 
   /// Marks credentials past their expiry and returns them (their public
   /// view), each once across every host sharing the database.

@@ -35,7 +35,8 @@ void init(orch::Plugin& plugin) {
   plugin.service(service::kService, [store](const std::string& method, const orch::json& message) -> orch::json {
     if (method != service::kResolve) throw orch::HttpError::badRequest("credentials: unknown method '" + method + "'");
     auto request = service::ResolveRequest::fromJson(message);
-    return store->resolve(request.id, orch::Tenant::ofPrincipal(request.principal)).toJson();
+    auto tenant = orch::Tenant::ofPrincipal(request.principal);
+    return (request.id.empty() ? store->resolveNamed(request.name, tenant) : store->resolve(request.id, tenant)).toJson();
   });
 
   auto intervalMs = settings.expiryCheckIntervalMs;

@@ -65,7 +65,8 @@ const char* const kEmail = R"json({
     "subject": {"type": "string", "x-error-message": "subject must be a string"},
     "body": {"type": "string", "x-error-message": "body must be a string"},
     "template": {"type": "string", "minLength": 1, "x-error-message": "template must be a non-empty string"},
-    "credential_id": {"type": "string", "minLength": 1, "x-error-message": "credential_id must be a non-empty string"}
+    "credential_id": {"type": "string", "minLength": 1, "x-error-message": "credential_id must be a non-empty string"},
+    "credential_name": {"type": "string", "minLength": 1, "x-error-message": "credential_name must be a non-empty string"}
   },
   "anyOf": [
     {"not": {"not": {"required": ["body"]}}},
@@ -91,6 +92,7 @@ const char* const kApiCall = R"json({
     "timeout": {"type": "number", "minimum": 0.1, "maximum": 300,
                 "x-error-message": "timeout must be a number of seconds from 0.1 to 300"},
     "credential_id": {"type": "string", "minLength": 1, "x-error-message": "credential_id must be a non-empty string"},
+    "credential_name": {"type": "string", "minLength": 1, "x-error-message": "credential_name must be a non-empty string"},
     "allow_private_network": {"type": "boolean", "default": false,
                               "x-error-message": "allow_private_network must be a boolean"}
   },

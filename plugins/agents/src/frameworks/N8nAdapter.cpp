@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -98,9 +99,14 @@ public:
     for (const auto& link : links_) {
       json edge = {{"id", "e" + std::to_string(++n)}, {"source", ids_[link.source]}, {"target", ids_[link.target]}};
       auto sourceType = shortType(node(link.source)["type"].get<std::string>());
-      if (sourceType == "if") edge["condition"] = {{"branch", link.output == 0 ? "true" : "false"}};
-      if (sourceType == "switch") // the output's number too, for the export
+      // With onError continueErrorOutput the node has one output more, after its own, for its failures.
+      bool errorOutput = node(link.source).value("onError", std::string()) == "continueErrorOutput";
+      if (errorOutput && link.output == regularOutputs(link.source))
+        edge["condition"] = {{"on", "error"}, {"output", link.output}};
+      else if (sourceType == "if") edge["condition"] = {{"branch", link.output == 0 ? "true" : "false"}};
+      else if (sourceType == "switch") // the output's number too, for the export
         edge["condition"] = {{"expression", switchCondition(link.source, link.output)}, {"output", link.output}};
+      else if (errorOutput) edge["condition"] = {{"on", "success"}, {"output", link.output}};
       edges.push_back(edge);
     }
     return {{"nodes", nodes}, {"edges", edges}};
@@ -113,6 +119,28 @@ private:
   };
 
   const json& node(const std::string& name) const { return workflow_["nodes"][index_.at(name)]; }
+
+  /// The credential a node logs in with, by the name n8n gives it (its id is
+  /// n8n's, not ours): the step resolves the caller's credential of that name
+  /// when it runs. None when the node sends no login (authentication "none").
+  static std::optional<std::string> credentialName(const json& node, const std::string& authentication) {
+    if (authentication == "none") return std::nullopt;
+    const auto credentials = node.value("credentials", json::object());
+    for (const auto& [kind, reference] : credentials.items())
+      if (reference.is_object() && reference.value("name", json()).is_string()) return reference["name"].get<std::string>();
+    return std::nullopt;
+  }
+
+  /// How many outputs a node has of its own (before an error output).
+  std::size_t regularOutputs(const std::string& name) const {
+    const auto& n = node(name);
+    auto type = shortType(n["type"].get<std::string>());
+    if (type == "if") return 2;
+    if (type != "switch") return 1;
+    const auto parameters = n.value("parameters", json::object());
+    auto rules = parameters.value("rules", json::object()).value("values", json::array()).size();
+    return rules + (parameters.value("options", json::object()).value("fallbackOutput", json("none")) == "extra" ? 1 : 0);
+  }
 
   bool passesItemsOn(const std::string& name) const {
     auto type = shortType(node(name)["type"].get<std::string>());
@@ -280,6 +308,7 @@ private:
             out[p.value("name", std::string())] = value(name, p.value("value", json("")), at + "." + where);
         return out;
       };
+      if (auto login = credentialName(n8nNode, parameters.value("authentication", std::string("none")))) config["credential_name"] = *login;
       if (parameters.value("sendHeaders", false)) config["headers"] = pairs("headerParameters", "headerParameters");
       if (parameters.value("sendBody", false))
         config["body"] = parameters.contains("jsonBody") ? value(name, parameters["jsonBody"], at + ".jsonBody")
@@ -322,6 +351,7 @@ private:
                 {"subject", value(name, parameters.value("subject", json("")), at + ".subject")},
                 {"body", value(name, parameters.value("text", parameters.value("html", json(""))), at + ".text")}};
       if (parameters.contains("fromEmail")) config["from"] = value(name, parameters["fromEmail"], at + ".fromEmail");
+      if (auto login = credentialName(n8nNode, "smtp")) config["credential_name"] = *login;
     } else if (type == "openAi" || type == "lmChatOpenAi") {
       stepType = "ai_prompt";
       json prompt = parameters.value("prompt", parameters.value("text", json()));
@@ -362,9 +392,15 @@ private:
       config["retry_count"] = tries.get<int>() - 1;
       if (wait.get<double>() > 0) config["retry_delay"] = wait.get<double>() / 1000.0;
     }
+    // n8n's "On Error": stop the workflow (its default), or go on with the
+    // error as the node's output, down its regular output or an error output of its own.
+    auto onError = n8nNode.value("onError", json(n8nNode.value("continueOnFail", false) == true ? "continueRegularOutput" : "stopWorkflow"));
+    if (onError == "continueRegularOutput" || onError == "continueErrorOutput") config["on_error"] = "continue";
+    else if (onError != "stopWorkflow")
+      throw HttpError::validation(field + ".onError", "Node '" + name + "': onError must be stopWorkflow, continueRegularOutput or continueErrorOutput");
     // The node as n8n wrote it, so an export gives it back unchanged.
     json original = {{"type", fullType}, {"typeVersion", n8nNode.value("typeVersion", json(1))}, {"parameters", parameters}};
-    for (const char* kept : {"position", "retryOnFail", "maxTries", "waitBetweenTries", "onError", "credentials"})
+    for (const char* kept : {"position", "retryOnFail", "maxTries", "waitBetweenTries", "onError", "continueOnFail", "credentials"})
       if (n8nNode.contains(kept)) original[kept] = n8nNode[kept];
     if (!subNodes.empty()) original["sub_nodes"] = subNodes;
     config[orch::kStepSourceKey] = original;
@@ -415,6 +451,7 @@ private:
                                     "Node '" + sub + "' (" + tool["type"].get<std::string>() + ") is a tool of '" + name +
                                         "' that cannot run here (HTTP Request tools can)");
       json fixed = {{"method", toolParameters.value("method", std::string("GET"))}};
+      if (auto login = credentialName(tool, toolParameters.value("authentication", std::string("none")))) fixed["credential_name"] = *login;
       auto url = toolParameters.value("url", std::string());
       if (!url.empty() && url.find('{') == std::string::npos) fixed["url"] = url; // "{city}": the model fills it
       tools.push_back({{"type", "api_call"}, {"name", ids_.at(sub)},

@@ -476,6 +476,31 @@ TEST_P(Agents, AnN8nSwitchSendsEachRunDownTheOutputOfItsFirstMatchingRule) {
   }
 }
 
+TEST_P(Agents, AnN8nNodeWithOnErrorGoesOnDownItsErrorOutputWhenItFails) {
+  LocalHttpServer service([](const LocalHttpServer::Request&) { return LocalHttpServer::Reply{200, R"({"ok":true})"}; });
+  auto runOnce = [&](const std::string& url) {
+    auto body = agent({{"name", "Careful"}, {"framework", "n8n"}, {"status", "active"},
+                       {"definition", agents_test::n8nOnErrorWorkflow(url, "continueErrorOutput")}}, alice_);
+    auto id = body["id"].get<std::string>();
+    EXPECT_EQ(post("/api/execute", {{"agent_ids", {id}}}, alice_).status, 200);
+    json execution;
+    EXPECT_TRUE(orch::test::eventually([&] {
+      auto list = get("/api/v1/executions?agent_id=" + id, alice_).json(); // kept: items() of a temporary dangles
+      for (const auto& item : list["executions"])
+        if (item["status"] != "running" && item["status"] != "queued") execution = item;
+      return execution.is_object();
+    }));
+    return execution;
+  };
+  auto failed = runOnce("http://127.0.0.1:1/down");
+  ASSERT_EQ(failed["status"], "completed") << failed.dump();
+  EXPECT_EQ(failed["output_data"]["lane"], "error") << failed.dump();
+  EXPECT_FALSE(failed["output_data"]["problem"].get<std::string>().empty()) << "the failure, read as $json.error";
+  auto worked = runOnce(service.url("/up"));
+  ASSERT_EQ(worked["status"], "completed") << worked.dump();
+  EXPECT_EQ(worked["output_data"]["lane"], "regular") << worked.dump();
+}
+
 TEST_P(Agents, ARunSurvivesAKill9OfItsHost) {
   // start -> a one-second delay -> answer: the kill comes while the first agent waits.
   json slow = {{"nodes", {{{"id", "start"}, {"type", "start"}},

@@ -198,6 +198,24 @@ TEST_P(Credentials, AnApiCallLogsInWithOneAndARedirectElsewhereGoesWithoutIt) {
   EXPECT_EQ(notHis["status"], "failed") << notHis.dump();
   EXPECT_NE(notHis.dump().find("not found"), std::string::npos) << notHis.dump();
   EXPECT_EQ(api.requests().size(), requestsSoFar) << "a call whose login fails is not sent";
+
+  // By name, as an n8n node names its credentials: the caller's own of that name.
+  auto byName = [&](const std::string& name, const std::map<std::string, std::string>& auth) {
+    auto workflow = post("/api/v1/workflows",
+                         {{"name", "call by name"},
+                          {"steps", {{{"id", "call"}, {"type", "api_call"},
+                                      {"config", {{"url", api.url("/named")}, {"credential_name", name}}}}}}},
+                         auth);
+    EXPECT_EQ(workflow.status, 201) << workflow.body;
+    return post("/api/v1/workflows/" + workflow.json().value("id", "") + "/execute",
+                {{"execution_mode", "sync"}, {"execution_options", {{"retry_count", 0}}}}, auth)
+        .json();
+  };
+  EXPECT_EQ(byName("bearer", alice_)["status"], "completed");
+  EXPECT_EQ(lastAuthorization("authorization"), "Bearer tok-123456");
+  auto strangers = byName("bearer", bob_);
+  EXPECT_EQ(strangers["status"], "failed") << strangers.dump();
+  EXPECT_NE(strangers.dump().find("No credential named 'bearer'"), std::string::npos) << strangers.dump();
 }
 
 TEST_P(Credentials, ChangeInPlaceKeepingTheirId) {

@@ -474,6 +474,16 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
         });
     return;
   }
+  if (planned.config.value("on_error", std::string()) == "continue") {
+    // The workflow goes on with the failure as the step's output: edges with
+    // {"on": "error"} are taken, and the others read its "error".
+    completeStep(run, index, {{"error", error}, {"failed", true}, {"branch", "error"}}, lock);
+    if (step.provisional) {
+      lock.unlock();
+      dispatch(run, true);
+    }
+    return;
+  }
   step.status = S::Failed;
   auto row = orch::json{{"status", "failed"}, {"iteration", step.iteration}, {"pass", step.pass},
                         {"attempts", step.attempts}, {"error", error},

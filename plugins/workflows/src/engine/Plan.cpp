@@ -150,6 +150,11 @@ bool Plan::taken(std::size_t from, std::size_t to, const orch::json& output,
     if (incoming.condition.is_null()) continue;
     auto branch = branchOf(output);
     const auto& condition = incoming.condition;
+    // {"on": "error"|"success"}: whether the source failed and went on (on_error: continue).
+    if (condition.is_object() && condition.contains("on")) {
+      bool failed = output.is_object() && output.value("failed", false) == true && output.contains("error");
+      return failed == (condition["on"] == "error");
+    }
     // {"branch": "true"}, "true", true: matched against the source's branch;
     // {"expression": "..."} or any other string: evaluated.
     if (condition.is_boolean()) return branch == (condition.get<bool>() ? "true" : "false");

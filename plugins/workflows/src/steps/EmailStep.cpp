@@ -32,7 +32,7 @@ std::vector<std::string> addresses(const orch::json& value) {
 /// The login: a credential's (through the credentials plugin) or the config's.
 std::pair<std::string, std::string> login(const orch::Plugin& plugin, const StepSettings& settings,
                                           const orch::StepContext& step) {
-  if (!step.config.contains("credential_id")) return {settings.smtpUsername, settings.smtpPassword};
+  if (!usesCredential(step)) return {settings.smtpUsername, settings.smtpPassword};
   auto credential = resolveCredential(plugin, step);
   if (credential.type != "smtp" && credential.type != "basic")
     throw std::runtime_error("credential '" + credential.name + "' is a " + credential.type +

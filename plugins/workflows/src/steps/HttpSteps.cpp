@@ -44,7 +44,7 @@ void requireSuccess(const outbound::OutboundResponse& response) {
 
 orch::json apiCall(const orch::Plugin& plugin, const StepSettings& settings, const orch::StepContext& step) {
   auto request = requestFrom(settings, step.config, "GET");
-  if (step.config.contains("credential_id")) request.secretHeaders = httpLogin(resolveCredential(plugin, step));
+  if (usesCredential(step)) request.secretHeaders = httpLogin(resolveCredential(plugin, step));
   if (step.config.contains("body") && !step.config["body"].is_null())
     request.body = step.config["body"].is_string() ? step.config["body"].get<std::string>() : step.config["body"].dump();
   auto response = outbound::sendOutbound(request, settings.tlsCaFile);

@@ -9,7 +9,8 @@ namespace workflows::steps {
 namespace credentials = orch::services::credentials;
 
 credentials::Credential resolveCredential(const orch::Plugin& plugin, const orch::StepContext& step) {
-  return credentials::resolve(plugin, {step.config.value("credential_id", std::string()), step.principal});
+  return credentials::resolve(plugin, {step.config.value("credential_id", std::string()), step.principal,
+                                       step.config.value("credential_name", std::string())});
 }
 
 std::vector<std::pair<std::string, std::string>> httpLogin(const credentials::Credential& credential) {

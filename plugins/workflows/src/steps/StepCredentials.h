@@ -9,9 +9,15 @@
 
 namespace workflows::steps {
 
-/// The credential that the step's `credential_id` names, through the
-/// `credentials` plugin, for the principal the execution runs for. Throws
-/// when it does not exist, belongs to another tenant or has expired.
+/// Whether the step logs in with a credential: `credential_id`, or
+/// `credential_name` (what an n8n node's credentials reference becomes).
+inline bool usesCredential(const orch::StepContext& step) {
+  return step.config.contains("credential_id") || step.config.contains("credential_name");
+}
+
+/// The credential that the step's `credential_id` (or `credential_name`)
+/// names, through the `credentials` plugin, for the principal the execution
+/// runs for. Throws when it does not exist, belongs to another tenant or has expired.
 orch::services::credentials::Credential resolveCredential(const orch::Plugin& plugin, const orch::StepContext& step);
 
 /// The headers that log an HTTP call in with a `bearer`, `basic` or

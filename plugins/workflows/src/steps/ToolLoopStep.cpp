@@ -24,7 +24,7 @@ namespace ai_router = orch::services::ai_router;
 
 /// Settings of a step type that only the workflow's author decides, never
 /// the model: which credential, whether private networks may be reached.
-const std::set<std::string> kAuthorOnly = {"credential_id", "allow_private_network"};
+const std::set<std::string> kAuthorOnly = {"credential_id", "credential_name", "allow_private_network"};
 
 /// One tool: a step type the model may call, under a name, with config the
 /// author fixed (it wins over the model's arguments).

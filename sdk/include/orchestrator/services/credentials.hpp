@@ -15,16 +15,20 @@ inline constexpr const char* kService = "credentials";
 inline constexpr const char* kResolve = "resolve";
 
 /// Which credential, for whom: only a credential the principal sees (its own
-/// or its organizations') resolves; any other is not found.
+/// or its organizations') resolves; any other is not found. By `id`, or by
+/// `name` when id is empty (a workflow imported from n8n names its
+/// credentials): the principal's own of that name before an organization's.
 struct ResolveRequest {
   std::string id;
   json principal;
+  std::string name;
 
-  json toJson() const { return {{"id", id}, {"principal", principal}}; }
+  json toJson() const { return {{"id", id}, {"principal", principal}, {"name", name}}; }
   static ResolveRequest fromJson(const json& message) {
     ResolveRequest request;
     if (message.is_object() && message.value("id", json()).is_string()) request.id = message["id"].get<std::string>();
-    if (request.id.empty()) throw HttpError::validation("credential_id", "Required");
+    if (message.is_object() && message.value("name", json()).is_string()) request.name = message["name"].get<std::string>();
+    if (request.id.empty() && request.name.empty()) throw HttpError::validation("credential_id", "Required");
     request.principal = message.value("principal", json());
     return request;
   }
