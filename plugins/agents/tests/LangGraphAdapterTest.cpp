@@ -44,6 +44,35 @@ TEST(LangGraphAdapter, LangGraphsOwnSerializationIsReadItsUnboundNodesNamedAndIt
   EXPECT_EQ(refusal(graph).first, "state.messages");
 }
 
+TEST(LangGraphAdapter, ALanggraphJsonProjectFileNamesItsPythonGraphAndIsKeptBesideTheGraphItBuilds) {
+  // LangGraph's own project files: each graph is code, which never runs here.
+  for (const auto& [file, first] : std::vector<std::pair<std::string, std::string>>{
+           {"langgraph.react-agent.json", "graphs.agent"}, {"langgraph.cli-examples-graphs.json", "graphs.agent"},
+           {"langgraph.js-example.json", "graphs.agent"}}) {
+    auto [field, message] = refusal(sample(file));
+    EXPECT_EQ(field, first) << file;
+    EXPECT_NE(message.find("get_graph().to_json()"), std::string::npos) << message;
+  }
+  auto graph = sample("graph_to_json.conditional_state_graph.json");
+  graph["bindings"] = {{"agent", {{"type", "ai_prompt"}, {"config", {{"prompt", "Answer: {{question}}"}}}}},
+                       {"tools", {{"type", "api_call"}, {"config", {{"url", "https://example.com/search"}}}}}};
+  graph["project"] = sample("langgraph.react-agent.json");
+  ASSERT_EQ(refusal(graph).first, "") << refusal(graph).second << " (its one graph)";
+  auto adapter = agents::frameworks::langGraphAdapter();
+  auto compiled = adapter.compile(graph);
+  auto exported = adapter.exportGraph(compiled);
+  EXPECT_EQ(exported["project"], sample("langgraph.react-agent.json"));
+  EXPECT_EQ(adapter.compile(exported), compiled);
+  // With two graphs, `graph` says which this is.
+  graph["project"] = sample("langgraph.cli-examples-graphs.json");
+  EXPECT_EQ(refusal(graph).first, "graph");
+  graph["graph"] = "storm";
+  EXPECT_EQ(refusal(graph).first, "");
+  EXPECT_EQ(adapter.exportGraph(adapter.compile(graph))["graph"], "storm");
+  graph["project"]["graphs"]["storm"] = 42;
+  EXPECT_EQ(refusal(graph).first, "project.graphs.storm");
+}
+
 TEST(LangGraphAdapter, ConditionalEdgesBecomeBranchesAndEndEdgesEndThePath) {
   ASSERT_EQ(refusal(langGraphRouter()).first, "");
   auto compiled = agents::frameworks::langGraphAdapter().compile(langGraphRouter());

@@ -1,5 +1,6 @@
 #include "LangGraphAdapter.h"
 
+#include <orchestrator/frameworks.hpp>
 #include <orchestrator/http.hpp>
 
 #include <functional>
@@ -25,8 +26,43 @@ const json* bindingOf(const json& definition, const json& node) {
   return nullptr;
 }
 
+/// langgraph.json, LangGraph's project file, names each graph by the code
+/// that builds it ("./agent.py:graph"), which never runs here. Alone it is a
+/// 422 saying what to send instead; as `project` beside a serialized graph it
+/// is checked and kept (export gives it back), `graph` naming which of its
+/// graphs this one is.
+void checkProject(const json& definition) {
+  auto codeOf = [](const json& spec) {
+    return spec.is_string() ? spec.get<std::string>() : spec.is_object() ? spec.value("path", std::string()) : std::string();
+  };
+  if (definition.contains("graphs") && !definition.contains("nodes")) {
+    const auto& graphs = definition["graphs"];
+    if (!graphs.is_object() || graphs.empty())
+      throw HttpError::validation("graphs", "A langgraph.json names its graphs: {\"agent\": \"./agent.py:graph\"}");
+    throw HttpError::validation("graphs." + graphs.begin().key(),
+                                "Graph '" + graphs.begin().key() + "' is code (" + codeOf(graphs.begin().value()) +
+                                    "), which never runs here: send the graph it builds as app.get_graph().to_json() writes "
+                                    "it (nodes, edges) with bindings for its nodes, and this file as `project`");
+  }
+  if (!definition.contains("project")) return;
+  const auto& project = definition["project"];
+  if (!project.is_object() || !project.contains("graphs") || !project["graphs"].is_object() || project["graphs"].empty())
+    throw HttpError::validation("project.graphs", "Must be langgraph.json's graphs: {\"agent\": \"./agent.py:graph\"}");
+  std::string names;
+  for (const auto& [name, spec] : project["graphs"].items()) {
+    if (codeOf(spec).empty())
+      throw HttpError::validation("project.graphs." + name, "Must be the code's path (\"./agent.py:graph\") or {path, description}");
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  const auto& which = definition.contains("graph") ? definition["graph"] : json();
+  if (which.is_null() && project["graphs"].size() == 1) return;
+  if (!which.is_string() || !project["graphs"].contains(which.get<std::string>()))
+    throw HttpError::validation("graph", "Must name the project's graph this is: one of " + names);
+}
+
 void validate(const json& definition) {
   if (!definition.is_object()) throw HttpError::validation("", "A LangGraph definition is an object {nodes, edges}");
+  checkProject(definition);
   if (!definition.contains("nodes") || !definition["nodes"].is_array() || definition["nodes"].empty())
     throw HttpError::validation("nodes", "Must be a non-empty array, as get_graph().to_json() writes it");
   if (!definition.contains("edges") || !definition["edges"].is_array())
@@ -136,17 +172,26 @@ json compile(const json& definition) {
     for (const auto& [channel, reducer] : definition["state"].items())
       graph["state"][channel] = reducer.is_object() ? reducer["reducer"] : reducer;
   }
+  if (definition.contains("project")) {
+    // Kept on the start step, where the engine never reads it, for the export.
+    json kept = {{"project", definition["project"]}};
+    if (definition.contains("graph")) kept["graph"] = definition["graph"];
+    for (auto& node : graph["nodes"])
+      if (node["id"] == kStart) node["data"] = {{orch::kStepSourceKey, kept}};
+  }
   return graph;
 }
 
 json exportGraph(const json& graph) {
-  json nodes = json::array(), edges = json::array(), bindings = json::object();
+  json nodes = json::array(), edges = json::array(), bindings = json::object(), exported = json::object();
   std::set<std::string> sources;
   for (const auto& edge : graph.value("edges", json::array())) sources.insert(edge.value("source", std::string()));
   for (const auto& node : graph.value("nodes", json::array())) {
     auto id = node.value("id", std::string());
     if (id == kStart) {
       nodes.push_back({{"id", kStart}, {"type", "runnable"}, {"data", {{"name", kStart}}}});
+      const auto kept = node.value("data", json::object()).value(orch::kStepSourceKey, json());
+      if (kept.is_object()) exported.update(kept);
       continue;
     }
     json data = json::object();
@@ -166,7 +211,7 @@ json exportGraph(const json& graph) {
   }
   for (const auto& node : graph.value("nodes", json::array()))
     if (!sources.count(node.value("id", std::string()))) edges.push_back({{"source", node["id"]}, {"target", kEnd}});
-  json exported = {{"nodes", nodes}, {"edges", edges}, {"bindings", bindings}};
+  exported.update({{"nodes", nodes}, {"edges", edges}, {"bindings", bindings}});
   for (const char* kept : {"recursion_limit", "state"})
     if (graph.contains(kept)) exported[kept] = graph[kept];
   return exported;
