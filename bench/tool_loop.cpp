@@ -150,6 +150,10 @@ int main(int argc, char** argv) {
               percentile(runUs, 0.99), medianModel);
   std::printf("  engine added latency per turn (p50 run - 3 model round trips, / 5 turns): %.0f µs\n",
               (medianRun - 3 * medianModel) / 5);
+  // The run's own fixed cost (the HTTP request, its rows, its end, the view
+  // answered) is what a one-step workflow costs: the other four turns add the rest.
+  std::printf("  each turn after the first (p50 run - a one-step workflow - 3 model round trips, / 4): %.0f µs\n",
+              (medianRun - plainUs - 3 * medianModel) / 4);
   std::printf("  a one-step workflow p50 %.0f µs; the loop answered in one model turn p50 %.0f µs: a model turn costs the host "
               "%.0f µs beyond its round trip\n",
               plainUs, oneTurnUs, oneTurnUs - plainUs - medianModel);

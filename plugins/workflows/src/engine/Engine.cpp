@@ -110,7 +110,7 @@ void Engine::startHere(const orch::json& row, std::shared_ptr<const Plan> plan) 
     runs_[run->id] = run;
   }
   plugin_.publish("execution_started", eventPayload(*run));
-  post(run->priority, [this, run] { dispatch(run); });
+  post(run->priority, [this, run] { dispatch(run, true); });
 }
 
 orch::json Engine::submit(const ExecutionRequest& request, std::shared_ptr<const Plan> plan) {

@@ -112,7 +112,7 @@ void Engine::completeStep(const std::shared_ptr<Run>& run, std::size_t index, or
               std::lock_guard lock(run->mutex);
               run->dispatchPending = false;
             }
-            dispatch(run);
+            dispatch(run, true); // this worker goes on with the next step itself: no second hand-over
           });
       });
 }
