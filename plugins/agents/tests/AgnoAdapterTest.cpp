@@ -76,6 +76,38 @@ TEST(AgnoAdapter, TeamsCoordinateRouteAndBroadcast) {
   EXPECT_EQ(stepsOf(agents::frameworks::agnoAdapter().compile(team))["leader"]["data"]["max_iterations"], 2);
 }
 
+TEST(AgnoAdapter, ATasksTeamAndATeamInsideATeamAreLoopsWhoseToolsAreTheLevelBelow) {
+  json germanic = {{"name", "Germanic Team"}, {"role", "Handles German and Dutch"}, {"mode", "route"},
+                   {"members", {{{"name", "German Agent"}, {"role", "Answers in German"}, {"tools", {"api_call"}}},
+                                {{"name", "Dutch Agent"}, {"role", "Answers in Dutch"}}}}};
+  json team = {{"name", "Language Team"}, {"mode", "tasks"}, {"max_iterations", 6}, {"members", {financeAgent(), germanic}}};
+  auto adapter = agents::frameworks::agnoAdapter();
+  auto graph = adapter.compile(team);
+  auto steps = stepsOf(graph);
+  ASSERT_EQ(steps.size(), 2u) << graph.dump();
+  const auto& leader = steps["leader"]["data"];
+  EXPECT_EQ(leader["max_iterations"], 6);
+  EXPECT_NE(leader["instructions"].get<std::string>().find("break it into clear tasks"), std::string::npos) << leader.dump();
+  ASSERT_EQ(leader["tools"].size(), 2u);
+  const auto& sub = leader["tools"][1];
+  EXPECT_EQ(sub["name"], "germanic_team");
+  EXPECT_EQ(sub["type"], "tool_loop");
+  EXPECT_FALSE(sub["config"].contains("prompt")) << "the leader words the sub-team's task";
+  ASSERT_EQ(sub["config"]["tools"].size(), 2u) << sub.dump();
+  EXPECT_EQ(sub["config"]["tools"][0]["name"], "german_agent");
+  EXPECT_EQ(sub["config"]["tools"][0]["config"]["tools"], json::array({"api_call"})) << "a member keeps its tools";
+  EXPECT_EQ(sub["config"]["max_iterations"], 2) << "the sub-team routes";
+  EXPECT_EQ(adapter.exportGraph(graph), team);
+  // A broadcast inside a team, and teams nested too deep, are refused by name.
+  team["members"][1]["mode"] = "broadcast";
+  EXPECT_EQ(refusal(team).first, "members[1].mode");
+  team["members"][1]["mode"] = "coordinate";
+  team["members"][1]["members"][1] = {{"name", "Deeper"}, {"members", {{{"name", "Deepest"}, {"members", {financeAgent()}}}}}};
+  EXPECT_EQ(refusal(team).first, "members[1].members[1].members[0]");
+  team["mode"] = "parallel";
+  EXPECT_EQ(refusal(team).first, "mode");
+}
+
 TEST(AgnoAdapter, ImportThenExportThenImportGivesTheSameGraph) {
   auto adapter = agents::frameworks::agnoAdapter();
   json team = {{"members", {webAgent(), financeAgent()}}, {"mode", "broadcast"}};

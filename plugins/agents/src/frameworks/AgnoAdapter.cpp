@@ -73,7 +73,7 @@ json agentConfig(const json& agent, const std::string& field) {
   return config;
 }
 
-std::string teamMode(const json& team) {
+std::string teamMode(const json& team, const std::string& field) {
   auto mode = team.value("mode", std::string());
   if (mode.empty()) {
     if (team.value("respond_directly", false) == true) return "route";
@@ -81,68 +81,114 @@ std::string teamMode(const json& team) {
     return "coordinate";
   }
   if (mode == "collaborate") return "broadcast";
-  if (mode != "coordinate" && mode != "route" && mode != "broadcast")
-    throw HttpError::validation("mode", "Must be coordinate, route, broadcast or collaborate");
+  if (mode != "coordinate" && mode != "route" && mode != "broadcast" && mode != "tasks")
+    throw HttpError::validation(at(field, "mode"), "Must be coordinate, route, broadcast (or collaborate) or tasks");
   return mode;
+}
+
+/// Teams inside teams, as deep as this: each level is a loop whose tools are the level below.
+constexpr int kMaxTeamDepth = 3;
+
+struct Member {
+  std::string id, name;
+  json config, definition;
+};
+
+json teamLeader(const json& team, const std::string& field, int depth);
+
+/// A team's members: agents, or teams (whose leader then stands for them).
+std::vector<Member> membersOf(const json& team, const std::string& field, int depth) {
+  const auto& members = team["members"];
+  if (!members.is_array() || members.empty())
+    throw HttpError::validation(at(field, "members"), "A team needs its members, Agno agents or teams");
+  std::vector<Member> out;
+  std::set<std::string> ids = {"start", "leader"};
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto where = at(field, "members[" + std::to_string(i) + "]");
+    bool team = members[i].is_object() && members[i].contains("members");
+    if (team && depth + 1 >= kMaxTeamDepth)
+      throw HttpError::validation(where, "Teams nest at most " + std::to_string(kMaxTeamDepth) + " deep here");
+    Member member;
+    member.config = team ? teamLeader(members[i], where, depth + 1) : agentConfig(members[i], where);
+    member.name = members[i].value("name", "member_" + std::to_string(i + 1));
+    member.id = slug(member.name);
+    while (!ids.insert(member.id).second) member.id += "_";
+    member.definition = members[i];
+    out.push_back(std::move(member));
+  }
+  return out;
+}
+
+/// The leader's own settings: the run's message, its model, its turn limit.
+json leaderBase(const json& team, const std::string& field) {
+  json leader = {{"prompt", kMessage}};
+  applyModel(team.value("model", json()), leader, at(field, "model"));
+  if (team.contains("max_iterations")) {
+    const auto& limit = team["max_iterations"];
+    if (!limit.is_number_integer() || limit.get<std::int64_t>() < 1 || limit.get<std::int64_t>() > 100)
+      throw HttpError::validation(at(field, "max_iterations"), "Must be a whole number from 1 to 100");
+    leader["max_iterations"] = limit;
+  }
+  return leader;
+}
+
+/// A team that coordinates, routes or runs tasks: one loop, its members its tools.
+json teamLeader(const json& team, const std::string& field, int depth) {
+  auto mode = teamMode(team, field);
+  if (mode == "broadcast" && depth > 0)
+    throw HttpError::validation(at(field, "mode"), "A team inside a team coordinates, routes or runs tasks here; broadcast only at the top");
+  auto leader = leaderBase(team, field);
+  json tools = json::array();
+  for (const auto& member : membersOf(team, field, depth)) {
+    const auto& m = member.definition;
+    auto role = m.value("role", m.value("description", json(member.name)));
+    tools.push_back(delegateTo(member.id, "Hand work to " + member.name + ": " + text(role, at(field, "members")), member.config));
+  }
+  leader["tools"] = tools;
+  const char* how =
+      mode == "route"   ? "Hand the request to the one member best suited, and answer with its reply as it is."
+      : mode == "tasks" ? "Work through the request as tasks: break it into clear tasks, hand each to the member best suited "
+                          "(one after another when a task needs another's result), check each result, and answer with a "
+                          "summary of the completed tasks."
+                        : "Lead the team: delegate to the members as the request needs, then answer from their work.";
+  auto instructions = persona(team, field);
+  leader["instructions"] = instructions.empty() ? std::string(how) : instructions + "\n\n" + how;
+  if (mode == "route" && !leader.contains("max_iterations")) leader["max_iterations"] = 2;
+  return leader;
 }
 
 json compile(const json& definition) {
   if (!definition.is_object()) throw HttpError::validation("", "An Agno agent or team is an object, as to_dict() writes it");
   json nodes = json::array({startKeeping(definition)}), edges = json::array();
+  auto edge = [&](const std::string& from, const std::string& to) {
+    edges.push_back({{"id", "e" + std::to_string(edges.size() + 1)}, {"source", from}, {"target", to}});
+  };
   if (!definition.contains("members")) {
-    auto config = agentConfig(definition, "");
-    nodes.push_back({{"id", "agent"}, {"type", "tool_loop"}, {"name", definition.value("name", std::string("Agent"))}, {"data", config}});
-    edges.push_back({{"id", "e1"}, {"source", "start"}, {"target", "agent"}});
+    nodes.push_back({{"id", "agent"}, {"type", "tool_loop"}, {"name", definition.value("name", std::string("Agent"))},
+                     {"data", agentConfig(definition, "")}});
+    edge("start", "agent");
     return {{"nodes", nodes}, {"edges", edges}};
   }
-  const auto& members = definition["members"];
-  if (!members.is_array() || members.empty()) throw HttpError::validation("members", "A team needs its members, Agno agents");
-  auto mode = teamMode(definition);
-  std::vector<std::string> ids;
-  std::vector<json> configs;
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    auto field = "members[" + std::to_string(i) + "]";
-    configs.push_back(agentConfig(members[i], field));
-    auto id = slug(members[i].value("name", "member_" + std::to_string(i + 1)));
-    while (std::find(ids.begin(), ids.end(), id) != ids.end() || id == "start" || id == "leader") id += "_";
-    ids.push_back(id);
-  }
-  json leader = {{"prompt", kMessage}};
-  applyModel(definition.value("model", json()), leader, "model");
-  auto instructions = persona(definition, "");
-  if (definition.contains("max_iterations")) {
-    const auto& limit = definition["max_iterations"];
-    if (!limit.is_number_integer() || limit.get<std::int64_t>() < 1 || limit.get<std::int64_t>() > 100)
-      throw HttpError::validation("max_iterations", "Must be a whole number from 1 to 100");
-    leader["max_iterations"] = limit;
-  }
-  if (mode == "broadcast") {
+  json leader;
+  if (teamMode(definition, "") == "broadcast") {
     // Every member on the message at once, each a loop with its own tools; then the leader answers from all.
+    leader = leaderBase(definition, "");
     std::string replies = "The team's members answered:";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      nodes.push_back({{"id", ids[i]}, {"type", "tool_loop"}, {"name", members[i].value("name", ids[i])}, {"data", configs[i]}});
-      edges.push_back({{"id", "e" + std::to_string(edges.size() + 1)}, {"source", "start"}, {"target", ids[i]}});
-      edges.push_back({{"id", "e" + std::to_string(edges.size() + 1)}, {"source", ids[i]}, {"target", "leader"}});
-      replies += "\n\n" + members[i].value("name", ids[i]) + ": {{steps." + ids[i] + ".output.response}}";
+    for (const auto& member : membersOf(definition, "", 0)) {
+      nodes.push_back({{"id", member.id}, {"type", "tool_loop"}, {"name", member.name}, {"data", member.config}});
+      edge("start", member.id);
+      edge(member.id, "leader");
+      replies += "\n\n" + member.name + ": {{steps." + member.id + ".output.response}}";
     }
     leader["prompt"] = std::string(kMessage) + "\n\n" + replies;
     leader["tools"] = json::array();
+    auto instructions = persona(definition, "");
     leader["instructions"] = instructions.empty() ? "Answer from what the team's members found." : instructions;
   } else {
-    json tools = json::array();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      auto role = members[i].value("role", members[i].value("description", members[i].value("name", ids[i])));
-      tools.push_back(delegateTo(ids[i], "Hand work to " + members[i].value("name", ids[i]) + ": " + text(role, "members"),
-                                 configs[i]));
-    }
-    leader["tools"] = tools;
-    auto how = mode == "route" ? "Hand the request to the one member best suited, and answer with its reply as it is."
-                               : "Lead the team: delegate to the members as the request needs, then answer from their work.";
-    leader["instructions"] = instructions.empty() ? how : instructions + "\n\n" + how;
-    if (mode == "route" && !leader.contains("max_iterations")) leader["max_iterations"] = 2;
+    leader = teamLeader(definition, "", 0);
+    edge("start", "leader");
   }
   nodes.push_back({{"id", "leader"}, {"type", "tool_loop"}, {"name", definition.value("name", std::string("Team"))}, {"data", leader}});
-  if (mode != "broadcast") edges.push_back({{"id", "e1"}, {"source", "start"}, {"target", "leader"}});
   return {{"nodes", nodes}, {"edges", edges}};
 }
 

@@ -168,6 +168,43 @@ TEST_P(AgentsCallingTools, AnAgnoTeamsLeaderDelegatesToAMemberThatUsesItsOwnTool
   EXPECT_EQ(sent[1].body["tools"][0]["function"]["name"], "api_call") << "the member has its own tools";
 }
 
+TEST_P(AgentsCallingTools, AnAgnoTeamOfTeamsRunsEachLevelAsALoopThatCallsTheLevelBelow) {
+  llm_.setReplier([url = facts_.url("/facts")](const FakeLlmServer::Received& request) -> std::optional<FakeLlmServer::Reply> {
+    const auto& messages = request.body["messages"];
+    auto system = messages[0]["content"].get<std::string>();
+    bool answered = messages.back().value("role", "") == "tool";
+    auto result = answered ? messages.back()["content"].get<std::string>() : "";
+    FakeLlmServer::Reply reply;
+    if (system.find("You answer in German.") != std::string::npos) { // the member, two levels down
+      if (!answered) reply.toolCalls = {{"call_f", "api_call", {{"url", url}, {"method", "GET"}}}};
+      else reply.text = "Hallo! " + result;
+    } else if (system.find("the one member best suited") != std::string::npos) { // the sub-team's leader
+      if (!answered) reply.toolCalls = {{"call_g", "german_agent", {{"prompt", "Sag hallo"}}}};
+      else reply.text = "Germanic team: " + result;
+    } else { // the top leader, running tasks
+      if (!answered) reply.toolCalls = {{"call_t", "germanic_team", {{"prompt", "Greet in German"}}}};
+      else reply.text = "Tasks done: " + result;
+    }
+    return reply;
+  });
+  json team = {{"name", "Language Team"}, {"mode", "tasks"}, {"model", "openai:gpt-4o-mini"},
+               {"members", {{{"name", "Germanic Team"}, {"role", "German and Dutch"}, {"mode", "route"}, {"model", "openai:gpt-4o-mini"},
+                             {"members", {{{"name", "German Agent"}, {"instructions", "You answer in German."},
+                                           {"model", "openai:gpt-4o-mini"}, {"tools", {"api_call"}}}}}}}}};
+  auto created = post("/api/v1/agents", {{"name", "Teams"}, {"framework", "agno"}, {"status", "active"}, {"definition", team}}, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto execution = run(created.json()["id"].get<std::string>(), {{"message", "Greet the Germans"}});
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  auto answer = execution["output_data"]["response"].get<std::string>();
+  EXPECT_NE(answer.find("Tasks done:"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Germanic team:"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Hallo!"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("C++ is fast"), std::string::npos) << "what the member's own tool found: " << answer;
+  EXPECT_EQ(facts_.requests().size(), 1u);
+  ASSERT_EQ(llm_.received().size(), 6u) << "leader, sub-leader, member twice, sub-leader, leader";
+  EXPECT_EQ(llm_.received()[2].body["messages"][1]["content"], "Sag hallo") << "each level words the task of the one below";
+}
+
 TEST_P(AgentsCallingTools, AnAgentCallsAnotherAgentAsAToolAndThatAgentUsesItsOwnTools) {
   llm_.setReplier([url = facts_.url("/facts")](const FakeLlmServer::Received& request) -> std::optional<FakeLlmServer::Reply> {
     const auto& messages = request.body["messages"];
