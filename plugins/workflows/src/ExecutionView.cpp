@@ -179,11 +179,17 @@ orch::json executionView(const orch::json& row, const orch::json& stepRows, cons
   view["execution_data"] = {{"input", view["input_data"]}, {"output", view["output_data"]}, {"steps", steps}};
   auto cpu = row.value("cpu_us", orch::json());
   auto peak = row.value("peak_bytes", orch::json());
+  auto wall = row.value("wall_us", orch::json()), inSteps = row.value("step_us", orch::json());
   view["resource_usage"] = {
       {"cpu_time", cpu.is_number() ? orch::json(cpu.get<double>() / 1e6) : orch::json()},
       // The most data one step handed back, in KiB: what the engine had to hold for this execution.
       {"memory_peak", peak.is_number() ? orch::json(peak.get<double>() / 1024.0) : orch::json()},
-      {"execution_time", view["duration"]}};
+      {"execution_time", view["duration"]},
+      // Seconds in the steps' own work (models, tools), and the rest of the
+      // time this host ran it: the engine's (its commits, hand-offs, scheduling).
+      {"step_time", inSteps.is_number() ? orch::json(inSteps.get<double>() / 1e6) : orch::json()},
+      {"engine_time", wall.is_number() && inSteps.is_number() ? orch::json((wall.get<double>() - inSteps.get<double>()) / 1e6)
+                                                              : orch::json()}};
   return view;
 }
 

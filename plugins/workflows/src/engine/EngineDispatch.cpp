@@ -272,6 +272,7 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   try {
     context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
     auto local = localSteps_.find(planned.type);
+    StepClock clock{run->stepMicros};
     output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
     if (output->is_object() && output->contains("$run_workflow")) prepareChild(*run, *output);
   } catch (const std::exception& e) {
@@ -321,7 +322,10 @@ void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std
       context.input.erase("pass");
       if (!top["previous"].is_null()) context.input["pass"] = {{"previous", top["previous"]}};
       auto local = localSteps_.find(type);
-      output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
+      {
+        StepClock clock{run->stepMicros};
+        output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
+      }
       if (output.is_object() && output.contains("$run_workflow")) {
         // The tool is another workflow: this turn waits for its run, and the
         // turn after takes its result as the call's answer (settleParent).

@@ -4,6 +4,8 @@
 // engine's own files (Engine*.cpp): the rest of the plugin sees only Engine.h.
 #include "engine/Engine.h"
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -31,6 +33,15 @@ struct Engine::StepState {
   orch::json call;               ///< {type, config, id, name}: this turn runs that step type as a tool call
 };
 
+/// Adds the wall time of a step's own work to its run's stepMicros.
+struct StepClock {
+  std::atomic<std::int64_t>& into;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~StepClock() {
+    into += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  }
+};
+
 /// An execution this host holds the lease of.
 struct Engine::Run {
   std::mutex mutex;
@@ -43,12 +54,18 @@ struct Engine::Run {
   int parentIteration = 0, depth = 0;
   std::int64_t startedMs = 0, deadlineMs = 0, cpuMicros = 0, peakBytes = 0;
   std::int64_t sequence = 0; ///< outputs committed so far, the order state is replayed in
+  // Where the run's time went: all of it since this host took it, and the
+  // part spent in its steps' own work (handlers: a model, a tool), so that
+  // the rest is the engine's.
+  std::chrono::steady_clock::time_point tookAt = std::chrono::steady_clock::now();
+  std::atomic<std::int64_t> stepMicros{0};
   std::vector<StepState> steps;
   bool dispatchPending = false; ///< a task to dispatch after committed steps is on its way
   bool finished = false; ///< ended, cancelled, released or lost: nothing more happens here
   // The lease as last checked by the writer thread (only it touches these).
   std::uint64_t leaseCheckedIn = 0; ///< CommitQueue::transactionNumber() of the check
   bool leaseHeld = false;
+  std::int64_t leaseSureUntil = 0; ///< until when no other host can hold it: our last renewal's expiry, less a margin
 };
 
 } // namespace workflows
