@@ -1,5 +1,7 @@
 #include "CredentialStore.h"
 
+#include <algorithm>
+
 #include <orchestrator/time.hpp>
 
 namespace credentials {
@@ -136,15 +138,21 @@ orch::services::credentials::Credential CredentialStore::resolve(const std::stri
 }
 
 orch::services::credentials::Credential CredentialStore::resolveNamed(const std::string& name, const orch::Tenant& tenant) {
-  std::optional<std::string> chosen;
+  // By name, only what is the caller's own or its organizations': an admin's
+  // right to see everything must not pick another user's secret for it.
+  std::vector<std::string> shared;
   for (const auto& row : db_.query("SELECT id, owner_id, organization_id FROM cr_credentials WHERE name = ? ORDER BY id", {name})) {
-    const auto& owner = row["owner_id"].get_ref<const std::string&>();
-    if (!tenant.canSee(owner, row["organization_id"])) continue;
-    if (owner == tenant.userId) return resolve(row["id"].get<std::string>(), tenant);
-    if (!chosen) chosen = row["id"].get<std::string>();
+    if (row["owner_id"] == tenant.userId) return resolve(row["id"].get<std::string>(), tenant);
+    const auto& organization = row["organization_id"];
+    if (organization.is_string() && std::find(tenant.organizationIds.begin(), tenant.organizationIds.end(),
+                                              organization.get<std::string>()) != tenant.organizationIds.end())
+      shared.push_back(row["id"].get<std::string>());
   }
-  if (!chosen) throw orch::HttpError::notFound("No credential named '" + name + "' was found");
-  return resolve(*chosen, tenant);
+  if (shared.empty()) throw orch::HttpError::notFound("No credential named '" + name + "' was found");
+  if (shared.size() > 1)
+    throw orch::HttpError::conflict("Several of your organizations' credentials are named '" + name +
+                                    "'; name one by its credential_id");
+  return resolve(shared.front(), tenant);
 }
 
 orch::json CredentialStore::claimExpired(std::int64_t nowMs) {

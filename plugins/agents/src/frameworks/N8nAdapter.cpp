@@ -123,11 +123,19 @@ private:
   /// The credential a node logs in with, by the name n8n gives it (its id is
   /// n8n's, not ours): the step resolves the caller's credential of that name
   /// when it runs. None when the node sends no login (authentication "none").
-  static std::optional<std::string> credentialName(const json& node, const std::string& authentication) {
+  static std::optional<std::string> credentialName(const json& node, const json& parameters) {
+    auto authentication = parameters.value("authentication", std::string("none"));
     if (authentication == "none") return std::nullopt;
     const auto credentials = node.value("credentials", json::object());
-    for (const auto& [kind, reference] : credentials.items())
+    // The kind the node logs in with, when it says (it may keep references to others it used before).
+    auto kind = parameters.value(authentication == "genericCredentialType" ? "genericAuthType" : "nodeCredentialType", std::string());
+    auto named = [](const json& reference) -> std::optional<std::string> {
       if (reference.is_object() && reference.value("name", json()).is_string()) return reference["name"].get<std::string>();
+      return std::nullopt;
+    };
+    if (!kind.empty() && credentials.contains(kind)) return named(credentials[kind]);
+    for (const auto& [ignored, reference] : credentials.items())
+      if (auto name = named(reference)) return name;
     return std::nullopt;
   }
 
@@ -308,7 +316,7 @@ private:
             out[p.value("name", std::string())] = value(name, p.value("value", json("")), at + "." + where);
         return out;
       };
-      if (auto login = credentialName(n8nNode, parameters.value("authentication", std::string("none")))) config["credential_name"] = *login;
+      if (auto login = credentialName(n8nNode, parameters)) config["credential_name"] = *login;
       if (parameters.value("sendHeaders", false)) config["headers"] = pairs("headerParameters", "headerParameters");
       if (parameters.value("sendBody", false))
         config["body"] = parameters.contains("jsonBody") ? value(name, parameters["jsonBody"], at + ".jsonBody")
@@ -351,7 +359,7 @@ private:
                 {"subject", value(name, parameters.value("subject", json("")), at + ".subject")},
                 {"body", value(name, parameters.value("text", parameters.value("html", json(""))), at + ".text")}};
       if (parameters.contains("fromEmail")) config["from"] = value(name, parameters["fromEmail"], at + ".fromEmail");
-      if (auto login = credentialName(n8nNode, "smtp")) config["credential_name"] = *login;
+      if (auto login = credentialName(n8nNode, {{"authentication", "smtp"}})) config["credential_name"] = *login;
     } else if (type == "openAi" || type == "lmChatOpenAi") {
       stepType = "ai_prompt";
       json prompt = parameters.value("prompt", parameters.value("text", json()));
@@ -451,7 +459,7 @@ private:
                                     "Node '" + sub + "' (" + tool["type"].get<std::string>() + ") is a tool of '" + name +
                                         "' that cannot run here (HTTP Request tools can)");
       json fixed = {{"method", toolParameters.value("method", std::string("GET"))}};
-      if (auto login = credentialName(tool, toolParameters.value("authentication", std::string("none")))) fixed["credential_name"] = *login;
+      if (auto login = credentialName(tool, toolParameters)) fixed["credential_name"] = *login;
       auto url = toolParameters.value("url", std::string());
       if (!url.empty() && url.find('{') == std::string::npos) fixed["url"] = url; // "{city}": the model fills it
       tools.push_back({{"type", "api_call"}, {"name", ids_.at(sub)},

@@ -513,9 +513,7 @@ TEST_P(Agents, ARunSurvivesAKill9OfItsHost) {
   auto run = post("/api/execute", {{"agent_ids", {first, second}}, {"parallel", false}}, alice_);
   ASSERT_EQ(run.status, 200) << run.body;
   auto runId = run.json()["execution_id"].get<std::string>();
-  host_->stop(SIGKILL);
-  auto previous = std::move(host_);
-  startHost(previous->dataDir());
+  killAndRestart();
 
   // The restarted host resumes the first agent's execution; its end starts the second.
   EXPECT_TRUE(orch::test::eventually([&] { return storedValue("SELECT status FROM ag_runs WHERE id = ?", runId) == "completed"; },

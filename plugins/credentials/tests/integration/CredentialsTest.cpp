@@ -216,6 +216,10 @@ TEST_P(Credentials, AnApiCallLogsInWithOneAndARedirectElsewhereGoesWithoutIt) {
   auto strangers = byName("bearer", bob_);
   EXPECT_EQ(strangers["status"], "failed") << strangers.dump();
   EXPECT_NE(strangers.dump().find("No credential named 'bearer'"), std::string::npos) << strangers.dump();
+  // An admin sees every credential, but by name only its own is ever picked.
+  auto admins = byName("bearer", adminToken());
+  EXPECT_EQ(admins["status"], "failed") << admins.dump();
+  EXPECT_NE(admins.dump().find("No credential named 'bearer'"), std::string::npos) << admins.dump();
 }
 
 TEST_P(Credentials, ChangeInPlaceKeepingTheirId) {

@@ -22,6 +22,8 @@ void Engine::prepareChild(const Run& run, orch::json& output) {
   request.depth = run.depth + 1;
   request.priority = run.priority;
   auto row = executionRow(request, nowMs(), roomHere());
+  // A step that named no time limit (not through orch::runWorkflow) waits as long as a step may run.
+  if (!output.contains("$suspend_until")) output["$suspend_until"] = nowMs() + settings_.stepTimeoutMs;
   output["awaiting"] = "execution";
   output["execution_id"] = row["id"];
   output["$run_workflow"] = std::move(row); // its parent step and iteration are set when it commits
@@ -32,7 +34,7 @@ orch::json Engine::settleParent(const std::string& parentId, const std::string& 
                                 const std::string& error, orch::Transaction& tx) {
   auto parent = store_.execution(parentId, &tx);
   if (!parent || (*parent)["status"] != "running") return nullptr;
-  auto row = store_.step(parentId, stepId, iteration, tx);
+  auto row = store_.step(parentId, stepId, iteration, &tx);
   if (!row || (*row)["status"] != "waiting" || !(*row)["output"].is_string()) return nullptr;
   auto waiting = orch::json::parse((*row)["output"].get<std::string>());
   // Only the step still waiting for this very child (not one that timed out and went on).
@@ -72,6 +74,10 @@ void Engine::wakeHere(const std::string& executionId, const std::string& stepId,
     std::lock_guard lock(run->mutex);
     auto index = run->plan->indexOf(stepId);
     if (index >= run->steps.size() || run->steps[index].status != StepState::Status::Waiting) return;
+    // A settle for an older child (the step timed out and started another) wakes nothing.
+    if (output.contains("execution_id") &&
+        run->steps[index].output.value("execution_id", orch::json()) != output["execution_id"])
+      return;
     run->steps[index].output = output;
     run->steps[index].wakeMs = nowMs();
   }

@@ -24,17 +24,10 @@ bool Engine::holdsLease(Run& run, orch::Transaction& tx) {
   // Renewed once per transaction: the pieces of one batch that belong to the
   // same run share the answer (a failed batch is replayed in new transactions,
   // which check again).
-  // A lease this host renewed less than half a lease ago cannot have lapsed
-  // (only a lapsed lease is claimed elsewhere), so most commits need no
-  // UPDATE of the job. A cancel that deleted the job on another host is
-  // seen at the next renewal, and ends nothing twice: ending needs the job.
-  auto now = nowMs();
-  if (run.leaseHeld && now < run.leaseSureUntil) return true;
   auto number = commits_.transactionNumber();
   if (run.leaseCheckedIn != number) {
-    run.leaseHeld = store_.renewLease(run.jobId, owner_, now + settings_.leaseMs, tx);
+    run.leaseHeld = store_.renewLease(run.jobId, owner_, nowMs() + settings_.leaseMs, tx);
     run.leaseCheckedIn = number;
-    run.leaseSureUntil = run.leaseHeld ? now + settings_.leaseMs / 2 : 0;
   }
   return run.leaseHeld;
 }

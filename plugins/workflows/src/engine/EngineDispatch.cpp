@@ -58,6 +58,18 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
       auto output = step.output;
       if (output.is_object()) output.erase("$suspend_until");
       if (output.is_object() && output.value("awaiting", std::string()) == "execution") {
+        // The child may have ended on another host, which could not wake this
+        // run in memory: its row says so (a rare read, at the time limit).
+        auto row = store_.step(run->id, plan.steps()[i].id, step.iteration);
+        if (row && (*row)["status"] == "waiting" && (*row)["output"].is_string()) {
+          auto stored = orch::json::parse((*row)["output"].get<std::string>());
+          if (stored.value("awaiting", std::string()) != "execution") {
+            stored.erase("$suspend_until");
+            output = std::move(stored);
+          }
+        }
+      }
+      if (output.is_object() && output.value("awaiting", std::string()) == "execution") {
         // Its time ran out before the workflow it started ended: that run is cancelled.
         auto child = output.value("execution_id", std::string());
         auto failure = "The run " + child + " of the workflow it started did not end in time";
@@ -478,7 +490,7 @@ void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, st
         });
     return;
   }
-  if (planned.config.value("on_error", std::string()) == "continue") {
+  if (auto onError = planned.config.find("on_error"); onError != planned.config.end() && *onError == "continue") {
     // The workflow goes on with the failure as the step's output: edges with
     // {"on": "error"} are taken, and the others read its "error".
     completeStep(run, index, {{"error", error}, {"failed", true}, {"branch", "error"}}, lock);

@@ -47,6 +47,7 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
     auto& step = run->steps[index];
     auto status = stepRow["status"].get<std::string>();
     auto earlierPass = step.pass, earlierTurns = step.turns;
+    auto earlier = std::move(step);
     step = StepState{};
     step.iteration = static_cast<int>(stepRow["iteration"].get<std::int64_t>());
     step.pass = static_cast<int>(stepRow["pass"].get<std::int64_t>());
@@ -70,6 +71,12 @@ std::shared_ptr<Engine::Run> Engine::makeRun(const orch::json& row, std::shared_
       step.suspended = status == "waiting";
       step.output = output;
       step.wakeMs = stepRow["wake_ms"].is_number() ? stepRow["wake_ms"].get<std::int64_t>() : 0;
+      // A turn retrying (or waiting) after one that asked for it goes on from
+      // that one: its conversation, and the call it runs.
+      if (earlier.status == StepState::Status::Pending && earlier.iteration == step.iteration && earlier.pass == step.pass) {
+        step.previous = std::move(earlier.previous);
+        step.call = std::move(earlier.call);
+      }
     } else if (status == "failed") {
       step.status = StepState::Status::Failed;
     }
@@ -106,12 +113,22 @@ void Engine::adopt(const ExecutionStore::Job& job) {
     plan = this->plan((*row)["workflow_id"].get<std::string>(), (*row)["workflow_version"].get<std::string>());
   } catch (const std::exception& e) {
     auto now = nowMs();
-    commits_.post([this, job, now, error = std::string("The workflow cannot run: ") + e.what()](orch::Transaction& tx) {
-      if (store_.finishJob(job.id, owner_, tx))
-        store_.updateExecution(job.executionId,
-                               {{"status", "failed"}, {"error", error}, {"completed_at", orch::rfc3339Millis(now)}},
-                               {"queued", "scheduled", "running"}, tx);
-    });
+    auto settled = std::make_shared<orch::json>();
+    commits_.post(
+        [this, job, now, row = *row, settled, error = std::string("The workflow cannot run: ") + e.what()](orch::Transaction& tx) {
+          if (!store_.finishJob(job.id, owner_, tx)) return;
+          store_.updateExecution(job.executionId,
+                                 {{"status", "failed"}, {"error", error}, {"completed_at", orch::rfc3339Millis(now)}},
+                                 {"queued", "scheduled", "running"}, tx);
+          if (row.value("parent_execution_id", orch::json()).is_string())
+            *settled = settleParent(row["parent_execution_id"].get<std::string>(), row["parent_step_id"].get<std::string>(),
+                                    static_cast<int>(row["parent_iteration"].get<std::int64_t>()), job.executionId, "failed",
+                                    nullptr, error, tx);
+        },
+        [this, row = *row, settled](std::exception_ptr error) {
+          if (!error && !settled->is_null())
+            wakeHere(row["parent_execution_id"].get<std::string>(), row["parent_step_id"].get<std::string>(), *settled);
+        });
     return;
   }
   auto run = makeRun(*row, plan, store_.steps(job.executionId));

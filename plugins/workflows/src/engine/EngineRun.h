@@ -65,7 +65,6 @@ struct Engine::Run {
   // The lease as last checked by the writer thread (only it touches these).
   std::uint64_t leaseCheckedIn = 0; ///< CommitQueue::transactionNumber() of the check
   bool leaseHeld = false;
-  std::int64_t leaseSureUntil = 0; ///< until when no other host can hold it: our last renewal's expiry, less a margin
 };
 
 } // namespace workflows

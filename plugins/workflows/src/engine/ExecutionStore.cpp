@@ -110,9 +110,9 @@ void ExecutionStore::saveStep(const std::string& executionId, const std::string&
 }
 
 std::optional<orch::json> ExecutionStore::step(const std::string& executionId, const std::string& stepId, int iteration,
-                                               orch::Transaction& tx) const {
+                                               orch::Transaction* tx) const {
   return db_.queryOne("SELECT * FROM wf_execution_steps WHERE execution_id = ? AND step_id = ? AND iteration = ?",
-                      {executionId, stepId, iteration}, &tx);
+                      {executionId, stepId, iteration}, tx);
 }
 
 std::optional<std::int64_t> ExecutionStore::earliestWake(const std::string& executionId, orch::Transaction& tx) const {

@@ -70,7 +70,7 @@ public:
   orch::json steps(const std::string& executionId, orch::Transaction* tx = nullptr) const;
   /// One row of a step: its run number `iteration`.
   std::optional<orch::json> step(const std::string& executionId, const std::string& stepId, int iteration,
-                                 orch::Transaction& tx) const;
+                                 orch::Transaction* tx = nullptr) const;
   /// The soonest wake_ms of the execution's waiting steps: a step woken
   /// (resumed, its child ended) while its run was being released.
   std::optional<std::int64_t> earliestWake(const std::string& executionId, orch::Transaction& tx) const;

@@ -144,15 +144,15 @@ std::size_t Plan::indexOf(const std::string& id) const {
 
 bool Plan::taken(std::size_t from, std::size_t to, const orch::json& output,
                  const std::function<bool(const std::string& expression)>& evaluate) const {
-  for (const auto& incoming : steps_[to].incoming) {
-    if (incoming.from != from) continue;
-    if (!incoming.branches.empty()) return incoming.branches.count(branchOf(output)) > 0;
-    if (incoming.condition.is_null()) continue;
-    auto branch = branchOf(output);
+  auto branch = branchOf(output);
+  auto edgeTaken = [&](const Incoming& incoming) {
+    if (!incoming.branches.empty()) return incoming.branches.count(branch) > 0;
     const auto& condition = incoming.condition;
+    if (condition.is_null()) return true;
     // {"on": "error"|"success"}: whether the source failed and went on (on_error: continue).
     if (condition.is_object() && condition.contains("on")) {
-      bool failed = output.is_object() && output.value("failed", false) == true && output.contains("error");
+      auto flag = output.is_object() ? output.find("failed") : output.end();
+      bool failed = output.is_object() && flag != output.end() && *flag == true && output.contains("error");
       return failed == (condition["on"] == "error");
     }
     // {"branch": "true"}, "true", true: matched against the source's branch;
@@ -162,14 +162,24 @@ bool Plan::taken(std::size_t from, std::size_t to, const orch::json& output,
       const auto& wanted = condition["branch"];
       return branch == (wanted.is_string() ? wanted.get<std::string>() : wanted.dump());
     }
-    std::string expression = condition.is_object() ? condition.value("expression", std::string())
-                             : condition.is_string() ? condition.get<std::string>()
-                                                     : std::string();
+    std::string expression;
+    if (condition.is_string()) expression = condition.get<std::string>();
+    else if (auto found = condition.is_object() ? condition.find("expression") : condition.end();
+             condition.is_object() && found != condition.end() && found->is_string())
+      expression = found->get<std::string>();
     if (!branch.empty() && !condition.is_object()) return branch == expression;
     if (expression.empty()) return true;
     return evaluate(expression);
+  };
+  // Two edges may join the same steps (an IF's true and false outputs both
+  // wired to one node): the step is reached when any of them is taken.
+  bool joined = false;
+  for (const auto& incoming : steps_[to].incoming) {
+    if (incoming.from != from) continue;
+    joined = true;
+    if (edgeTaken(incoming)) return true;
   }
-  return true;
+  return !joined;
 }
 
 } // namespace workflows

@@ -70,10 +70,16 @@ orch::json delay(const orch::StepContext& step) {
 }
 
 orch::json workflow(const orch::StepContext& step) {
+  // As a tool its config is a model's arguments, which no schema checked.
   const auto& config = step.config;
-  auto seconds = config.value("timeout_seconds", 3600.0);
-  return orch::runWorkflow(config["workflow_id"].get<std::string>(), config.value("input", orch::json::object()),
-                           static_cast<std::int64_t>(seconds * 1000));
+  auto id = config.value("workflow_id", orch::json());
+  if (!id.is_string() || id.get<std::string>().empty()) throw std::runtime_error("workflow_id must name a workflow");
+  auto input = config.value("input", orch::json::object());
+  if (!input.is_object()) throw std::runtime_error("input must be an object");
+  auto seconds = config.value("timeout_seconds", orch::json(3600.0));
+  if (!seconds.is_number() || seconds.get<double>() <= 0 || seconds.get<double>() > 2592000)
+    throw std::runtime_error("timeout_seconds must be a number of seconds up to 30 days");
+  return orch::runWorkflow(id.get<std::string>(), std::move(input), static_cast<std::int64_t>(seconds.get<double>() * 1000));
 }
 
 } // namespace workflows::steps

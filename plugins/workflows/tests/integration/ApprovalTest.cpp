@@ -73,9 +73,7 @@ TEST_P(Approval, AnApprovedStepGoesOnDownItsBranchWithTheDecisionInItsOutput) {
 
 TEST_P(Approval, TheWaitSurvivesAKill9AndARejectionOrTheTimeLimitTakeTheirBranches) {
   auto id = startApproval();
-  host_->stop(SIGKILL);
-  auto previous = std::move(host_);
-  startHost(previous->dataDir());
+  killAndRestart();
   auto decided = resume(id, {{"decision", "reject"}}, alice_);
   ASSERT_EQ(decided.status, 202) << decided.body;
   auto execution = orch::test::awaitExecution(host_->port(), id, alice_);

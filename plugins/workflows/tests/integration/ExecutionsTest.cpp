@@ -111,6 +111,37 @@ TEST_P(Executions, SyncRunFillsTemplatesFollowsTheTakenBranchAndSkipsTheOther) {
       << "another tenant's execution does not exist for bob";
 }
 
+TEST_P(Executions, AStepThatFailsWithOnErrorContinueGoesOnDownTheEdgesThatAskForIt) {
+  auto mapping = [](const json& values) { return json{{"mapping", values}}; };
+  json workflow = {{"name", "Careful"},
+                   {"definition",
+                    {{"nodes",
+                      {{{"id", "start"}, {"type", "start"}},
+                       {{"id", "fetch"}, {"type", "api_call"}, {"data", {{"url", "http://127.0.0.1:1/down"}, {"on_error", "continue"}}}},
+                       {{"id", "ok"}, {"type", "transform"}, {"data", mapping({{"lane", "ok"}})}},
+                       {{"id", "handled"}, {"type", "transform"},
+                        {"data", mapping({{"lane", "handled"}, {"problem", "{{steps.fetch.output.error}}"}})}},
+                       {{"id", "either"}, {"type", "transform"}, {"data", mapping({{"reached", true}})}}}},
+                     {"edges",
+                      {{{"source", "start"}, {"target", "fetch"}},
+                       {{"source", "fetch"}, {"target", "ok"}, {"condition", {{"on", "success"}}}},
+                       {{"source", "fetch"}, {"target", "handled"}, {"condition", {{"on", "error"}}}},
+                       // Both of its outcomes lead here: reached either way.
+                       {{"id", "either_ok"}, {"source", "fetch"}, {"target", "either"}, {"condition", {{"on", "success"}}}},
+                       {{"id", "either_failed"}, {"source", "fetch"}, {"target", "either"}, {"condition", {{"on", "error"}}}}}}}}};
+  auto created = post("/api/v1/workflows", workflow, alice_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto started = execute(created.json()["id"].get<std::string>(), json::object());
+  ASSERT_EQ(started.status, 202) << started.body;
+  auto execution = waitFor(started.json()["execution_id"].get<std::string>());
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  EXPECT_EQ(execution["results"]["fetch"]["output"]["failed"], true) << execution.dump();
+  EXPECT_EQ(execution["results"]["ok"]["status"], "skipped");
+  EXPECT_EQ(execution["results"]["handled"]["output"]["lane"], "handled");
+  EXPECT_FALSE(execution["results"]["handled"]["output"]["problem"].get<std::string>().empty());
+  EXPECT_EQ(execution["results"]["either"]["output"]["reached"], true) << execution.dump();
+}
+
 TEST_P(Executions, AsyncRunAnswers202AndIsListedWithFilters) {
   auto workflow = createWorkflow(json::array({transform("a", {{"v", 1}}), transform("b", {{"w", 2}}, {"a"})}));
   auto accepted = execute(workflow, {{"input", {{"x", 1}}}, {"metadata", {{"source", "api_trigger"}}}, {"priority", "HIGH"}});

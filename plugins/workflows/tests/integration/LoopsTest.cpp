@@ -247,9 +247,7 @@ TEST_P(Loops, AKill9InTheMiddleOfAToolLoopRepeatsNoModelTurnAndTheAnswerArrives)
   auto id = start(create(agentWorkflow()), {{"question", "Weather in Oslo?"}});
   ASSERT_TRUE(orch::test::eventually([&] { return toolCalls.load() == 1; }, std::chrono::seconds(20)));
   ASSERT_EQ(llm_.requestCount(), 1u);
-  host_->stop(SIGKILL);
-  auto previous = std::move(host_);
-  startHost(previous->dataDir());
+  killAndRestart();
 
   auto execution = orch::test::awaitExecution(host_->port(), id, alice_);
   ASSERT_EQ(execution["status"], "completed") << execution.dump();
@@ -287,9 +285,7 @@ TEST_P(Loops, AToolLoopCalledAsAToolTakesTurnsAndCallsItsOwnToolsAndAKill9Repeat
   auto id = start(create(workflow), {{"question", "How warm is Oslo?"}});
   ASSERT_TRUE(orch::test::eventually([&] { return toolCalls.load() == 1; }, std::chrono::seconds(20)));
   ASSERT_EQ(llm_.requestCount(), 2u) << "the lead's turn and the researcher's first";
-  host_->stop(SIGKILL);
-  auto previous = std::move(host_);
-  startHost(previous->dataDir());
+  killAndRestart();
 
   auto execution = orch::test::awaitExecution(host_->port(), id, alice_);
   ASSERT_EQ(execution["status"], "completed") << execution.dump();
@@ -308,6 +304,48 @@ TEST_P(Loops, AToolLoopCalledAsAToolTakesTurnsAndCallsItsOwnToolsAndAKill9Repeat
   // lead's call, researcher's call, the weather, researcher's answer, lead's answer.
   EXPECT_EQ(stepOf(execution, "lead")["iterations"].size(), 5u);
   EXPECT_EQ(execution["results"]["lead"]["tokens_used"], 120 + 120 + 160 + 160);
+}
+
+TEST_P(Loops, AModelTurnWaitingForItsRetryKeepsTheConversationAcrossAKill9) {
+  LocalHttpServer service(weather);
+  auto workflow = agentWorkflow();
+  workflow["steps"][0]["config"]["retry_count"] = 1;
+  workflow["steps"][0]["config"]["retry_delay"] = 3; // seconds: the kill comes while it waits
+  FakeLlmServer::Reply down;
+  down.status = 500;
+  down.text = "overloaded";
+  llm_.queueReply(calling("call_w", "get_weather", {{"url", service.url("/weather?city=Paris")}}));
+  llm_.queueReply(down);
+  llm_.queueReply(answering("Paris is 21 degrees."));
+  auto id = start(create(workflow), {{"question", "Weather in Paris?"}});
+  ASSERT_TRUE(orch::test::eventually(
+      [&] { return storedValue("SELECT status FROM wf_execution_steps WHERE execution_id = ? AND status = 'retrying'", id) == "retrying"; },
+      std::chrono::seconds(20)));
+  killAndRestart();
+
+  auto execution = orch::test::awaitExecution(host_->port(), id, alice_);
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  EXPECT_EQ(execution["output_data"]["response"], "Paris is 21 degrees.");
+  auto sent = llm_.received();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2].body["messages"], sent[1].body["messages"]) << "the retry asks what the failed turn asked";
+  EXPECT_EQ(sent[2].body["messages"].back()["tool_call_id"], "call_w") << "with the tool's result, not a new conversation";
+  EXPECT_EQ(service.requests().size(), 1u) << "the committed tool call is not run again";
+}
+
+TEST_P(Loops, AToolCallMissingWhatItNeedsIsAnErrorTheModelReadsAndTheHostLivesOn) {
+  json workflow = {{"name", "Calls a workflow"},
+                   {"steps", {{{"id", "agent"}, {"type", "tool_loop"},
+                               {"config", {{"prompt", "Run it"}, {"model", "gpt-4o-mini"}, {"tools", {"workflow"}}}}}}}};
+  llm_.queueReply(calling("call_1", "workflow", json::object()));
+  llm_.queueReply(answering("It needs a workflow id."));
+  auto execution = runToEnd(workflow);
+  ASSERT_EQ(execution["status"], "completed") << execution.dump();
+  auto sent = llm_.received();
+  ASSERT_EQ(sent.size(), 2u);
+  auto failed = json::parse(sent[1].body["messages"].back()["content"].get<std::string>());
+  EXPECT_EQ(failed["error"], "workflow_id must name a workflow") << failed.dump();
+  EXPECT_EQ(get("/health", alice_).status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Loops, ::testing::Values(Backend::Sqlite, Backend::Postgres),

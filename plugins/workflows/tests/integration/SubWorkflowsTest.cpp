@@ -134,9 +134,7 @@ TEST_P(SubWorkflows, AKill9WhileTheRunIsUnderWayStartsNoSecondRunAndTheParentSti
     auto call = stepOf(execution, "call");
     return call.is_object() && call["status"] == "waiting";
   });
-  host_->stop(SIGKILL);
-  auto previous = std::move(host_);
-  startHost(previous->dataDir());
+  killAndRestart();
   auto execution = orch::test::awaitExecution(host_->port(), id, alice_);
   ASSERT_EQ(execution["status"], "completed") << execution.dump();
   EXPECT_EQ(execution["output_data"]["said"], "hello Grace");

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -77,6 +79,13 @@ protected:
     auto login = client.post("/api/v1/auth/login", {{"email", email}, {"password", "a long passphrase 7"}});
     EXPECT_EQ(login.status, 200) << login.body;
     return {{"Authorization", "Bearer " + login.json()["access_token"].get<std::string>()}};
+  }
+
+  /// A kill -9 of the host, then a new one on the same data: a crash and a restart.
+  void killAndRestart() {
+    host_->stop(SIGKILL);
+    auto previous = std::move(host_);
+    startHost(previous->dataDir());
   }
 
   /// The first admin's Authorization header (the account SetUp's environment makes).
