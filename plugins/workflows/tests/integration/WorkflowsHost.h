@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <vector>
 
 namespace workflows_test {
 
@@ -84,8 +85,9 @@ protected:
   /// A kill -9 of the host, then a new one on the same data: a crash and a restart.
   void killAndRestart() {
     host_->stop(SIGKILL);
-    auto previous = std::move(host_);
-    startHost(previous->dataDir());
+    // Kept to the end of the test: it owns the data folder the new host runs on.
+    killed_.push_back(std::move(host_));
+    startHost(killed_.back()->dataDir());
   }
 
   /// The first admin's Authorization header (the account SetUp's environment makes).
@@ -158,6 +160,8 @@ protected:
     return value;
   }
 
+  /// Hosts killAndRestart killed: each owns the data folder a later host runs on (declared first, so destroyed last).
+  std::vector<std::unique_ptr<HostProcess>> killed_;
   std::unique_ptr<HostProcess> host_;
   std::map<std::string, std::string> env_;
   std::string databaseUrl_;
