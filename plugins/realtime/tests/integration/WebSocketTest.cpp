@@ -309,10 +309,15 @@ TEST_P(AlertHost, AComponentTurningUnhealthyAlertsTheSystemChannel) {
 INSTANTIATE_TEST_SUITE_P(Backends, AlertHost, ::testing::Values(Backend::Sqlite),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
 
-/// A host that lets a client fall at most 4 KiB behind.
+/// A host that lets a client fall at most 64 KiB behind. The same limit
+/// pauses reading a client whose plugin is behind, and each pause waits for
+/// the plugin and the reactor: with 4 KiB the test took hundreds of those
+/// rounds before the kernel's send buffer was full of pongs, and twice in a
+/// loaded suite it did not see the drop within its 30 s; 64 KiB takes a
+/// sixteenth of the rounds.
 class SlowReaderHost : public RealtimeHost {
 protected:
-  std::string extraConfig() const override { return "websocket.max_queued_bytes = 4096\n"; }
+  std::string extraConfig() const override { return "websocket.max_queued_bytes = 65536\n"; }
 };
 
 TEST_P(SlowReaderHost, AClientThatDoesNotReadIsDroppedAndTheOthersKeepTheirUpdates) {
