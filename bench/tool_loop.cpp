@@ -70,9 +70,7 @@ int main(int argc, char** argv) {
                           ORCH_FIXTURE_PLUGIN_DIR "/hello_steps.so"});
   HostProcess host({.pluginsDir = plugins,
                     .config = "ratelimit.enabled = false\n"
-                              "ai.providers = openai\n"
-                              "ai.providers.openai.base_url = " + llm.baseUrl() + "/v1\n"
-                              "ai.providers.openai.api_key = sk-bench\n"
+                              + llm.hostConfig() +
                               "workflows.engine.step_timeout_ms = 60000\n",
                     .env = {{"ORCH_ADMIN_EMAIL", "bench@example.com"}, {"ORCH_ADMIN_PASSWORD", "bench-password-42"}}});
   HttpClient client(host.port());
@@ -126,7 +124,7 @@ int main(int argc, char** argv) {
     // The host's own account: the time it ran the execution less its steps' own work.
     engineUs.push_back(ended["resource_usage"].value("engine_time", 0.0) * 1e6);
     started = Clock::now();
-    toModel.post("/v1/chat/completions", direct, {{"Authorization", "Bearer sk-bench"}});
+    toModel.post("/v1/chat/completions", direct, {{"Authorization", "Bearer sk-test"}});
     modelUs.push_back(micros(Clock::now() - started));
   }
   llm.clear();

@@ -60,10 +60,7 @@ protected:
     std::string config = smtp_->hostConfig() +
                          "ratelimit.enabled = false\n"
                          "steps.api_call.allow_private_networks = true\n"
-                         "workflows.engine.retry_base_ms = 20\n"
-                         "ai.providers = openai\n"
-                         "ai.providers.openai.base_url = " + llm_->baseUrl() + "/v1\n"
-                         "ai.providers.openai.api_key = sk-test\n";
+                         "workflows.engine.retry_base_ms = 20\n" + llm_->hostConfig();
     for (const char* name : {"welcome-template", "follow_up_template", "summary-template", "welcome_template",
                              "lead_nurture_template", "onboarding_template"})
       config += std::string("email.templates.") + name + ".subject = Hello {{customer_name}}\nemail.templates." + name +

@@ -429,6 +429,10 @@ std::string FakeLlmServer::baseUrl() const {
   return (secure_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
 }
 
+std::string FakeLlmServer::hostConfig() const {
+  return "ai.providers = openai\nai.providers.openai.base_url = " + baseUrl() + "/v1\nai.providers.openai.api_key = sk-test\n";
+}
+
 void FakeLlmServer::setDefaultReply(Reply reply) {
   std::lock_guard lock(mutex_);
   defaultReply_ = std::move(reply);

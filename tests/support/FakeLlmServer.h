@@ -79,6 +79,9 @@ public:
 
   int port() const;
   std::string baseUrl() const;               ///< "http://127.0.0.1:<port>" (https with TLS)
+  /// Host configuration that makes this server the `ai` plugin's one
+  /// provider, `openai` (base_url and an API key).
+  std::string hostConfig() const;
   void setDefaultReply(Reply reply);         ///< for every request nothing more specific answers
   void setReplyForModel(const std::string& model, Reply reply); ///< every request for that model
   void queueReply(Reply reply);              ///< answers exactly one later request, first in first out, before the others

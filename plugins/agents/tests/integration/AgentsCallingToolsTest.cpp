@@ -23,9 +23,7 @@ protected:
     return folder;
   }
   std::string extraConfig() const override {
-    return "steps.api_call.allow_private_networks = true\nworkflows.engine.retry_base_ms = 20\n"
-           "ai.providers = openai\nai.providers.openai.base_url = " + llm_.baseUrl() + "/v1\n"
-           "ai.providers.openai.api_key = sk-test\n";
+    return "steps.api_call.allow_private_networks = true\nworkflows.engine.retry_base_ms = 20\n" + llm_.hostConfig();
   }
 
   /// Runs the agent with `input` and waits for its execution's end.

@@ -32,10 +32,7 @@ protected:
     return "steps.api_call.allow_private_networks = true\n"
            "workflows.engine.retry_base_ms = 20\n"
            "workflows.engine.lease_ms = 1500\n"
-           "workflows.engine.poll_ms = 50\n"
-           "ai.providers = openai\n"
-           "ai.providers.openai.base_url = " + llm_.baseUrl() + "/v1\n"
-           "ai.providers.openai.api_key = sk-test\n";
+           "workflows.engine.poll_ms = 50\n" + llm_.hostConfig();
   }
 
   std::string create(const json& workflow) {

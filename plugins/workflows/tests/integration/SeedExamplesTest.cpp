@@ -45,10 +45,7 @@ protected:
            "email.templates.summary-template.body = {{steps.step-1.output.response}}\n"
            // The CRM of seed 000's example is a local server here.
            "steps.api_call.allow_private_networks = true\n"
-           "workflows.engine.retry_base_ms = 20\n"
-           "ai.providers = openai\n"
-           "ai.providers.openai.base_url = " + llm_.baseUrl() + "/v1\n"
-           "ai.providers.openai.api_key = sk-test\n" + extra_;
+           "workflows.engine.retry_base_ms = 20\n" + llm_.hostConfig() + extra_;
   }
 
   /// Runs the workflow with `body` (async, as the seeds do) and waits for its end.
