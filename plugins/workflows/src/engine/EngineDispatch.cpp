@@ -49,7 +49,7 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
   const auto& plan = *run->plan;
   auto now = nowMs();
   Variables variables(run->scope);
-  std::vector<std::size_t> ready, skipped;
+  std::vector<std::size_t> ready;
   // Wake what is due: a suspended step completes, a step waiting out its backoff runs again.
   for (std::size_t i = 0; i < run->steps.size(); ++i) {
     auto& step = run->steps[i];
@@ -101,6 +101,57 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
       return false;
     }
   };
+  // Decide every pending step whose predecessors have all settled; a skip can
+  // settle more, so go round until nothing changes.
+  auto decidePending = [&] {
+    auto skipped = orch::json::array();
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = 0; i < plan.size(); ++i) {
+        auto& step = run->steps[i];
+        if (step.status != S::Pending || std::find(ready.begin(), ready.end(), i) != ready.end()) continue;
+        const auto& incoming = plan.steps()[i].incoming;
+        // A pure step may run on outputs still being committed: it has no
+        // effect outside, and after a crash it runs again on the same inputs.
+        // Any other step waits until everything it follows is committed, so
+        // that what it does is never based on outputs a crash could take back.
+        bool pure = plan.steps()[i].pure;
+        bool settled = true;
+        bool reached = std::all_of(incoming.begin(), incoming.end(), [](const Plan::Incoming& edge) { return edge.back; });
+        for (const auto& edge : incoming) {
+          if (edge.back) continue; // a pass starts through it, it is never waited for
+          const auto& before = run->steps[edge.from];
+          bool done = before.status == S::Completed || (pure && before.provisional && before.status == S::Committing);
+          if (!done && before.status != S::Skipped) {
+            settled = false;
+            break;
+          }
+          if (done && !reached) {
+            const auto& fromId = plan.steps()[edge.from].id;
+            reached = plan.taken(edge.from, i, run->scope["steps"][fromId]["output"], evaluateEdge);
+          }
+        }
+        if (!settled) continue;
+        if (reached) {
+          ready.push_back(i);
+        } else {
+          step.status = S::Skipped;
+          skipped.push_back({{"id", plan.steps()[i].id}, {"iteration", step.iteration}, {"pass", step.pass}});
+          changed = true;
+        }
+      }
+    }
+    if (skipped.empty()) return;
+    commits_.post([this, id = run->id, rows = std::move(skipped)](orch::Transaction& tx) {
+      for (const auto& row : rows)
+        store_.saveStep(id, row["id"].get<std::string>(),
+                        {{"status", "skipped"}, {"attempts", 0}, {"iteration", row["iteration"]}, {"pass", row["pass"]}}, tx);
+    });
+  };
+  // Before another pass starts: a step that follows the back edge's source is
+  // decided on this pass's outputs (else it would miss the pass, its row and
+  // iteration one behind), then what the new pass makes pending.
+  decidePending();
   // A completed step whose back edge is taken starts another pass of the
   // cycle, unless that pass has begun already (its target is further on).
   for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -112,54 +163,7 @@ void Engine::dispatch(const std::shared_ptr<Run>& run, bool runHere) {
       if (!startPass(run, target, i, lock)) return;
     }
   }
-  // Decide every pending step whose predecessors have all settled; a skip can
-  // settle more, so go round until nothing changes.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-      auto& step = run->steps[i];
-      if (step.status != S::Pending || std::find(ready.begin(), ready.end(), i) != ready.end()) continue;
-      const auto& incoming = plan.steps()[i].incoming;
-      // A pure step may run on outputs still being committed: it has no
-      // effect outside, and after a crash it runs again on the same inputs.
-      // Any other step waits until everything it follows is committed, so
-      // that what it does is never based on outputs a crash could take back.
-      bool pure = plan.steps()[i].pure;
-      bool settled = true;
-      bool reached = std::all_of(incoming.begin(), incoming.end(), [](const Plan::Incoming& edge) { return edge.back; });
-      for (const auto& edge : incoming) {
-        if (edge.back) continue; // a pass starts through it, it is never waited for
-        const auto& before = run->steps[edge.from];
-        bool done = before.status == S::Completed || (pure && before.provisional && before.status == S::Committing);
-        if (!done && before.status != S::Skipped) {
-          settled = false;
-          break;
-        }
-        if (done && !reached) {
-          const auto& fromId = plan.steps()[edge.from].id;
-          reached = plan.taken(edge.from, i, run->scope["steps"][fromId]["output"], evaluateEdge);
-        }
-      }
-      if (!settled) continue;
-      if (reached) {
-        ready.push_back(i);
-      } else {
-        step.status = S::Skipped;
-        skipped.push_back(i);
-        changed = true;
-      }
-    }
-  }
-  if (!skipped.empty()) {
-    auto rows = orch::json::array();
-    for (auto i : skipped)
-      rows.push_back({{"id", plan.steps()[i].id}, {"iteration", run->steps[i].iteration}, {"pass", run->steps[i].pass}});
-    commits_.post([this, id = run->id, rows](orch::Transaction& tx) {
-      for (const auto& row : rows)
-        store_.saveStep(id, row["id"].get<std::string>(),
-                        {{"status", "skipped"}, {"attempts", 0}, {"iteration", row["iteration"]}, {"pass", row["pass"]}}, tx);
-    });
-  }
+  decidePending();
   for (auto i : ready) {
     auto& step = run->steps[i];
     step.status = S::Running;
