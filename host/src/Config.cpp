@@ -47,7 +47,7 @@ Poco::AutoPtr<Poco::Util::AbstractConfiguration> loadFile(const std::string& fil
 
 Config::Config(const std::string& file, const std::vector<std::string>& environment,
                const std::map<std::string, std::string>& commandLine)
-    : layers_(new Poco::Util::LayeredConfiguration) {
+    : layers_(new Poco::Util::LayeredConfiguration), defaults_(new Poco::Util::MapConfiguration) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> arguments(new Poco::Util::MapConfiguration);
   for (const auto& [key, value] : commandLine) arguments->setString(key, value);
 
@@ -64,14 +64,12 @@ Config::Config(const std::string& file, const std::vector<std::string>& environm
   layers_->add(arguments, 0);
   layers_->add(variables, 10);
   if (!file.empty()) layers_->add(loadFile(file), 20);
+  layers_->add(defaults_, 100);
 }
 
-std::string Config::environmentName(const std::string& key) {
-  auto name = Poco::toUpper(key);
-  std::string out = "ORCH_";
-  for (char c : name) out += c == '.' ? std::string("__") : std::string(1, c);
-  return out;
-}
+void Config::setDefault(const std::string& key, const std::string& value) { defaults_->setString(key, value); }
+
+std::string Config::environmentName(const std::string& key) { return orch::settings::environmentName(key); }
 
 std::optional<std::string> Config::find(const std::string& key) const {
   if (!layers_->has(key)) return std::nullopt;

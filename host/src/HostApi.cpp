@@ -173,7 +173,7 @@ orch_status registerStepType(orch_host* host, const orch_step_type_descriptor* g
   if (auto refused = acceptRegistration(host, given, d)) return refused;
   if (!d.on_execute || d.name.len == 0) return ORCH_INVALID;
   StepType stepType{host->plugin->name, text(d.description), nlohmann::json::object(), d.on_execute, d.user_data,
-                    (d.flags & ORCH_STEP_PURE) != 0};
+                    (d.flags & ORCH_STEP_PURE) != 0, (d.flags & ORCH_STEP_HOST_ONLY) != 0};
   if (d.config_schema_json.len) {
     stepType.configSchema = nlohmann::json::parse(view(d.config_schema_json), nullptr, false);
     if (stepType.configSchema.is_discarded()) return ORCH_INVALID;
@@ -321,6 +321,12 @@ orch_status registerService(orch_host* host, const orch_service_descriptor* give
 orch_status serviceCall(orch_host* host, orch_str name, orch_str method, orch_str request, orch_sink* result,
                         orch_sink* error) {
   auto service = host->context->services.find(text(name));
+  if (!service && host->context->forwardService) {
+    std::string answer, problem;
+    auto status = host->context->forwardService(text(name), text(method), text(request), answer, problem);
+    write(status == ORCH_OK ? result : error, status == ORCH_OK ? answer : problem);
+    return status;
+  }
   if (!service) {
     write(error, "no plugin serves '" + text(name) + "'");
     return ORCH_NOT_FOUND;
@@ -383,7 +389,8 @@ void responseError(orch_response* response, int32_t status, orch_str code, orch_
 
 nlohmann::json describe(const std::string& name, const StepType& stepType) {
   return {{"name", name},           {"description", stepType.description}, {"config_schema", stepType.configSchema},
-          {"plugin", stepType.plugin}, {"pure", stepType.pure}};
+          {"plugin", stepType.plugin}, {"pure", stepType.pure},
+          {"host_only", stepType.hostOnly}};
 }
 
 orch_status stepTypeDescribe(orch_host* host, orch_str name, orch_sink* description) {
@@ -405,9 +412,9 @@ void stepTypesList(orch_host* host, orch_sink* list) {
 /// is recorded as crashed (GET /plugins, health) and the call fails with the
 /// signal's name. `what` says which call, for the log and the message.
 template <typename Call>
-orch_status callPlugin(orch_host* host, const std::string& plugin, const std::string& what, orch_sink* error,
+orch_status callPlugin(HostContext& context, const std::string& plugin, const std::string& what, orch_sink* error,
                        Call&& call) {
-  auto& crashes = host->context->crashes;
+  auto& crashes = context.crashes;
   if (auto crash = crashes.of(plugin)) {
     write(error, what + " is off until the host restarts: its plugin '" + plugin + "' crashed (" + *crash + ")");
     return ORCH_ERROR;
@@ -427,27 +434,8 @@ orch_status callPlugin(orch_host* host, const std::string& plugin, const std::st
 
 orch_status stepTypeExecute(orch_host* host, orch_str name, const orch_step_context* context, orch_sink* output,
                             orch_sink* error) {
-  auto found = host->context->stepTypes.find(text(name));
-  if (!found) {
-    write(error, "no plugin registered the step type '" + text(name) + "'");
-    return ORCH_NOT_FOUND;
-  }
   if (!context) return ORCH_INVALID;
-  const StepType& stepType = **found;
-  orch_step_context copy{};
-  std::memcpy(&copy, context, std::min(context->struct_size, sizeof copy));
-  copy.struct_size = sizeof copy;
-  // The step's message goes through a sink of our own, so a crash halfway
-  // through writing it leaves no fragment in the caller's.
-  orch::detail::StringSink message;
-  auto what = "step type '" + text(name) + "' (execution " + text(copy.execution_id) + ", step " +
-              text(copy.step_id) + ")";
-  orch::detail::StringSink refusal;
-  auto status = callPlugin(host, stepType.plugin, what, refusal.get(), [&] {
-    return stepType.onExecute(stepType.userData, &copy, output, message.get());
-  });
-  write(error, refusal.text.empty() ? message.text : refusal.text);
-  return status;
+  return executeStepType(*host->context, text(name), *context, output, error);
 }
 
 void frameworkAdaptersList(orch_host* host, orch_sink* list) {
@@ -470,7 +458,7 @@ orch_status frameworkValidate(orch_host* host, orch_str framework, orch_str defi
     return ORCH_NOT_FOUND;
   }
   orch::detail::StringSink found, error;
-  auto status = callPlugin(host, adapter->plugin, "framework adapter '" + text(framework) + "'", error.get(), [&] {
+  auto status = callPlugin(*host->context, adapter->plugin, "framework adapter '" + text(framework) + "'", error.get(), [&] {
     return adapter->descriptor.on_validate(adapter->descriptor.user_data, definition, found.get());
   });
   // A crash leaves a message, not a problem: turn it into one.
@@ -490,7 +478,7 @@ orch_status frameworkCall(orch_host* host, orch_str framework, orch_str input, o
     return ORCH_NOT_FOUND;
   }
   orch::detail::StringSink message, refusal;
-  auto status = callPlugin(host, adapter->plugin, "framework adapter '" + text(framework) + "'", refusal.get(), [&] {
+  auto status = callPlugin(*host->context, adapter->plugin, "framework adapter '" + text(framework) + "'", refusal.get(), [&] {
     return hook(adapter->descriptor.user_data, input, output, message.get());
   });
   write(error, refusal.text.empty() ? message.text : refusal.text);
@@ -508,6 +496,29 @@ orch_status frameworkExport(orch_host* host, orch_str framework, orch_str graph,
 }
 
 } // namespace
+
+orch_status executeStepType(HostContext& host, const std::string& name, const orch_step_context& context,
+                            orch_sink* output, orch_sink* error) {
+  auto found = host.stepTypes.find(name);
+  if (!found) {
+    write(error, "no plugin registered the step type '" + name + "'");
+    return ORCH_NOT_FOUND;
+  }
+  const StepType& stepType = **found;
+  orch_step_context copy{};
+  std::memcpy(&copy, &context, std::min(context.struct_size, sizeof copy));
+  copy.struct_size = sizeof copy;
+  // The step's message goes through a sink of our own, so a crash halfway
+  // through writing it leaves no fragment in the caller's.
+  orch::detail::StringSink message;
+  auto what = "step type '" + name + "' (execution " + text(copy.execution_id) + ", step " + text(copy.step_id) + ")";
+  orch::detail::StringSink refusal;
+  auto status = callPlugin(host, stepType.plugin, what, refusal.get(), [&] {
+    return stepType.onExecute(stepType.userData, &copy, output, message.get());
+  });
+  write(error, refusal.text.empty() ? message.text : refusal.text);
+  return status;
+}
 
 const orch_host_api& hostApi() {
   static const orch_host_api api = {

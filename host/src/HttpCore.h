@@ -79,7 +79,7 @@ struct HttpServer::Core {
 
   // HttpServer.cpp: listening, reactors, the timeout scan, stopping.
   void run(Reactor& reactor);
-  void acceptAll(Reactor& reactor);
+  void acceptAll(Reactor& reactor, int listening);
   void refuse(int fd, const std::string& clientIp, int status, std::string_view message);
   void scan(Reactor& reactor, SteadyClock::time_point now);
   void listen(Reactor& reactor, bool on);
@@ -107,6 +107,8 @@ struct HttpServer::Core {
   const Handler handler;
   Poco::Net::ServerSocket listener;
   int listenFd = -1;
+  Poco::Net::ServerSocket unixListener; ///< server.unix_socket, when set
+  int unixFd = -1;
   std::vector<std::unique_ptr<Reactor>> reactors;
   std::unique_ptr<HttpWorkers> workers;
   RefusalLog refusals;

@@ -5,6 +5,9 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <filesystem>
+
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +28,7 @@ Poco::Logger& logger() {
 }
 
 constexpr std::uint64_t kListenerId = 0;
+constexpr std::uint64_t kUnixListenerId = ~std::uint64_t{0}; ///< server.unix_socket's, beyond every connection id
 constexpr auto kScanEvery = std::chrono::milliseconds(250);
 constexpr auto kLingerFor = std::chrono::seconds(2);
 /// Descriptors kept for everything else the host opens (database, plugins, logs).
@@ -32,6 +36,7 @@ constexpr int kReservedDescriptors = 256;
 
 std::string addressText(const sockaddr_storage& address) {
   char text[INET6_ADDRSTRLEN] = "unknown";
+  if (address.ss_family == AF_UNIX) return "unix"; // a process of this machine (an agent's worker)
   if (address.ss_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
   } else if (address.ss_family == AF_INET6) {
@@ -80,6 +85,16 @@ void HttpServer::start() {
   core.listener.listen(settings.backlog);
   core.listener.setBlocking(false);
   core.listenFd = core.listener.impl()->sockfd();
+  if (!settings.unixSocket.empty()) {
+    // A socket left by a host that died is in the way, and nobody listens on it.
+    std::error_code ignored;
+    if (std::filesystem::is_socket(settings.unixSocket, ignored)) std::filesystem::remove(settings.unixSocket, ignored);
+    std::filesystem::create_directories(std::filesystem::path(settings.unixSocket).parent_path(), ignored);
+    core.unixListener.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, settings.unixSocket));
+    core.unixListener.listen(settings.backlog);
+    core.unixListener.setBlocking(false);
+    core.unixFd = core.unixListener.impl()->sockfd();
+  }
 
   unsigned cores = std::max(2u, std::thread::hardware_concurrency());
   core.workers = std::make_unique<HttpWorkers>(cores, static_cast<unsigned>(settings.workers),
@@ -100,9 +115,12 @@ void HttpServer::Core::listen(Reactor& reactor, bool on) {
   epoll_event event{};
   // Several reactors wait on one listening socket: the kernel wakes one.
   event.events = EPOLLIN | (reactors.size() > 1 || settings.ioThreads > 1 ? EPOLLEXCLUSIVE : 0u);
-  event.data.u64 = kListenerId;
-  if (on) epoll_ctl(reactor.epoll, EPOLL_CTL_ADD, listenFd, &event);
-  else epoll_ctl(reactor.epoll, EPOLL_CTL_DEL, listenFd, nullptr);
+  for (auto [fd, id] : {std::pair{listenFd, kListenerId}, std::pair{unixFd, kUnixListenerId}}) {
+    if (fd < 0) continue;
+    event.data.u64 = id;
+    if (on) epoll_ctl(reactor.epoll, EPOLL_CTL_ADD, fd, &event);
+    else epoll_ctl(reactor.epoll, EPOLL_CTL_DEL, fd, nullptr);
+  }
   reactor.listening = on;
 }
 
@@ -112,8 +130,8 @@ void HttpServer::Core::run(Reactor& reactor) {
     int count = epoll_wait(reactor.epoll, events, 256, 100);
     for (int i = 0; i < count; ++i) {
       auto id = events[i].data.u64;
-      if (id == kListenerId) {
-        acceptAll(reactor);
+      if (id == kListenerId || id == kUnixListenerId) {
+        acceptAll(reactor, id == kListenerId ? listenFd : unixFd);
         continue;
       }
       std::shared_ptr<HttpConnection> connection;
@@ -133,11 +151,11 @@ void HttpServer::Core::run(Reactor& reactor) {
   }
 }
 
-void HttpServer::Core::acceptAll(Reactor& reactor) {
+void HttpServer::Core::acceptAll(Reactor& reactor, int listening) {
   for (;;) {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
-    int fd = accept4(listenFd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listening, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -249,7 +267,10 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   auto& core = *core_;
   if (core.reactors.empty() || core.stopping) return;
   core.draining = true;
-  for (auto& reactor : core.reactors) epoll_ctl(reactor->epoll, EPOLL_CTL_DEL, core.listenFd, nullptr);
+  for (auto& reactor : core.reactors) {
+    epoll_ctl(reactor->epoll, EPOLL_CTL_DEL, core.listenFd, nullptr);
+    if (core.unixFd >= 0) epoll_ctl(reactor->epoll, EPOLL_CTL_DEL, core.unixFd, nullptr);
+  }
   // The reactors' scan closes idle connections; busy ones end after their answer.
   auto deadline = SteadyClock::now() + grace;
   while (core.open.load() > 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -265,6 +286,11 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   core.workers->stop(); // running handlers see their writes fail and return
   for (auto& reactor : core.reactors) ::close(reactor->epoll);
   core.listener.close();
+  if (core.unixFd >= 0) {
+    core.unixListener.close();
+    std::error_code ignored;
+    std::filesystem::remove(core.settings.unixSocket, ignored);
+  }
 }
 
 } // namespace orch::host

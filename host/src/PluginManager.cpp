@@ -103,6 +103,10 @@ PluginManager::PluginManager(HostContext& context) : context_(context) {}
 PluginManager::~PluginManager() = default;
 
 bool PluginManager::enabled(const std::string& name, std::string& why) const {
+  if (keptOut_.count(name)) {
+    why = keptOutWhy_;
+    return false;
+  }
   auto list = context_.config.getList("plugins.enabled");
   bool listed = list.empty() || std::find(list.begin(), list.end(), "*") != list.end() ||
                 std::find(list.begin(), list.end(), name) != list.end();

@@ -180,6 +180,11 @@ void RequestPipeline::process(Exchange& exchange) {
   }
   exchange.route = match.route;
   exchange.params = std::move(match.params);
+  // The Unix socket is the workers' link and serves nothing else; the link is served nowhere else.
+  if (bool onLink = exchange.clientIp == "unix"; onLink != exchange.route->isLink()) {
+    if (onLink) return exchange.out.setError(404, "NOT_FOUND", "The host's Unix socket serves the workers' link only");
+    return exchange.out.setError(403, "FORBIDDEN", "This route is served on the host's Unix socket only (server.unix_socket)");
+  }
 
   if (!authenticate(exchange) || !limitRate(exchange) || !authorize(exchange)) return;
   if (exchange.route->websocket) return upgradeWebSocket(exchange);
@@ -216,6 +221,8 @@ bool RequestPipeline::authenticate(Exchange& exchange) {
 
 bool RequestPipeline::limitRate(Exchange& exchange) {
   if (!limiter_.enabled()) return true;
+  // The workers' link: each worker is bounded by its own worker.concurrency.
+  if (exchange.route->isLink()) return true;
   const auto& category = exchange.route->category;
   const auto& principal = exchange.principal;
   bool perIp = category == "auth" || principal.id.empty();

@@ -5,7 +5,16 @@
 
 #include <Poco/Logger.h>
 
+#include <orchestrator/ids.hpp>
+
 #include <filesystem>
+#include <fstream>
+
+#include <sys/un.h>
+
+#include <filesystem>
+
+#include <sys/un.h>
 #include <thread>
 
 namespace orch::host {
@@ -29,6 +38,9 @@ ServerSettings ServerSettings::fromConfig(const Config& config, const std::strin
   http.port = integer("server.port", http.port, 0, 65535);
   s.dataDir = config.getString("server.data_dir", s.dataDir);
   s.pluginsDir = config.getString("plugins.dir", defaultPluginsDir);
+  // A folder of its own: a container is given the folder, and nothing else of the data.
+  http.unixSocket = config.getString("server.unix_socket",
+                                     (std::filesystem::absolute(s.dataDir) / "run" / "orchestrator.sock").lexically_normal().string());
   http.ioThreads = integer("server.io_threads", http.ioThreads, 1, 64);
   http.workers = integer("server.threads", http.workers, 2, 10000);
   http.queue = integer("server.queue", http.queue, 1, 1000000);
@@ -62,6 +74,24 @@ ServerSettings ServerSettings::fromConfig(const Config& config, const std::strin
   return s;
 }
 
+namespace {
+
+/// This host's id, made once and kept in its data folder: what it labels
+/// and records as its own (an agent's container, a worker pool), by which it
+/// knows them again after a restart.
+std::string hostIdIn(const std::string& dataDir) {
+  auto file = std::filesystem::path(dataDir) / "host_id";
+  if (std::ifstream in(file); in) {
+    std::string id;
+    if (std::getline(in, id) && !id.empty()) return id;
+  }
+  auto id = orch::newId();
+  std::ofstream(file) << id << '\n';
+  return id;
+}
+
+} // namespace
+
 Server::Server(Config& config, ServerSettings settings)
     : config_(config), settings_(std::move(settings)), context_(config, static_cast<unsigned>(settings_.jobWorkers)),
       plugins_(context_), limiter_(settings_.rateLimitEnabled, settings_.rateLimits),
@@ -89,9 +119,19 @@ void Server::start() {
   for (auto& route : systemRoutes(*this)) bootRouter_->add(route);
   pipeline_.setRouter(bootRouter_.get(), false);
 
+  if (settings_.http.unixSocket.size() >= sizeof(sockaddr_un::sun_path)) {
+    logger().warning("server.unix_socket %s is too long for a Unix socket (%z bytes at most): not serving on it",
+                     settings_.http.unixSocket, sizeof(sockaddr_un::sun_path) - 1);
+    settings_.http.unixSocket.clear();
+  }
+  // Plugins read where it is (agents give it to their workers).
+  if (!config_.find("server.unix_socket")) config_.setDefault("server.unix_socket", settings_.http.unixSocket);
+  if (!config_.find("server.host_id")) config_.setDefault("server.host_id", hostIdIn(settings_.dataDir));
+  if (!config_.find("plugins.dir")) config_.setDefault("plugins.dir", settings_.pluginsDir);
   http_ = std::make_unique<HttpServer>(settings_.http, [this](HttpExchange& exchange) { pipeline_.handle(exchange); });
   http_->start();
-  logger().information("listening on %s:%hu", settings_.http.host, http_->port());
+  logger().information("listening on %s:%hu%s", settings_.http.host, http_->port(),
+                       settings_.http.unixSocket.empty() ? std::string() : " and " + settings_.http.unixSocket);
 
   plugins_.loadAll(settings_.pluginsDir);
   auto applied = plugins_.applyMigrations();

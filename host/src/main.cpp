@@ -1,6 +1,7 @@
 // orchestrator: the host process. Reads the configuration, loads the plugins
 // and serves them until SIGTERM or SIGINT, then shuts down gracefully.
 #include "orchestrator/host/Server.h"
+#include "orchestrator/host/Worker.h"
 
 #include <Poco/AsyncChannel.h>
 #include <Poco/ConsoleChannel.h>
@@ -14,7 +15,11 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include <Poco/Process.h>
+
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
 extern char** environ;
 
@@ -88,11 +93,11 @@ protected:
     }
   }
 
-  int main(const std::vector<std::string>&) override {
+  int main(const std::vector<std::string>& arguments) override {
     if (exitEarly_ == "help") {
       Poco::Util::HelpFormatter help(options());
       help.setCommand(commandName());
-      help.setUsage("[--port PORT] [--data-dir DIR] [--config FILE] [--plugins-dir DIR]");
+      help.setUsage("[worker] [--port PORT] [--data-dir DIR] [--config FILE] [--plugins-dir DIR]");
       help.setHeader("Orchestrator: AI workflows and agents, one host process and its plugins.");
       help.format(std::cout);
       return EXIT_OK;
@@ -107,6 +112,11 @@ protected:
       if (const char* fromEnvironment = std::getenv("ORCH_CONFIG")) configFile_ = fromEnvironment;
     }
 
+    if (!arguments.empty() && arguments[0] == "worker") return runWorker(environment);
+    if (!arguments.empty()) {
+      std::cerr << "orchestrator: unknown command '" << arguments[0] << "' (expected none, or worker)" << std::endl;
+      return EXIT_USAGE;
+    }
     std::unique_ptr<orch::host::Server> server;
     try {
       Config config(configFile_, environment, overrides_);
@@ -133,6 +143,45 @@ protected:
   }
 
 private:
+  /// `orchestrator worker`: runs one deployed agent's steps for the host that
+  /// deployed it (worker.* settings, usually from the environment).
+  int runWorker(const std::vector<std::string>& environment) {
+    std::unique_ptr<orch::host::Worker> worker;
+    try {
+      overrides_["server.role"] = "worker";
+      Config config(configFile_, environment, overrides_);
+      setUpLogging(config);
+      worker = std::make_unique<orch::host::Worker>(config, orch::host::ServerSettings::fromConfig(config, defaultPluginsDir()),
+                                                    orch::host::WorkerSettings::fromConfig(config));
+      worker->start();
+      std::thread claiming([&] {
+        worker->run();
+        // Refused by the host: nothing more to do here, whatever restarts it.
+        if (!worker->endedBecause().empty()) Poco::Process::requestTermination(Poco::Process::id());
+      });
+      waitForTerminationRequest();
+      Poco::Logger::get("worker").information("shutting down");
+      try {
+        worker->stop();
+      } catch (const std::exception& e) {
+        Poco::Logger::get("worker").error("stopping: %s", std::string(e.what()));
+      }
+      flushLog();
+      // The claim under way may wait seconds for its answer; nothing of a worker's needs it.
+      std::_Exit(EXIT_OK);
+    } catch (const ConfigError& e) {
+      std::cerr << "orchestrator worker: configuration error: " << e.what() << std::endl;
+      flushLog();
+      return EXIT_CONFIG;
+    } catch (const Poco::Exception& e) {
+      std::cerr << "orchestrator worker: cannot start: " << e.displayText() << std::endl;
+    } catch (const std::exception& e) {
+      std::cerr << "orchestrator worker: cannot start: " << e.what() << std::endl;
+    }
+    flushLog();
+    return EXIT_SOFTWARE;
+  }
+
   std::string configFile_;
   std::string exitEarly_;
   std::map<std::string, std::string> overrides_;

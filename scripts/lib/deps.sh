@@ -9,6 +9,7 @@ packages=(
   libpoco-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev
   libpq-dev libgtest-dev libgmock-dev libsqlite3-dev libsodium-dev libssl-dev openssl
   postgresql libvalijson-dev json-schema-test-suite iproute2 libhttp-parser-dev libyaml-cpp-dev
+  docker.io
   "$@"
 )
 

@@ -1,6 +1,7 @@
 #include "AgentRoutes.h"
 
 #include "AgentEvents.h"
+#include "Deployments.h"
 
 #include <orchestrator/fields.hpp>
 #include <orchestrator/services/workflows.hpp>
@@ -46,8 +47,8 @@ std::string checkedStatus(const orch::json& body) {
   return *status;
 }
 
-/// resource_limits {cpu, memory (MiB), network_isolation}, with defaults for
-/// what is left out: 1 CPU, 512 MiB, the shared network.
+/// resource_limits {cpu, memory (MiB), network_isolation, runtime}, with
+/// defaults for what is left out: 1 CPU, 512 MiB, the shared network.
 orch::json checkedLimits(const orch::json& body, orch::json limits) {
   auto given = orch::optionalObject(body, "resource_limits");
   for (const auto& [key, value] : given.items()) {
@@ -61,8 +62,11 @@ orch::json checkedLimits(const orch::json& body, orch::json limits) {
     } else if (key == "network_isolation") {
       if (!value.is_string() || (value != "shared" && value != "isolated" && value != "none"))
         throw orch::HttpError::validation(field, "Must be shared, isolated or none");
+    } else if (key == "runtime") { // where POST deploy starts it, unless the deploy says (Deployments.cpp)
+      if (!value.is_null() && !isRuntimeName(value))
+        throw orch::HttpError::validation(field, "A runtime's name: process, docker, or another a plugin serves");
     } else {
-      throw orch::HttpError::validation(field, "Unknown limit; use cpu, memory or network_isolation");
+      throw orch::HttpError::validation(field, "Unknown limit; use cpu, memory, network_isolation or runtime");
     }
     limits[key] = value;
   }
@@ -149,17 +153,17 @@ void sendList(orch::Request& request, orch::Response& response, AgentStore& stor
   response.json(page.envelope("agents", std::move(items), total));
 }
 
-orch::json visibleOrNotFound(AgentStore& store, const orch::Request& request) {
+} // namespace
+
+orch::json visibleOrNotFound(const AgentStore& store, const orch::Request& request) {
   auto row = store.find(request.param("id"), orch::Tenant::of(request));
   if (!row) throw orch::HttpError::notFound("Agent not found");
   return *row;
 }
 
-} // namespace
-
 bool seed003Client(const orch::Request& request) { return request.apiPrefix() == "/api"; }
 
-void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store) {
+void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store, std::function<void(const orch::json&)> beforeDelete) {
   plugin.route("GET", "/agents", [&store](orch::Request& request, orch::Response& response) {
     sendList(request, response, store);
   }, {.permission = "agent:read", .summary = "The caller's and its organizations' agents; filters owner_type, framework, status, search"});
@@ -223,8 +227,9 @@ void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store) {
     response.json(AgentStore::view(row));
   }, {.permission = "agent:update", .summary = "Update an agent; a changed definition bumps its minor version"});
 
-  plugin.route("DELETE", "/agents/{id}", [&plugin, &store](orch::Request& request, orch::Response& response) {
+  plugin.route("DELETE", "/agents/{id}", [&plugin, &store, beforeDelete](orch::Request& request, orch::Response& response) {
     auto row = visibleOrNotFound(store, request);
+    beforeDelete(row); // a deployed agent's container goes with it
     if (!store.remove(row["id"].get<std::string>())) throw orch::HttpError::notFound("Agent not found");
     row["status"] = "deleted";
     publishAgentEvent(plugin, "agent_status_update", row, {{"status", "deleted"}, {"container_id", row["container_id"]}});

@@ -2,6 +2,8 @@
 
 #include "AgentStore.h"
 
+#include <functional>
+
 namespace agents {
 
 /// GET/POST /agents and GET/PUT/DELETE /agents/{id}: seed 003's bodies (under
@@ -9,7 +11,12 @@ namespace agents {
 /// (under /api/v1, {agents, pagination} and "draft"). A definition in a
 /// framework's own format is checked and compiled by that framework's
 /// adapter and kept as the agent's workflow in the workflows plugin.
-void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store);
+/// `beforeDelete` runs before an agent is deleted (its deployment is undone).
+void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store, std::function<void(const orch::json&)> beforeDelete);
+
+/// The agent of the route's {id} when the caller sees it; 404 otherwise
+/// (another tenant's agent too: nobody learns it exists).
+orch::json visibleOrNotFound(const AgentStore& store, const orch::Request& request);
 
 /// Whether a request came through seed 003's prefix, whose client reads
 /// bare arrays (GET /api/agents).

@@ -41,7 +41,8 @@ void registerAgentStep(orch::Plugin& plugin, const AgentStore& store) {
                       throw std::runtime_error("timeout_seconds must be a number of seconds up to a day");
                     return orch::runWorkflow((*agent)["workflow_id"].get<std::string>(), std::move(input),
                                              static_cast<std::int64_t>(seconds.get<double>() * 1000), {{"agent_id", id}});
-                  });
+                  },
+                  {.hostOnly = true}); // it only starts the other agent's run, which runs where that agent is deployed
 }
 
 } // namespace agents

@@ -42,6 +42,10 @@ std::optional<orch::json> AgentStore::find(const std::string& id, const orch::Te
   return row;
 }
 
+std::optional<orch::json> AgentStore::findAny(const std::string& id) const {
+  return db_.queryOne(std::string("SELECT ") + kColumns + " FROM ag_agents WHERE id = ? AND deleted_at IS NULL", {id});
+}
+
 std::pair<orch::json, std::int64_t> AgentStore::list(const orch::Tenant& tenant, const Filter& filter,
                                                      const orch::Page& page) const {
   orch::json params = orch::json::array();

@@ -22,6 +22,8 @@ public:
   orch::json create(orch::json columns);
   /// The agent when it exists, is not deleted and the tenant sees it.
   std::optional<orch::json> find(const std::string& id, const orch::Tenant& tenant) const;
+  /// The agent when it exists and is not deleted, whoever owns it (the host's own supervision).
+  std::optional<orch::json> findAny(const std::string& id) const;
   std::pair<orch::json, std::int64_t> list(const orch::Tenant& tenant, const Filter& filter, const orch::Page& page) const;
   /// The active agents the tenant sees, oldest first (POST execute without agent_ids).
   orch::json active(const orch::Tenant& tenant) const;

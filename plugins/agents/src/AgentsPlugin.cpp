@@ -7,6 +7,8 @@
 #include "AgentRuns.h"
 #include "AgentStep.h"
 #include "AgentStore.h"
+#include "ContainerRoutes.h"
+#include "Deployments.h"
 #include "agents_migrations.h"
 #include "frameworks/AgnoAdapter.h"
 #include "frameworks/CrewAiAdapter.h"
@@ -27,7 +29,11 @@ void init(orch::Plugin& plugin) {
   plugin.frameworkAdapter("n8n", agents::frameworks::n8nAdapter());
   plugin.frameworkAdapter("crewai", agents::frameworks::crewAiAdapter());
   plugin.frameworkAdapter("agno", agents::frameworks::agnoAdapter());
-  agents::registerAgentRoutes(plugin, *store);
+  auto deployments = std::make_shared<agents::Deployments>(plugin, *store, agents::DeploySettings::from(plugin));
+  agents::registerAgentRoutes(plugin, *store, [deployments](const orch::json& agent) {
+    if (agent["container_id"].is_string()) deployments->undeploy(agent);
+  });
+  agents::registerContainerRoutes(plugin, *store, *deployments);
   agents::registerAgentStep(plugin, *store);
   plugin.route("POST", "/execute", [runs](orch::Request& request, orch::Response& response) {
     response.json(runs->start(request));
@@ -40,7 +46,8 @@ void init(orch::Plugin& plugin) {
     return {{"agent", agent ? agents::AgentStore::view(*agent) : orch::json()}};
   });
 
-  plugin.onStart([&plugin, runs] {
+  plugin.onStart([&plugin, runs, deployments] {
+    deployments->start();
     // Only this host's executions (the engine reports each where it ran), and
     // most are no agent's: those are skipped before their payload is parsed.
     for (const char* topic : {"execution_completed", "execution_failed", "execution_cancelled"})

@@ -112,9 +112,11 @@ void init(orch::Plugin& plugin) {
         if (event.is_discarded()) return;
         // One text per shape, not per connection: a broadcast to a thousand
         // subscribers formats at most four messages. System alerts belong to
-        // no tenant; they go to the system channel's subscribers.
+        // no tenant, and go to the system channel's subscribers, unless they
+        // are about a tenant's own (an agent's container): then to that tenant.
         std::string texts[4];
-        auto targets = topic == "system_alert" ? subscribers->metricsSubscribers() : subscribers->recipients(event);
+        bool system = topic == "system_alert" && !event.contains("owner_id");
+        auto targets = system ? subscribers->metricsSubscribers() : subscribers->recipients(event);
         for (const auto& [connection, shape] : targets) {
           auto& message = texts[static_cast<int>(shape)];
           if (message.empty()) message = realtime::message(topic, event, shape).dump();

@@ -243,15 +243,15 @@ std::vector<BuiltinStepType> build() {
       {"email", "Sends an email over SMTP", json::parse(kEmail)},
       {"api_call", "Calls an HTTP API", json::parse(kApiCall)},
       {"condition", "Chooses the branch to follow from an expression", json::parse(kCondition), true},
-      {"delay", "Waits for a duration or until a moment", json::parse(kDelay)},
+      {"delay", "Waits for a duration or until a moment", json::parse(kDelay), false, true},
       {"transform", "Reshapes data with a mapping, an expression or a template", json::parse(kTransform), true},
       {"webhook", "Posts a payload to a URL", json::parse(kWebhook)},
       {"approval", "Waits for a person's decision (POST executions/{id}/resume); branches approved, rejected, timed_out",
-       json::parse(kApproval)},
+       json::parse(kApproval), false, true},
       {"workflow", "Runs another workflow as an execution of its own and waits for its output (no thread held)",
-       json::parse(kWorkflow)},
+       json::parse(kWorkflow), false, true},
       {"tool_loop", "Lets a model call tools (other step types) until it answers; each turn a committed step",
-       json::parse(kToolLoop)},
+       json::parse(kToolLoop), false, true},
   };
 }
 

@@ -16,6 +16,7 @@ struct BuiltinStepType {
   std::string description;
   orch::json configSchema;
   bool pure = false; ///< only computes from config and input (orch::StepOptions::pure)
+  bool hostOnly = false; ///< only starts or waits for other work: never in an agent's worker (StepOptions::hostOnly)
 };
 
 /// start, ai_prompt, email, api_call, condition, delay, transform, webhook, approval, tool_loop,

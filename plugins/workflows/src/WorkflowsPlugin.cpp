@@ -5,6 +5,8 @@
 #include "StepTypeCatalog.h"
 #include "TemplateRoutes.h"
 #include "TemplateStore.h"
+#include "WorkerPools.h"
+#include "WorkerRoutes.h"
 #include "WorkflowRoutes.h"
 #include "WorkflowStore.h"
 #include "WorkflowsService.h"
@@ -33,13 +35,14 @@ struct State {
       : store(plugin.db()), templates(plugin.db()),
         catalog([&plugin](const std::string& name) { return plugin.stepTypeDescription(name); }),
         stepSettings(std::make_shared<StepSettings>(StepSettings::from(plugin))),
-        engine(plugin, EngineSettings::from(plugin)), webhooks(engine, stepSettings) {}
+        engine(plugin, EngineSettings::from(plugin)), webhooks(engine, stepSettings), pools(plugin.db(), engine.remote(), plugin.config("server.host_id", "")) {}
   WorkflowStore store;
   TemplateStore templates;
   StepTypeCatalog catalog;
   std::shared_ptr<StepSettings> stepSettings;
   Engine engine;
   ExecutionWebhooks webhooks;
+  WorkerPools pools;
 };
 
 void init(orch::Plugin& plugin) {
@@ -49,14 +52,19 @@ void init(orch::Plugin& plugin) {
   registerWorkflowRoutes(plugin, state->store, state->catalog);
   registerTemplateRoutes(plugin, state->templates, state->store, state->catalog);
   registerExecutionRoutes(plugin, state->store, state->engine);
-  registerWorkflowsService(plugin, state->store, state->catalog, state->engine);
+  registerWorkflowsService(plugin, state->store, state->catalog, state->engine, state->pools);
+  registerWorkerRoutes(plugin, state->pools, state->engine.remote(), state->engine.settings().workerServices);
   plugin.route("GET", "/workflows/webhook-secret", [state](orch::Request&, orch::Response& response) {
     response.json({{"secret", state->stepSettings->webhookSecret}, {"scheme", "Standard Webhooks (HMAC-SHA256)"}});
   }, {.permission = "admin:webhooks", .summary = "The secret that signs webhook steps and execution webhooks"});
   plugin.onStart([&plugin, state] {
+    // In an agent's worker this plugin only lends its step types: the host runs the executions.
+    if (plugin.config("server.role", "") == "worker") return;
     state->templates.installBuiltins();
     state->stepSettings->webhookSecret = webhookSecret(plugin);
     state->engine.onNotify([state](const ExecutionStore::Job& job) { state->webhooks.deliver(job); });
+    state->pools.share({{"workflows.webhook_secret", state->stepSettings->webhookSecret}});
+    state->pools.load();
     state->engine.start();
   });
   plugin.onShutdown([state] { state->engine.stop(); });

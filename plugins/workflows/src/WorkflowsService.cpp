@@ -5,6 +5,8 @@
 #include <orchestrator/services/workflows.hpp>
 #include <orchestrator/time.hpp>
 
+#include <algorithm>
+
 namespace workflows {
 namespace {
 
@@ -61,13 +63,33 @@ service::Started execute(WorkflowStore& store, Engine& engine, const service::Ex
                                                                             : orch::nowRfc3339()};
 }
 
+
+/// The methods of deployed agents' workers; null for any other method.
+orch::json workerMethod(Engine& engine, WorkerPools& pools, const std::string& method, const orch::json& message) {
+  auto agent = message.value("agent_id", std::string());
+  auto reason = message.value("reason", std::string("its worker stopped"));
+  auto& remote = engine.remote();
+  if (method == service::kAttachWorker) return {{"token", pools.attach(agent)}, {"settings", pools.shared()}};
+  if (method == service::kDetachWorker) pools.detach(agent);
+  else if (method == service::kWorkerLost) remote.workerLost(agent, message.value("worker", std::string()), reason);
+  else if (method == service::kWorkerFailed) remote.fail(agent, reason);
+  else if (method == service::kCheckWorker) {
+    auto timeout = std::clamp<std::int64_t>(message.value("timeout_ms", std::int64_t{2000}), 1, 60000);
+    auto answer = remote.check(agent, std::chrono::milliseconds(timeout));
+    return {{"healthy", answer.has_value()}, {"answer", answer.value_or(nullptr)}, {"last_seen_ms", remote.lastSeenMs(agent)}};
+  } else return nullptr;
+  return orch::json::object();
+}
+
 } // namespace
 
-void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog, Engine& engine) {
-  plugin.service(service::kService, [&store, &catalog, &engine](const std::string& method, const orch::json& message) {
+void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog, Engine& engine,
+                              WorkerPools& pools) {
+  plugin.service(service::kService, [&store, &catalog, &engine, &pools](const std::string& method, const orch::json& message) {
     try {
       if (method == service::kSaveGraph) return saveGraph(store, catalog, service::SaveGraphRequest::fromJson(message)).toJson();
       if (method == service::kExecute) return execute(store, engine, service::ExecuteRequest::fromJson(message)).toJson();
+      if (auto answer = workerMethod(engine, pools, method, message); !answer.is_null()) return answer;
     } catch (const orch::HttpError& e) {
       return service::refusal(e);
     }

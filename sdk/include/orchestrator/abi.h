@@ -1,5 +1,5 @@
 /*
- * Orchestrator plugin ABI, version 1.6 (ORCH_ABI_MAJOR.ORCH_ABI_MINOR below).
+ * Orchestrator plugin ABI, version 1.7 (ORCH_ABI_MAJOR.ORCH_ABI_MINOR below).
  *
  * This file is the single source of truth for the contract between the
  * `orchestrator` host and its plugins. It is plain C99 so that a plugin can be
@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 6
+#define ORCH_ABI_MINOR 7
 
 /* The one symbol a plugin exports. Its type is orch_plugin_entry_fn. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry"
@@ -123,6 +123,11 @@ typedef struct orch_txn orch_txn;
  *  client calls as it is ("/api/ws/{user_id}"). Where such a route and an
  *  API-prefixed one both fit a request, this one answers. Added in ABI 1.5. */
 #define ORCH_ROUTE_EXACT_PATH 0x10u
+/** Served on the host's Unix socket (server.unix_socket) and only there: the
+ *  link of deployed agents' workers, not rate-limited (each worker is bounded
+ *  by its own concurrency). Nothing else is served on that socket. Added in
+ *  ABI 1.7. */
+#define ORCH_ROUTE_LINK 0x20u
 
 /** One HTTP request as the host hands it to a route handler. Every view is
  *  borrowed for the duration of on_request. */
@@ -223,6 +228,12 @@ typedef struct orch_step_type_descriptor {
  *  worker at hand, and runs it again without harm after a crash. Added in
  *  ABI 1.5. */
 #define ORCH_STEP_PURE 0x1u
+/** Step flag: the step only starts or waits for other work (a wait, a
+ *  branch, a child workflow, a model's turn), so it runs in the host even
+ *  when its execution is a deployed agent's, whose other steps run in the
+ *  agent's own worker. An older host ignores it and runs the step in the
+ *  worker. Added in ABI 1.7. */
+#define ORCH_STEP_HOST_ONLY 0x2u
 
 /* ----------------------------------------------- agent-framework adapters */
 
@@ -520,7 +531,7 @@ typedef struct orch_host_api {
    *     (a plugin) to validate and run step types other plugins registered. --- */
 
   /** Describes a registered step type of any plugin: writes
-   *  {"name","description","config_schema","plugin","pure"}. ORCH_NOT_FOUND when no
+   *  {"name","description","config_schema","plugin","pure","host_only"}. ORCH_NOT_FOUND when no
    *  loaded plugin registered that name. */
   orch_status (*step_type_describe)(orch_host* host, orch_str name, orch_sink* description_json);
   /** Writes a JSON array of every registered step type's description, sorted

@@ -202,11 +202,11 @@ public:
     d.config_schema_json = detail::view(schema);
     d.on_execute = &Plugin::onExecuteStep;
     d.user_data = &entry;
-    d.flags = options.pure ? ORCH_STEP_PURE : 0;
+    d.flags = (options.pure ? ORCH_STEP_PURE : 0u) | (options.hostOnly ? ORCH_STEP_HOST_ONLY : 0u);
     expectOk(host_.api().register_step_type(host_.raw(), &d), "step type " + std::string(name));
   }
 
-  /// Every step type any plugin registered: [{name, description, config_schema, plugin, pure}].
+  /// Every step type any plugin registered: [{name, description, config_schema, plugin, pure, host_only}].
   json stepTypes() const {
     detail::StringSink list;
     host_.api().step_types_list(host_.raw(), list.get());

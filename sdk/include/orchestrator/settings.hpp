@@ -163,6 +163,14 @@ inline std::optional<std::string> valueProblem(SettingType type, const std::stri
   return std::string("unknown setting type");
 }
 
+/// The environment variable that sets `key` ("storage.url" ->
+/// "ORCH_STORAGE__URL"): how a host hands settings to a process it starts.
+inline std::string environmentName(std::string_view key) {
+  std::string out = "ORCH_";
+  for (char c : key) out += c == '.' ? std::string("__") : std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
 /// Whether `key` has the shape of `pattern`, where a segment "*" matches any one name.
 inline bool keyMatches(std::string_view pattern, std::string_view key) {
   while (true) {

@@ -50,6 +50,9 @@ using StepHandler = std::function<json(const StepContext&)>;
 struct StepOptions {
   /// Only computes from config and input (ORCH_STEP_PURE).
   bool pure = false;
+  /// Only starts or waits for other work: runs in the host, never in a
+  /// deployed agent's worker (ORCH_STEP_HOST_ONLY).
+  bool hostOnly = false;
 };
 
 /// The output member that suspends the execution until `epochMs` (the step

@@ -2,6 +2,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
 
 #include <map>
 #include <optional>
@@ -46,11 +47,17 @@ public:
   /// when configured.
   std::vector<std::string> keysMatching(const std::string& pattern) const;
 
+  /// A value the host works out itself (server.unix_socket from
+  /// server.data_dir), seen by plugins as if configured, below every layer.
+  /// Only before plugins load: reading is thread-safe, this is not.
+  void setDefault(const std::string& key, const std::string& value);
+
   /// The environment variable name that overrides `key`.
   static std::string environmentName(const std::string& key);
 
 private:
   Poco::AutoPtr<Poco::Util::LayeredConfiguration> layers_;
+  Poco::AutoPtr<Poco::Util::MapConfiguration> defaults_;
 };
 
 } // namespace orch::host

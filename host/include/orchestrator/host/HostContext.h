@@ -11,6 +11,8 @@
 
 #include <orchestrator/abi.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -27,6 +29,7 @@ struct StepType {
   orch_on_execute_step_fn onExecute = nullptr;
   void* userData = nullptr;
   bool pure = false; ///< ORCH_STEP_PURE
+  bool hostOnly = false; ///< ORCH_STEP_HOST_ONLY
 };
 
 /// An agent-framework adapter a plugin registered.
@@ -63,6 +66,11 @@ struct HostContext {
   std::optional<Authenticator> authenticator;
   PluginCrashes crashes;
   std::unique_ptr<WebSocketHub> websockets; ///< from Server::start
+  /// In a worker (`orchestrator worker`): answers a call to a service that no
+  /// plugin here serves by asking the host it works for. Empty in a host.
+  std::function<orch_status(const std::string& name, const std::string& method, const std::string& request,
+                            std::string& result, std::string& error)>
+      forwardService;
 };
 
 } // namespace orch::host

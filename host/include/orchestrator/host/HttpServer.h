@@ -16,6 +16,9 @@ namespace orch::host {
 struct HttpServerSettings {
   std::string host = "0.0.0.0";
   int port = 8080;
+  /// server.unix_socket: a path to serve on as well (the link of agents'
+  /// workers, which reaches a container with no network); empty: none.
+  std::string unixSocket;
   int backlog = 1024;
   int ioThreads = 1;   ///< server.io_threads: reactors reading and writing every connection
   int workers = 256;   ///< server.threads: most threads running handlers, started as requests wait

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,12 @@ public:
   /// plugin declared, and RequiredPluginError when a plugin of
   /// `plugins.required` is missing or refused.
   void loadAll(const std::string& directory);
+  /// Plugins not to load whatever the configuration says, and why (a
+  /// worker leaves out the ones whose services it asks its host for).
+  void keepOut(std::set<std::string> names, std::string why) {
+    keptOut_ = std::move(names);
+    keptOutWhy_ = std::move(why);
+  }
   /// Loads one file (tests use it directly).
   PluginRecord& load(const std::string& file);
   /// Applies every loaded plugin's migrations.
@@ -82,10 +89,17 @@ private:
 
   HostContext& context_;
   std::vector<std::unique_ptr<PluginRecord>> records_;
+  std::set<std::string> keptOut_;
+  std::string keptOutWhy_;
 };
 
 /// The C function table every plugin receives.
 const orch_host_api& hostApi();
+
+/// Runs a registered step type, as step_type_execute does for a plugin,
+/// under the crash guard (a worker runs the steps it claims so).
+orch_status executeStepType(HostContext& host, const std::string& name, const orch_step_context& context,
+                            orch_sink* output, orch_sink* error);
 
 /// Creates the per-plugin handle the table's functions receive.
 std::unique_ptr<orch_host> makeHostHandle(PluginRecord& record, HostContext& context, PluginManager& manager);

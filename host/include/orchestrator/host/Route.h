@@ -52,6 +52,7 @@ struct Route {
   std::shared_ptr<const struct WebSocketRoute> websocket;
 
   bool isPublic() const { return flags & ORCH_ROUTE_PUBLIC; }
+  bool isLink() const { return flags & ORCH_ROUTE_LINK; }
 };
 
 } // namespace orch::host

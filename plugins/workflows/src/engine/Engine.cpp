@@ -15,7 +15,7 @@ using orch::nowMs;
 
 Engine::Engine(orch::Plugin& plugin, EngineSettings settings)
     : plugin_(plugin), settings_(settings), store_(plugin.db()), commits_(plugin.db(), settings.maxBatch),
-      owner_(orch::newId()) {}
+      owner_(orch::newId()), remote_({std::chrono::milliseconds(settings.workerLeaseMs), 3}) {}
 
 Engine::~Engine() { stop(); }
 
@@ -26,6 +26,7 @@ void Engine::start() {
 
 void Engine::stop() {
   if (stopping_.exchange(true)) return;
+  remote_.stop(); // workers' claims end now; what they run is resumed by the next start
   clockWake_.notify_all();
   if (clock_.joinable()) clock_.join();
   tasksReady_.notify_all();
@@ -38,6 +39,20 @@ void Engine::stop() {
 
 // ---------------------------------------------------------------- plans
 
+std::optional<Plan::StepTraits> Engine::traitsOf(const std::string& type) {
+  std::lock_guard lock(traitsMutex_);
+  if (auto found = traits_.find(type); found != traits_.end()) return found->second;
+  auto description = plugin_.stepTypeDescription(type);
+  if (!description) return std::nullopt; // not cached: the plugin may be enabled by the next start
+  Plan::StepTraits traits;
+  traits.rawKeys.insert(orch::kStepSourceKey); // a framework's original node, never templated
+  for (const auto& key : (*description)["config_schema"].value("x-no-template", orch::json::array()))
+    if (key.is_string()) traits.rawKeys.insert(key.get<std::string>());
+  traits.pure = description->value("pure", false);
+  traits.hostOnly = description->value("host_only", false);
+  return traits_[type] = traits;
+}
+
 std::shared_ptr<const Plan> Engine::plan(const std::string& workflowId, const std::string& version) {
   auto key = workflowId + "@" + version;
   {
@@ -48,18 +63,7 @@ std::shared_ptr<const Plan> Engine::plan(const std::string& workflowId, const st
                                    {workflowId, version});
   if (!row) throw std::runtime_error("workflow " + workflowId + " has no version " + version);
   auto graph = WorkflowGraph::fromRequest({{"definition", orch::json::parse((*row)["graph"].get<std::string>())}});
-  auto built = std::make_shared<const Plan>(graph, [this](const std::string& type) -> std::optional<Plan::StepTraits> {
-    std::lock_guard lock(traitsMutex_);
-    if (auto found = traits_.find(type); found != traits_.end()) return found->second;
-    auto description = plugin_.stepTypeDescription(type);
-    if (!description) return std::nullopt; // not cached: the plugin may be enabled by the next start
-    Plan::StepTraits traits;
-    traits.rawKeys.insert(orch::kStepSourceKey); // a framework's original node, never templated
-    for (const auto& key : (*description)["config_schema"].value("x-no-template", orch::json::array()))
-      if (key.is_string()) traits.rawKeys.insert(key.get<std::string>());
-    traits.pure = description->value("pure", false);
-    return traits_[type] = traits;
-  });
+  auto built = std::make_shared<const Plan>(graph, [this](const std::string& type) { return traitsOf(type); });
   std::lock_guard lock(plansMutex_);
   return plans_.emplace(key, built).first->second;
 }
@@ -332,6 +336,7 @@ void Engine::clockLoop() {
 }
 
 void Engine::tick(std::int64_t now) {
+  remote_.sweep();
   std::vector<std::shared_ptr<Run>> runs;
   {
     std::lock_guard lock(runsMutex_);

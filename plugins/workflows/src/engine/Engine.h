@@ -4,6 +4,7 @@
 #include "engine/EngineSettings.h"
 #include "engine/ExecutionStore.h"
 #include "engine/Plan.h"
+#include "engine/RemoteSteps.h"
 
 #include <orchestrator/plugin.hpp>
 
@@ -93,6 +94,8 @@ public:
   orch::json waitForEnd(const std::string& executionId, std::int64_t timeoutMs);
 
   const ExecutionStore& store() const { return store_; }
+  /// Deployed agents' workers and the steps offered to them (WorkerPools opens and closes pools).
+  RemoteSteps& remote() { return remote_; }
   const EngineSettings& settings() const { return settings_; }
   /// Statuses an execution can still leave.
   static bool active(const std::string& status) {
@@ -137,6 +140,16 @@ private:
   /// A turn that runs the step type a tool loop's model asked for, with its arguments as config.
   void runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const orch::json& call,
                    orch::StepContext context);
+  /// The rest of a tool call's turn once the tool answered (here or on a worker).
+  void toolCallAnswered(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, orch::json stack,
+                        orch::json callerState, orch::json output, std::string error, std::int64_t cpuMicros);
+  /// Hands a step of a deployed agent's run to the agent's worker (RemoteSteps);
+  /// `then` gets its output or error. False when it runs here: no deployed
+  /// agent, or a step type the host keeps (pure, host_only).
+  bool offerToWorker(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const std::string& type,
+                     const orch::StepContext& context, std::function<void(std::optional<orch::json>, std::string)> then);
+  /// A step type's traits, from its description (cached); nullopt when no plugin has it.
+  std::optional<Plan::StepTraits> traitsOf(const std::string& type);
   // Executions started by a step (EngineChildren.cpp).
   /// After the step's handler, outside the run's lock: its "$run_workflow"
   /// becomes the row of the execution to start (resolved and checked).
@@ -193,6 +206,7 @@ private:
   std::map<std::string, std::shared_ptr<const Plan>> plans_;
   std::mutex traitsMutex_;
   std::map<std::string, Plan::StepTraits> traits_; ///< per step type, from its description
+  RemoteSteps remote_;
 
   std::mutex runsMutex_;
   std::unordered_map<std::string, std::shared_ptr<Run>> runs_;

@@ -282,11 +282,30 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
     lock.unlock();
   }
   if (call.is_object()) return runToolCall(run, index, token, call, std::move(context));
+  if (!lent) {
+    try {
+      context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
+    } catch (const std::exception& e) {
+      return attemptEnded(run, index, token, std::nullopt, e.what(), 0);
+    }
+    auto answered = [this, run, index, token](std::optional<orch::json> output, std::string error) {
+      if (output && output->is_object() && output->contains("$run_workflow")) {
+        try {
+          prepareChild(*run, *output);
+        } catch (const std::exception& e) {
+          output.reset();
+          error = e.what();
+        }
+      }
+      attemptEnded(run, index, token, std::move(output), error, 0);
+    };
+    if (offerToWorker(run, index, token, planned.type, context, answered)) return;
+  }
   auto cpuStart = threadCpuMicros();
   std::optional<orch::json> output;
   std::string error;
   try {
-    context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
+    if (lent) context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
     auto local = localSteps_.find(planned.type);
     StepClock clock{run->stepMicros};
     output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
@@ -323,36 +342,54 @@ void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std
   if (stack.empty()) stack.push_back({{"call", call}, {"previous", nullptr}});
   auto& top = stack.back();
   auto type = top["call"].value("type", std::string());
-  json output, result = {{"$continue", callerState}};
+  json output;
   std::string error;
   if (previous.contains("$returned") || previous.contains("$returned_error")) {
     // A workflow the call started (an agent) has ended: that is the call's answer.
     if (previous.contains("$returned")) output = previous["$returned"];
     else error = previous["$returned_error"].get<std::string>();
   } else {
+    // The model's arguments are taken as they are, never templated: a
+    // prompt must not be able to read the run's other data through them.
+    context.config = top["call"].value("config", json::object());
+    // The tool is a step of its own: the caller's turns are not its turns.
+    context.input.erase("pass");
+    if (!top["previous"].is_null()) context.input["pass"] = {{"previous", top["previous"]}};
+    auto answered = [this, run, index, token, stack, callerState](std::optional<json> out, std::string failure) mutable {
+      toolCallAnswered(run, index, token, std::move(stack), std::move(callerState), out ? std::move(*out) : json(),
+                       std::move(failure), 0);
+    };
+    if (offerToWorker(run, index, token, type, context, answered)) return;
     try {
-      // The model's arguments are taken as they are, never templated: a
-      // prompt must not be able to read the run's other data through them.
-      context.config = top["call"].value("config", json::object());
-      // The tool is a step of its own: the caller's turns are not its turns.
-      context.input.erase("pass");
-      if (!top["previous"].is_null()) context.input["pass"] = {{"previous", top["previous"]}};
       auto local = localSteps_.find(type);
-      {
-        StepClock clock{run->stepMicros};
-        output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
-      }
-      if (output.is_object() && output.contains("$run_workflow")) {
-        // The tool is another workflow: this turn waits for its run, and the
-        // turn after takes its result as the call's answer (settleParent).
-        prepareChild(*run, output);
-        for (const char* key : {"$run_workflow", "$suspend_until", "awaiting", "execution_id"}) result[key] = output[key];
-        result["$stack"] = std::move(stack);
-        return attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
-      }
+      StepClock clock{run->stepMicros};
+      output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
     } catch (const std::exception& e) {
       // A tool's failure is its caller's to handle (the model reads the
       // error and decides), not the end of the run.
+      error = *e.what() ? e.what() : "the tool failed";
+      output = nullptr;
+    }
+  }
+  toolCallAnswered(run, index, token, std::move(stack), std::move(callerState), std::move(output), std::move(error),
+                   threadCpuMicros() - cpuStart);
+}
+
+void Engine::toolCallAnswered(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, orch::json stack,
+                              orch::json callerState, orch::json output, std::string error, std::int64_t cpuMicros) {
+  using orch::json;
+  auto& top = stack.back();
+  auto type = top["call"].value("type", std::string());
+  json result = {{"$continue", callerState}};
+  if (error.empty() && output.is_object() && output.contains("$run_workflow")) {
+    // The tool is another workflow: this turn waits for its run, and the
+    // turn after takes its result as the call's answer (settleParent).
+    try {
+      prepareChild(*run, output);
+      for (const char* key : {"$run_workflow", "$suspend_until", "awaiting", "execution_id"}) result[key] = output[key];
+      result["$stack"] = std::move(stack);
+      return attemptEnded(run, index, token, std::move(result), "", cpuMicros);
+    } catch (const std::exception& e) {
       error = *e.what() ? e.what() : "the tool failed";
       output = nullptr;
     }
@@ -370,7 +407,7 @@ void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std
       top["previous"] = std::move(output);
       if (calls) stack.push_back({{"call", std::move(next)}, {"previous", nullptr}});
       result["$stack"] = std::move(stack);
-      return attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
+      return attemptEnded(run, index, token, std::move(result), "", cpuMicros);
     }
   }
   // The call answered (or failed): its caller reads that at its next turn.
@@ -390,7 +427,37 @@ void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std
     caller["previous"] = std::move(answer);
     result["$stack"] = std::move(stack);
   }
-  attemptEnded(run, index, token, std::move(result), "", threadCpuMicros() - cpuStart);
+  attemptEnded(run, index, token, std::move(result), "", cpuMicros);
+}
+
+bool Engine::offerToWorker(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token, const std::string& type,
+                           const orch::StepContext& context,
+                           std::function<void(std::optional<orch::json>, std::string)> then) {
+  // Only a deployed agent's runs, and only steps that do work: the engine's
+  // own (waits, branches, the tool loop's turns) and pure ones stay here.
+  if (!run->agentId.is_string()) return false;
+  auto pool = run->agentId.get<std::string>();
+  if (!remote_.serves(pool)) return false;
+  auto traits = traitsOf(type);
+  if (!traits || traits->pure || traits->hostOnly) return false;
+  orch::json step = {{"execution_id", context.executionId}, {"step_id", context.stepId}, {"config", context.config},
+                     {"input", context.input},             {"principal", context.principal}};
+  auto abandoned = [run, index, token] {
+    std::lock_guard lock(run->mutex);
+    return run->finished || run->steps[index].token != token;
+  };
+  return remote_.offer(pool, type, std::move(step), abandoned,
+                       [this, run, index, token, then = std::move(then)](orch::json result) {
+                         if (result.contains("closed")) {
+                           // Undeployed while it waited: a host worker runs it after all.
+                           post(run->priority, [this, run, index, token] { runStep(run, index, token); });
+                         } else if (result.contains("error")) {
+                           const auto& error = result["error"];
+                           then(std::nullopt, error.is_string() ? error.get<std::string>() : error.dump());
+                         } else {
+                           then(result.value("output", orch::json()), "");
+                         }
+                       });
 }
 
 void Engine::attemptEnded(const std::shared_ptr<Run>& run, std::size_t index, std::uint64_t token,

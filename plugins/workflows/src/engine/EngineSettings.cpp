@@ -24,6 +24,11 @@ const orch::SettingsMap<EngineSettings> EngineSettings::kEngineSettings = {
      "Deliveries of an execution's summary to its webhook_url before giving up", {.minimum = "1"}},
     {"workflows.engine.max_batch", &EngineSettings::maxBatch, "512", "Pieces of work per group commit",
      {.minimum = "1"}},
+    {"workflows.workers.lease_ms", &EngineSettings::workerLeaseMs, "15000",
+     "A step that a deployed agent's worker claimed is offered again unless the worker asks for work within this",
+     {.minimum = "1000"}},
+    {"workflows.workers.services", &EngineSettings::workerServices, "ai.router,credentials,agents",
+     "The host's services a deployed agent's worker may call for the step it runs (as that step's principal)"},
 };
 
 } // namespace workflows

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace workflows {
 
@@ -20,6 +21,8 @@ struct EngineSettings {
   std::int64_t syncWaitMs = 0;     ///< how long `execution_mode: sync` waits by default
   std::int64_t webhookAttempts = 0; ///< deliveries of an execution's summary before giving up
   std::int64_t maxBatch = 0;       ///< pieces of work per group commit
+  std::int64_t workerLeaseMs = 0;  ///< a step a deployed agent's worker claimed goes back unless it asks again within this
+  std::vector<std::string> workerServices; ///< the host's services a worker may call for its steps
 
   /// Declares the settings and reads them; in init only.
   static EngineSettings from(const orch::Plugin& plugin) { return plugin.settings(kEngineSettings); }

@@ -45,6 +45,7 @@ public:
   struct StepTraits {
     std::set<std::string> rawKeys; ///< its schema's "x-no-template": config members not to template
     bool pure = false;
+    bool hostOnly = false; ///< ORCH_STEP_HOST_ONLY: runs in the host even for a deployed agent
   };
   /// A step type's traits; nullopt when no loaded plugin registered that type.
   using TraitsOf = std::function<std::optional<StepTraits>(const std::string& type)>;

@@ -20,7 +20,7 @@ std::map<std::string, orch::StepHandler> registerBuiltinSteps(orch::Plugin& plug
       {"tool_loop", [&plugin](const orch::StepContext& step) { return steps::toolLoop(plugin, step); }},
   };
   for (const auto& type : builtinStepTypes())
-    plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name), {.pure = type.pure});
+    plugin.stepType(type.name, type.description, type.configSchema, handlers.at(type.name), {.pure = type.pure, .hostOnly = type.hostOnly});
   return handlers;
 }
 

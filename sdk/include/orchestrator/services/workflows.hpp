@@ -17,6 +17,25 @@ inline constexpr const char* kSaveGraph = "save_graph";
 /// Starts an execution of a workflow: ExecuteRequest -> Started.
 inline constexpr const char* kExecute = "execute";
 
+// A deployed agent's worker (the agents plugin deploys, the engine offers it
+// the steps of the agent's executions; README of workflows, "Workers").
+/// Opens the agent's pool with a new token for its worker: {agent_id} ->
+/// {token, settings}; `settings` are what the worker's copy of the plugin
+/// needs to run steps as the host does. A token given before stops working.
+inline constexpr const char* kAttachWorker = "attach_worker";
+/// Revokes the token and closes the pool: {agent_id} -> {}. Its steps run in the host again.
+inline constexpr const char* kDetachWorker = "detach_worker";
+/// The worker is gone (restarted, killed): {agent_id, worker, reason} -> {}.
+/// What it was running (`worker`: the id its health check gave; empty: any)
+/// is offered to the next one at once.
+inline constexpr const char* kWorkerLost = "worker_lost";
+/// The worker will not come back (it crashed too often): {agent_id, reason}
+/// -> {}. The agent's steps fail with `reason` until it is attached again.
+inline constexpr const char* kWorkerFailed = "worker_failed";
+/// Asks the worker how it is: {agent_id, timeout_ms} -> {healthy, answer,
+/// last_seen_ms}; `answer` is what the worker said of itself.
+inline constexpr const char* kCheckWorker = "check_worker";
+
 /// A graph {"nodes","edges"} (the `definition` shape of workflows) to keep
 /// as a workflow owned by the principal. With `workflowId`, that workflow is
 /// updated (its version bumps when the graph changed); without, one is made.

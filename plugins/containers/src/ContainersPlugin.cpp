@@ -1,0 +1,42 @@
+// Plugin `containers`: the runtimes deployed agents' workers run in, each a
+// service "runtime.<name>" (sdk services/runtime.hpp) that the agents plugin
+// calls: `process` (a child process of the host in a control group of its
+// own) and `docker` (Docker Engine over its Unix socket). No routes: the
+// container routes of seed 004 are the agents plugin's.
+#include "DockerRuntime.h"
+#include "ProcessRuntime.h"
+#include "Runtime.h"
+
+#include <filesystem>
+
+namespace containers {
+namespace {
+
+struct Settings {
+  std::string processDir, dockerSocket;
+};
+
+const orch::SettingsMap<Settings> kSettings = {
+    {"containers.process.dir", &Settings::processDir, "",
+     "Where the process runtime keeps a folder per worker (its output, its data); empty: <server.data_dir>/containers"},
+    {"containers.docker.socket", &Settings::dockerSocket, "/var/run/docker.sock", "Docker Engine's Unix socket"},
+};
+
+void init(orch::Plugin& plugin) {
+  auto settings = plugin.settings(kSettings);
+  namespace fs = std::filesystem;
+  auto dataDir = fs::absolute(plugin.config("server.data_dir", "var"));
+  ProcessRuntime::Settings process;
+  process.dir = settings.processDir.empty() ? (dataDir / "containers").string() : fs::absolute(settings.processDir).string();
+  process.executable = fs::read_symlink("/proc/self/exe").string(); // the host's own binary, run as `worker`
+  serveRuntime(plugin, "process", std::make_shared<ProcessRuntime>(process));
+  // Asked nothing until an agent is deployed on it: a host without Docker serves the rest.
+  serveRuntime(plugin, "docker",
+               std::make_shared<DockerRuntime>(DockerRuntime::Settings{settings.dockerSocket, process.executable,
+                                                                       plugin.config("plugins.dir", "")}));
+}
+
+} // namespace
+} // namespace containers
+
+ORCH_PLUGIN("containers", "1.0.0", "Runtimes for deployed agents' workers: process (cgroups) and docker", containers::init)
