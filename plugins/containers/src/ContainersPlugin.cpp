@@ -14,11 +14,14 @@ namespace {
 
 struct Settings {
   std::string processDir, dockerSocket;
+  bool processCgroups = true;
 };
 
 const orch::SettingsMap<Settings> kSettings = {
     {"containers.process.dir", &Settings::processDir, "",
      "Where the process runtime keeps a folder per worker (its output, its data); empty: <server.data_dir>/containers"},
+    {"containers.process.cgroups", &Settings::processCgroups, "true",
+     "Hold the process runtime's limits in control groups where the host can make them; false: rlimits only"},
     {"containers.docker.socket", &Settings::dockerSocket, "/var/run/docker.sock", "Docker Engine's Unix socket"},
 };
 
@@ -29,6 +32,7 @@ void init(orch::Plugin& plugin) {
   ProcessRuntime::Settings process;
   process.dir = settings.processDir.empty() ? (dataDir / "containers").string() : fs::absolute(settings.processDir).string();
   process.executable = fs::read_symlink("/proc/self/exe").string(); // the host's own binary, run as `worker`
+  process.cgroups = settings.processCgroups;
   serveRuntime(plugin, "process", std::make_shared<ProcessRuntime>(process));
   // Asked nothing until an agent is deployed on it: a host without Docker serves the rest.
   serveRuntime(plugin, "docker",

@@ -76,7 +76,8 @@ std::pair<std::int64_t, std::int64_t> networkBytes(long pid) {
 
 } // namespace
 
-ProcessRuntime::ProcessRuntime(Settings settings) : settings_(std::move(settings)), cgroups_(Cgroups::detect()) {
+ProcessRuntime::ProcessRuntime(Settings settings)
+    : settings_(std::move(settings)), cgroups_(settings_.cgroups ? Cgroups::detect() : Cgroups()) {
   fs::create_directories(settings_.dir);
   // Workers die with the host that started them: what a host that died left is a folder and maybe a group.
   for (const auto& entry : fs::directory_iterator(settings_.dir)) {
@@ -159,7 +160,7 @@ void ProcessRuntime::spawn(Proc& proc) {
   for (char** entry = environ; *entry; ++entry)
     if (std::strncmp(*entry, "ORCH_", 5) != 0) environment.emplace_back(*entry); // the host's settings are not the worker's
   for (const auto& [key, value] : proc.spec.environment) environment.push_back(key + "=" + value);
-  // Under RLIMIT_AS every malloc arena (64 MiB of address space each) counts: keep them few.
+  // Under RLIMIT_DATA every malloc arena (64 MiB reserved each) counts: keep them few.
   if (!proc.group || !proc.group->memoryLimited) environment.push_back("MALLOC_ARENA_MAX=2");
   environment.push_back("ORCH_SERVER__DATA_DIR=" + folder + "/data");
   std::vector<char*> envp;
@@ -212,7 +213,7 @@ void ProcessRuntime::spawn(Proc& proc) {
     }
     if (memoryLimit != RLIM_INFINITY) {
       rlimit limit{memoryLimit, memoryLimit};
-      if (setrlimit(RLIMIT_AS, &limit) != 0) fail("setting RLIMIT_AS");
+      if (setrlimit(RLIMIT_DATA, &limit) != 0) fail("setting RLIMIT_DATA");
     }
     if (isolate && unshare(CLONE_NEWNET) != 0) fail("making its network namespace");
     int out = open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -337,7 +338,8 @@ runtime::Container ProcessRuntime::start(const runtime::StartRequest& request) {
     proc->enforcedBy = cgroups_.kind();
   } else {
     proc->enforcedBy = "rlimit";
-    proc->notes.push_back("no control group can be made here: memory is limited by RLIMIT_AS (address space), CPU is not limited");
+    proc->notes.push_back("no control group here: memory is limited by RLIMIT_DATA (the worker's heap, stacks and "
+                          "private mappings), CPU is not limited");
   }
   if (request.network == "none" && !netnsAllowed_)
     proc->notes.push_back("network_isolation none needs a network namespace, which this host may not make: the network is shared");

@@ -17,7 +17,7 @@ namespace containers {
 
 /// The `process` runtime: each worker a child process of the host, needing
 /// no daemon. Its limits are a control group of its own where the machine
-/// lets the host make one (Cgroups), rlimits otherwise (RLIMIT_AS for memory;
+/// lets the host make one (Cgroups), rlimits otherwise (RLIMIT_DATA for memory;
 /// no CPU limit then, said in `notes`); network "none" is a network
 /// namespace of its own, with nothing in it, where the host may make one.
 /// Workers live and die with the host (PR_SET_PDEATHSIG): a host that
@@ -31,6 +31,7 @@ public:
   struct Settings {
     std::string dir;        ///< containers.process.dir: a folder per container (its output, its data)
     std::string executable; ///< the host's binary, run as `<executable> worker`
+    bool cgroups = true;    ///< containers.process.cgroups: false limits by rlimits only
   };
   explicit ProcessRuntime(Settings settings);
   ~ProcessRuntime() override;

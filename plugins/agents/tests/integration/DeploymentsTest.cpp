@@ -293,6 +293,29 @@ TEST_P(Deployments, AHostThatRestartsStartsTheWorkersOfItsDeployedAgentsAgain) {
 INSTANTIATE_TEST_SUITE_P(Backends, Deployments, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
 
+/// Where no control group can be made (here: told not to make one), rlimits hold the memory limit.
+class RlimitDeployments : public DeploymentsHost {
+protected:
+  std::string suiteConfig() const override { return "containers.process.cgroups = false\n"; }
+};
+
+TEST_P(RlimitDeployments, WithoutControlGroupsAnAllocationPastTheLimitFailsItsStepAndTheWorkerLivesOn) {
+  auto probe = agent(chain({{{"id", "hog"}, {"type", "allocate"}, {"data", {{"mib", 400}}}}}), {{"memory", 96}});
+  ASSERT_EQ(deploy(probe).status, 200);
+  auto seen = container(probe);
+  EXPECT_EQ(seen["limits"]["enforced_by"], "rlimit") << seen.dump();
+  EXPECT_NE(seen["notes"].dump().find("RLIMIT_DATA"), std::string::npos) << seen.dump();
+  auto pid = workerPid(probe);
+  auto execution = run(probe);
+  ASSERT_EQ(execution["status"], "failed") << execution.dump();
+  EXPECT_NE(execution["error"].dump().find("bad_alloc"), std::string::npos) << execution["error"];
+  EXPECT_EQ(container(probe)["limits"]["pid"], pid); // refused memory, not killed
+  EXPECT_EQ(container(probe)["restart_count"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RlimitDeployments, ::testing::Values(Backend::Sqlite),
+                         [](const auto&) { return "Sqlite"; });
+
 /// A worker that cannot start: its settings (handed on by agents.worker.settings) are refused.
 class FailingDeployments : public DeploymentsHost {
 protected:
