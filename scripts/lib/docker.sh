@@ -20,7 +20,8 @@ unavailable() {
 ping_socket() { curl -sf --max-time 2 --unix-socket "$1" http://docker/_ping >/dev/null 2>&1; }
 
 start() {
-  rm -rf "$dir"; mkdir -p "$dir"
+  stop # a dockerd an earlier start left (an interrupted run) goes first
+  mkdir -p "$dir"
   for socket in /var/run/docker.sock /run/docker.sock; do
     if [[ -S $socket ]] && ping_socket "$socket"; then echo "$socket" > "$dir/socket"; return; fi
   done
