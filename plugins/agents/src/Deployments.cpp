@@ -54,7 +54,8 @@ orch::HttpError deployFailed(const std::string& reason, const std::vector<std::s
 } // namespace
 
 bool isRuntimeName(const orch::json& name) {
-  return name.is_string() && std::regex_match(name.get<std::string>(), std::regex("[a-z][a-z0-9_]{0,31}"));
+  static const std::regex kName("[a-z][a-z0-9_]{0,31}");
+  return name.is_string() && std::regex_match(name.get<std::string>(), kName);
 }
 
 const orch::SettingsMap<DeploySettings> kDeploySettings = {

@@ -134,12 +134,6 @@ std::optional<Cgroups::Group> Cgroups::find(const std::string& name) const {
   return group;
 }
 
-bool Cgroups::join(const Group& group, long pid) {
-  bool all = true;
-  for (const auto& dir : group.dirs) all = writeFile(dir + "/cgroup.procs", std::to_string(pid)) && all;
-  return all;
-}
-
 void Cgroups::remove(const Group& group) {
   for (const auto& dir : group.dirs) {
     std::error_code ignored;

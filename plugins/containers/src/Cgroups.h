@@ -22,7 +22,7 @@ public:
 
   struct Group {
     std::string name;
-    std::vector<std::string> dirs; ///< every folder of it (one in v2; memory, cpu, cpuacct in v1)
+    std::vector<std::string> dirs; ///< every folder of it (one in v2; memory, cpu, cpuacct in v1): the worker joins each
     std::string memoryDir, cpuDir, cpuacctDir;
     bool memoryLimited = false, cpuLimited = false;
   };
@@ -31,8 +31,6 @@ public:
                               std::vector<std::string>& notes) const;
   /// The group of `name` made before (after a host restart), if its folders are there.
   std::optional<Group> find(const std::string& name) const;
-  /// Moves process `pid` into the group (every hierarchy).
-  static bool join(const Group& group, long pid);
   /// Removes the group's folders (it must hold no process any more).
   static void remove(const Group& group);
 

@@ -68,7 +68,7 @@ TEST_P(Deployments, DeployRunsTheAgentsStepsInAWorkerOfItsOwnAndUndeployLeavesNo
   EXPECT_GT(usage["memory_usage"].get<double>(), 1.0) << seen.dump();
   EXPECT_EQ(usage["memory_limit"], 256.0) << seen.dump();
   ASSERT_TRUE(seen["logs"].is_array());
-  EXPECT_FALSE(seen["logs"].empty()) << seen.dump();
+  EXPECT_TRUE(orch::test::eventually([&] { return !container(probe)["logs"].empty(); })) << seen.dump(); // the worker's log is written behind
 
   // Undeploy: no process, no group, no folder, no token.
   auto undeployed = post("/api/v1/agents/" + id + "/undeploy", json::object(), alice_);
@@ -219,13 +219,17 @@ TEST_P(Deployments, LogsTakeSinceUntilAndTailAndRefuseWhatIsNoTime) {
   ASSERT_EQ(deploy(probe).status, 200);
   ASSERT_EQ(run(probe)["status"], "completed");
   auto path = "/api/v1/agents/" + probe["id"].get<std::string>() + "/container/logs";
-  auto all = get(path, alice_).json()["logs"];
-  ASSERT_GE(all.size(), 3u) << all.dump();
+  json all;
   std::set<std::string> sources;
-  for (const auto& entry : all) {
+  // The worker's own lines arrive as its log is written: waited for.
+  EXPECT_TRUE(orch::test::eventually([&] {
+    all = get(path, alice_).json()["logs"];
+    sources.clear();
+    for (const auto& entry : all) sources.insert(entry.value("source", ""));
+    return all.size() >= 3 && sources.count("container") && sources.count("host");
+  })) << all.dump();
+  for (const auto& entry : all)
     for (const char* field : {"timestamp", "level", "message", "source"}) EXPECT_TRUE(entry[field].is_string()) << entry.dump();
-    sources.insert(entry["source"].get<std::string>());
-  }
   EXPECT_TRUE(sources.count("container")) << all.dump(); // the worker's own output
   EXPECT_TRUE(sources.count("host")) << all.dump();      // what the host did about it
   EXPECT_EQ(get(path + "?tail=2", alice_).json()["logs"].size(), 2u);

@@ -85,11 +85,14 @@ TEST_P(Docker, DeployRunsTheAgentInAContainerOfItsOwnWithItsLimitsAndUndeployRem
 
   // Its logs: Docker's multiplexed stream decoded into the worker's own lines, with filters.
   auto path = "/api/v1/agents/" + probe["id"].get<std::string>() + "/container/logs";
-  auto all = get(path, alice_).json()["logs"];
-  bool fromContainer = false;
-  for (const auto& entry : all) fromContainer = fromContainer || (entry["source"] == "container" &&
-                                                                  entry["message"].get<std::string>().find("linked to the host") != std::string::npos);
-  EXPECT_TRUE(fromContainer) << all.dump();
+  json all;
+  EXPECT_TRUE(orch::test::eventually([&] {
+    all = get(path, alice_).json()["logs"];
+    for (const auto& entry : all)
+      if (entry["source"] == "container" && entry["message"].get<std::string>().find("linked to the host") != std::string::npos)
+        return true;
+    return false;
+  })) << all.dump();
   EXPECT_EQ(get(path + "?tail=1", alice_).json()["logs"].size(), 1u);
   EXPECT_TRUE(get(path + "?until=2020-01-01T00:00:00Z", alice_).json()["logs"].empty());
 

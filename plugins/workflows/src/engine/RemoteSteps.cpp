@@ -65,7 +65,6 @@ bool RemoteSteps::serves(const std::string& pool) const {
 }
 
 void RemoteSteps::requeue(Pool& pool, const std::shared_ptr<Attempt>& attempt, const std::string& reason) {
-  attempt->claimed = false;
   attempt->losses += 1;
   attempt->lostBecause = reason;
   attempt->explained = false;
@@ -191,7 +190,6 @@ orch::json RemoteSteps::claim(const std::string& poolName, const std::string& wo
       if (back == pool.queued.end()) continue;
       auto attempt = *back;
       pool.queued.erase(back);
-      attempt->claimed = true;
       attempt->claimedBy = worker;
       attempt->losses -= 1;
       attempt->leaseUntil = now + settings_.lease;
@@ -205,7 +203,6 @@ orch::json RemoteSteps::claim(const std::string& poolName, const std::string& wo
         continue;
       }
       auto attempt = *it;
-      attempt->claimed = true;
       attempt->claimedBy = worker;
       attempt->leaseUntil = now + settings_.lease;
       pool.claimed[attempt->id] = attempt;

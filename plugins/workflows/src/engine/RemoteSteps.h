@@ -95,7 +95,6 @@ private:
   struct Attempt {
     std::string id, type;
     orch::json context;
-    bool claimed = false;
     std::chrono::steady_clock::time_point leaseUntil;
     int losses = 0;
     std::string lostBecause, claimedBy, lostFrom;
