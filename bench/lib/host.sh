@@ -43,13 +43,15 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # rss_kb PID: resident memory in kB.
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# wrk_figures URL SECONDS [wrk header args...]: prints "requests/s p50 p99 errors".
+# wrk_figures URL SECONDS [wrk header args...]: prints "requests/s p50 p99 errors"; 64
+# connections, or WRK_CONNECTIONS.
 wrk_figures() {
   local url=$1 seconds=$2
   shift 2
-  wrk -t2 -c64 -d2s "$@" "$url" >/dev/null # warm-up: threads, caches
+  local connections=${WRK_CONNECTIONS:-64}
+  wrk -t2 -c"$connections" -d2s "$@" "$url" >/dev/null # warm-up: threads, caches
   local out
-  out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$@" "$url")
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" "$url")
   local errors
   errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr -s ' ' | tr '\n' ';' || true)
   echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1 == "50%" {print $2}') $(echo "$out" | awk '$1 == "99%" {print $2}') ${errors:-none}"

@@ -75,7 +75,7 @@ orch::json checkedLimits(const orch::json& body, orch::json limits) {
 
 /// Checks the definition with its framework's adapter, compiles it and keeps
 /// the graph as the agent's workflow; the columns that record it.
-orch::json compiledDefinition(const orch::Plugin& plugin, const orch::Request& request, const orch::json& agent,
+orch::json compiledDefinition(const orch::Plugin& plugin, const orch::json& principal, const orch::json& agent,
                               const orch::json& definition) {
   auto framework = agent.value("framework", std::string("native"));
   if (!hasAdapter(plugin, framework))
@@ -87,7 +87,7 @@ orch::json compiledDefinition(const orch::Plugin& plugin, const orch::Request& r
   }
   auto graph = plugin.compileDefinition(framework, definition);
   service::SaveGraphRequest save;
-  save.principal = request.principal();
+  save.principal = principal;
   if (auto workflow = agent.value("workflow_id", orch::json()); workflow.is_string()) save.workflowId = workflow.get<std::string>();
   save.name = agent.value("name", std::string("Agent"));
   if (auto description = agent.value("description", orch::json()); description.is_string()) save.description = description.get<std::string>();
@@ -163,40 +163,69 @@ orch::json visibleOrNotFound(const AgentStore& store, const orch::Request& reque
 
 bool seed003Client(const orch::Request& request) { return request.apiPrefix() == "/api"; }
 
+orch::json createAgent(const orch::Plugin& plugin, AgentStore& store, const orch::json& principal, const orch::json& body,
+                       const std::optional<std::string>& version) {
+  auto tenant = orch::Tenant::ofPrincipal(principal);
+  if (!body.contains("name")) throw orch::HttpError::validation("name", "Field required");
+  auto columns = columnsFrom(plugin, body, orch::json());
+  auto ownerType = lower(orch::optionalString(body, "owner_type", 20).value_or("user"));
+  if (ownerType != "user" && ownerType != "organization")
+    throw orch::HttpError::validation("owner_type", "Must be user or organization");
+  auto organization = tenant.organizationFrom(body);
+  if (ownerType == "organization" && organization.is_null())
+    throw orch::HttpError::validation("organization_id", "An agent owned by an organization names it");
+  columns["owner_type"] = ownerType;
+  columns["owner_id"] = tenant.userId;
+  columns["organization_id"] = organization;
+  columns["created_by"] = tenant.userId;
+  columns["version"] = version.value_or("1.0.0");
+  if (!columns.contains("framework")) columns["framework"] = "native";
+  if (!columns.contains("agent_type")) columns["agent_type"] = "visual";
+  if (!columns.contains("status")) columns["status"] = "draft";
+  if (!columns.contains("metadata")) columns["metadata"] = "{}";
+  columns["id"] = orch::newId();
+  // Checked and compiled before the agent exists, so a refused definition leaves nothing behind.
+  if (body.contains("definition") && !body["definition"].is_null())
+    columns.update(compiledDefinition(plugin, principal, columns, body["definition"]));
+  auto row = store.create(columns);
+  publishAgentEvent(plugin, "agent_created", row, {{"agent", AgentStore::view(row)}});
+  return row;
+}
+
+orch::json updateAgent(const orch::Plugin& plugin, AgentStore& store, const orch::json& principal, const orch::json& current,
+                       const orch::json& body, const std::optional<std::string>& version) {
+  for (const char* fixed : {"owner_id", "owner_type", "organization_id"})
+    if (body.contains(fixed) && body[fixed] != current[fixed])
+      throw orch::HttpError::validation(fixed, "Cannot change; create the agent anew under its new owner");
+  auto columns = columnsFrom(plugin, body, current);
+  auto id = current["id"].get<std::string>();
+  // The same definition again is no change: nothing to compile, no new version.
+  bool changed = columns.contains("framework") && columns["framework"] != current["framework"];
+  if (body.contains("definition") && !body["definition"].is_null() &&
+      (changed || body["definition"].dump() != current["definition"])) {
+    auto merged = current;
+    merged.update(columns);
+    columns.update(compiledDefinition(plugin, principal, merged, body["definition"]));
+    columns["version"] = orch::nextMinorVersion(current["version"].get<std::string>());
+  }
+  if (version) columns["version"] = *version;
+  auto row = store.update(id, columns);
+  if (row["status"] != current["status"])
+    publishAgentEvent(plugin, "agent_status_update", row,
+                      {{"status", row["status"]}, {"previous_status", current["status"]}, {"container_id", row["container_id"]}});
+  return row;
+}
+
 void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store, std::function<void(const orch::json&)> beforeDelete) {
   plugin.route("GET", "/agents", [&store](orch::Request& request, orch::Response& response) {
     sendList(request, response, store);
   }, {.permission = "agent:read", .summary = "The caller's and its organizations' agents; filters owner_type, framework, status, search"});
 
   plugin.route("POST", "/agents", [&plugin, &store](orch::Request& request, orch::Response& response) {
-    auto tenant = orch::Tenant::of(request);
     auto body = request.jsonObject();
-    if (!body.contains("name")) throw orch::HttpError::validation("name", "Field required");
-    auto columns = columnsFrom(plugin, body, orch::json());
-    auto ownerType = lower(orch::optionalString(body, "owner_type", 20).value_or("user"));
-    if (ownerType != "user" && ownerType != "organization")
-      throw orch::HttpError::validation("owner_type", "Must be user or organization");
-    auto organization = tenant.organizationFrom(body);
-    if (ownerType == "organization" && organization.is_null())
-      throw orch::HttpError::validation("organization_id", "An agent owned by an organization names it");
-    columns["owner_type"] = ownerType;
-    columns["owner_id"] = tenant.userId;
-    columns["organization_id"] = organization;
-    columns["created_by"] = tenant.userId;
-    columns["version"] = "1.0.0";
-    if (!columns.contains("framework")) columns["framework"] = "native";
-    if (!columns.contains("agent_type")) columns["agent_type"] = "visual";
     // Seed 003 creates agents "inactive" and seed 004 "draft".
-    if (!columns.contains("status")) columns["status"] = seed003Client(request) ? "inactive" : "draft";
-    if (!columns.contains("metadata")) columns["metadata"] = "{}";
-    columns["id"] = orch::newId();
-    // Checked and compiled before the agent exists, so a refused definition leaves nothing behind.
-    if (body.contains("definition") && !body["definition"].is_null())
-      columns.update(compiledDefinition(plugin, request, columns, body["definition"]));
-    auto row = store.create(columns);
-    auto view = AgentStore::view(row);
-    publishAgentEvent(plugin, "agent_created", row, {{"agent", view}});
-    response.status(201).json(view);
+    if (!body.contains("status")) body["status"] = seed003Client(request) ? "inactive" : "draft";
+    response.status(201).json(AgentStore::view(createAgent(plugin, store, request.principal(), body)));
   }, {.permission = "agent:create", .summary = "Create an agent, optionally from a definition in its framework's format"});
 
   plugin.route("GET", "/agents/{id}", [&store](orch::Request& request, orch::Response& response) {
@@ -205,26 +234,7 @@ void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store, std::function<
 
   plugin.route("PUT", "/agents/{id}", [&plugin, &store](orch::Request& request, orch::Response& response) {
     auto current = visibleOrNotFound(store, request);
-    auto body = request.jsonObject();
-    for (const char* fixed : {"owner_id", "owner_type", "organization_id"})
-      if (body.contains(fixed) && body[fixed] != current[fixed])
-        throw orch::HttpError::validation(fixed, "Cannot change; create the agent anew under its new owner");
-    auto columns = columnsFrom(plugin, body, current);
-    auto id = current["id"].get<std::string>();
-    // The same definition again is no change: nothing to compile, no new version.
-    bool changed = columns.contains("framework") && columns["framework"] != current["framework"];
-    if (body.contains("definition") && !body["definition"].is_null() &&
-        (changed || body["definition"].dump() != current["definition"])) {
-      auto merged = current;
-      merged.update(columns);
-      columns.update(compiledDefinition(plugin, request, merged, body["definition"]));
-      columns["version"] = orch::nextMinorVersion(current["version"].get<std::string>());
-    }
-    auto row = store.update(id, columns);
-    if (row["status"] != current["status"])
-      publishAgentEvent(plugin, "agent_status_update", row,
-                        {{"status", row["status"]}, {"previous_status", current["status"]}, {"container_id", row["container_id"]}});
-    response.json(AgentStore::view(row));
+    response.json(AgentStore::view(updateAgent(plugin, store, request.principal(), current, request.jsonObject())));
   }, {.permission = "agent:update", .summary = "Update an agent; a changed definition bumps its minor version"});
 
   plugin.route("DELETE", "/agents/{id}", [&plugin, &store, beforeDelete](orch::Request& request, orch::Response& response) {

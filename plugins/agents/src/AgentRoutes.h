@@ -3,6 +3,8 @@
 #include "AgentStore.h"
 
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace agents {
 
@@ -13,6 +15,16 @@ namespace agents {
 /// adapter and kept as the agent's workflow in the workflows plugin.
 /// `beforeDelete` runs before an agent is deleted (its deployment is undone).
 void registerAgentRoutes(orch::Plugin& plugin, AgentStore& store, std::function<void(const orch::json&)> beforeDelete);
+
+/// POST /agents for `principal`, the body checked; the new row. Shared with
+/// the service "agents" (a copy installed from the marketplace), which
+/// gives the `version` the copy starts at (the listing's).
+orch::json createAgent(const orch::Plugin& plugin, AgentStore& store, const orch::json& principal, const orch::json& body,
+                       const std::optional<std::string>& version = std::nullopt);
+/// PUT /agents/{id} of `current`; the new row. A changed definition bumps the
+/// minor version; a given `version` is taken as it is (an upgrade to a listing's).
+orch::json updateAgent(const orch::Plugin& plugin, AgentStore& store, const orch::json& principal, const orch::json& current,
+                       const orch::json& body, const std::optional<std::string>& version = std::nullopt);
 
 /// The agent of the route's {id} when the caller sees it; 404 otherwise
 /// (another tenant's agent too: nobody learns it exists).

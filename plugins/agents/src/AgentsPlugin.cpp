@@ -40,10 +40,32 @@ void init(orch::Plugin& plugin) {
   }, {.permission = "agent:execute", .summary = "Run agents (seed 003): agent_ids or every active one, parallel, timeout_seconds"});
 
   namespace service = orch::services::agents;
-  plugin.service(service::kService, [store](const std::string& method, const orch::json& message) -> orch::json {
-    if (method != service::kFind) throw orch::HttpError::badRequest("agents: unknown method '" + method + "'");
-    auto agent = store->find(message.value("agent_id", std::string()), orch::Tenant::ofPrincipal(message.value("principal", orch::json())));
-    return {{"agent", agent ? agents::AgentStore::view(*agent) : orch::json()}};
+  plugin.service(service::kService, [&plugin, store](const std::string& method, const orch::json& message) -> orch::json {
+    auto principal = message.value("principal", orch::json());
+    auto version = message.value("version", orch::json());
+    auto given = version.is_string() && !version.get<std::string>().empty() ? std::optional(version.get<std::string>()) : std::nullopt;
+    try {
+      if (method == service::kFind) {
+        auto agent = store->find(message.value("agent_id", std::string()), orch::Tenant::ofPrincipal(principal));
+        return {{"agent", agent ? agents::AgentStore::view(*agent) : orch::json()}};
+      }
+      if (method == service::kCreate)
+        return {{"agent", agents::AgentStore::view(agents::createAgent(plugin, *store, principal, message.value("agent", orch::json::object()), given))}};
+      if (method == service::kRemove) {
+        auto current = store->find(message.value("agent_id", std::string()), orch::Tenant::ofPrincipal(principal));
+        if (current) store->remove((*current)["id"].get<std::string>());
+        return orch::json::object();
+      }
+      if (method == service::kUpdate) {
+        auto current = store->find(message.value("agent_id", std::string()), orch::Tenant::ofPrincipal(principal));
+        if (!current) throw orch::HttpError::notFound("Agent not found");
+        return {{"agent", agents::AgentStore::view(agents::updateAgent(plugin, *store, principal, *current,
+                                                                       message.value("changes", orch::json::object()), given))}};
+      }
+    } catch (const orch::HttpError& e) {
+      return orch::services::refusal(e);
+    }
+    throw orch::HttpError::badRequest("agents: unknown method '" + method + "'");
   });
 
   plugin.onStart([&plugin, runs, deployments] {

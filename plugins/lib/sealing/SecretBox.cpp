@@ -1,46 +1,16 @@
 #include "SecretBox.h"
+#include "KeyFile.h"
 
 #include <sodium.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cctype>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 namespace sealing {
-namespace {
-
-std::string toBase64(const unsigned char* bytes, std::size_t size) {
-  std::string text(sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(text.data(), text.size(), bytes, size, sodium_base64_VARIANT_ORIGINAL);
-  text.resize(std::strlen(text.c_str()));
-  return text;
-}
-
-std::vector<unsigned char> fromBase64(const std::string& text) {
-  std::vector<unsigned char> bytes(text.size());
-  std::size_t size = 0;
-  if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), " \n\r\t", &size, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0)
-    throw std::invalid_argument("not base64");
-  bytes.resize(size);
-  return bytes;
-}
-
-void initialize() {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialize");
-}
-
-} // namespace
 
 SecretBox::SecretBox(const std::array<unsigned char, 32>& key) : key_(key) {
-  initialize();
+  initializeSodium();
   unsigned char hash[8];
   crypto_generichash(hash, sizeof hash, key_.data(), key_.size(), nullptr, 0);
   char hex[sizeof hash * 2 + 1];
@@ -48,51 +18,10 @@ SecretBox::SecretBox(const std::array<unsigned char, 32>& key) : key_(key) {
   keyId_ = hex;
 }
 
-SecretBox SecretBox::fromText(const std::string& encodedKey) {
-  initialize();
-  std::string text = encodedKey;
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  std::array<unsigned char, 32> key{};
-  std::size_t size = 0;
-  if (text.size() == 64 &&
-      sodium_hex2bin(key.data(), key.size(), text.data(), text.size(), nullptr, &size, nullptr) == 0 && size == 32)
-    return SecretBox(key);
-  std::vector<unsigned char> bytes;
-  try {
-    bytes = fromBase64(text);
-  } catch (const std::invalid_argument&) {
-  }
-  if (bytes.size() != key.size())
-    throw std::invalid_argument("a secrets key must be 32 bytes as base64 (44 characters) or hex (64 digits)");
-  std::copy(bytes.begin(), bytes.end(), key.begin());
-  sodium_memzero(bytes.data(), bytes.size());
-  return SecretBox(key);
-}
+SecretBox SecretBox::fromText(const std::string& encodedKey) { return SecretBox(keyFromText(encodedKey, "a secrets key")); }
 
 SecretBox SecretBox::fromFile(const std::string& path, bool& created) {
-  initialize();
-  created = false;
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    return fromText(text.str());
-  }
-  std::array<unsigned char, 32> key{};
-  randombytes_buf(key.data(), key.size());
-  auto text = toBase64(key.data(), key.size()) + "\n";
-  // O_EXCL: two hosts starting on one data directory must not each write a key.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return fromFile(path, created);
-    throw std::runtime_error("cannot create the secrets key file " + path + ": " + std::strerror(errno));
-  }
-  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  written = ::fsync(fd) == 0 && written;
-  ::close(fd);
-  if (!written) throw std::runtime_error("cannot write the secrets key file " + path);
-  created = true;
-  return SecretBox(key);
+  return SecretBox(keyFromFile(path, created, "the secrets key"));
 }
 
 std::string SecretBox::seal(const std::string& context, const std::string& plaintext) const {

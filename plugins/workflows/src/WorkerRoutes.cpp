@@ -49,8 +49,11 @@ void registerWorkerRoutes(orch::Plugin& plugin, WorkerPools& pools, RemoteSteps&
     auto pool = callerPool(request, pools);
     auto body = request.jsonObject();
     auto name = request.param("service"), method = request.param("method");
-    if (std::find(services.begin(), services.end(), name) == services.end())
-      throw orch::HttpError::forbidden("A worker's steps may not call the service '" + name + "' (workflows.workers.services)");
+    // A whole service, or one method of it: a worker's step may look an agent up (agents:find), not delete one.
+    if (std::find(services.begin(), services.end(), name) == services.end() &&
+        std::find(services.begin(), services.end(), name + ":" + method) == services.end())
+      throw orch::HttpError::forbidden("A worker's steps may not call the service '" + name + "' method '" + method +
+                                       "' (workflows.workers.services)");
     auto attempt = body.value("attempt_id", std::string());
     // Only on behalf of a step it holds now, and as that step's principal
     // whatever the request says: a worker calls what its steps may call, no more.

@@ -64,6 +64,20 @@ service::Started execute(WorkflowStore& store, Engine& engine, const service::Ex
 }
 
 
+/// An agent's workflows, for a bundle of it (the marketplace's export).
+orch::json agentWorkflows(WorkflowStore& store, const orch::json& message) {
+  WorkflowStore::Filter filter;
+  filter.agentId = message.value("agent_id", std::string());
+  orch::Page page;
+  page.limit = 1000; // an agent has a handful; a bundle carries them all
+  auto [rows, total] = store.list(orch::Tenant::ofPrincipal(message.value("principal", orch::json())), filter, page);
+  orch::json workflows = orch::json::array();
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+    workflows.push_back({{"id", (*it)["id"]}, {"name", (*it)["name"]}, {"description", (*it)["description"]},
+                         {"version", (*it)["version"]}, {"definition", (*it)["definition"]}});
+  return {{"workflows", workflows}};
+}
+
 /// The methods of deployed agents' workers; null for any other method.
 orch::json workerMethod(Engine& engine, WorkerPools& pools, const std::string& method, const orch::json& message) {
   auto agent = message.value("agent_id", std::string());
@@ -89,6 +103,7 @@ void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTy
     try {
       if (method == service::kSaveGraph) return saveGraph(store, catalog, service::SaveGraphRequest::fromJson(message)).toJson();
       if (method == service::kExecute) return execute(store, engine, service::ExecuteRequest::fromJson(message)).toJson();
+      if (method == service::kAgentWorkflows) return agentWorkflows(store, message);
       if (auto answer = workerMethod(engine, pools, method, message); !answer.is_null()) return answer;
     } catch (const orch::HttpError& e) {
       return service::refusal(e);

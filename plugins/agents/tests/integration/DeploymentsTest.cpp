@@ -108,6 +108,13 @@ TEST_P(Deployments, AServiceAStepCallsInTheWorkerIsTheHostsOnTheStepsBehalf) {
   auto forged = run(forging);
   ASSERT_EQ(forged["status"], "completed") << forged.dump();
   EXPECT_EQ(stepOutput(forged, "lookup")["name"], nullptr) << forged.dump();
+  // A method the allowlist leaves out (workflows.workers.services has agents:find only): refused, nothing deleted.
+  auto deleting = agent(chain({{{"id", "lookup"}, {"type", "lookup_agent"}, {"data", {{"agent_id", other["id"]}, {"method", "remove"}}}}}));
+  ASSERT_EQ(deploy(deleting).status, 200);
+  auto refused = run(deleting);
+  EXPECT_EQ(refused["status"], "failed") << refused.dump();
+  EXPECT_NE(refused.dump().find("may not call the service 'agents' method 'remove'"), std::string::npos) << refused.dump();
+  EXPECT_EQ(get("/api/v1/agents/" + other["id"].get<std::string>(), alice_).status, 200);
   // Undeployed, the same step runs in the host, where a plugin is trusted as the host is.
   ASSERT_EQ(post("/api/v1/agents/" + forging["id"].get<std::string>() + "/undeploy", json::object(), alice_).status, 200);
   EXPECT_EQ(stepOutput(run(forging), "lookup")["name"], "Bob's");

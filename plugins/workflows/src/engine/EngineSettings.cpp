@@ -27,8 +27,9 @@ const orch::SettingsMap<EngineSettings> EngineSettings::kEngineSettings = {
     {"workflows.workers.lease_ms", &EngineSettings::workerLeaseMs, "15000",
      "A step that a deployed agent's worker claimed is offered again unless the worker asks for work within this",
      {.minimum = "1000"}},
-    {"workflows.workers.services", &EngineSettings::workerServices, "ai.router,credentials,agents",
-     "The host's services a deployed agent's worker may call for the step it runs (as that step's principal)"},
+    {"workflows.workers.services", &EngineSettings::workerServices, "ai.router,credentials,agents:find",
+     "The host's services a deployed agent's worker may call for the step it runs (as that step's principal): a "
+     "service's name for all its methods, or service:method for one"},
 };
 
 } // namespace workflows

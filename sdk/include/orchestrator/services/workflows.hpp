@@ -5,6 +5,7 @@
 #pragma once
 
 #include "../plugin.hpp"
+#include "refusal.hpp"
 
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ inline constexpr const char* kService = "workflows";
 inline constexpr const char* kSaveGraph = "save_graph";
 /// Starts an execution of a workflow: ExecuteRequest -> Started.
 inline constexpr const char* kExecute = "execute";
+/// The workflows of an agent the principal sees (its compiled one too):
+/// {principal, agent_id} -> {"workflows": [{id, name, description, version,
+/// definition: {nodes, edges}}]}, oldest first.
+inline constexpr const char* kAgentWorkflows = "agent_workflows";
 
 // A deployed agent's worker (the agents plugin deploys, the engine offers it
 // the steps of the agent's executions; README of workflows, "Workers").
@@ -119,25 +124,16 @@ struct Started {
   }
 };
 
-/// The service answers a refusal as {"refused": {status, code, message,
-/// details}} rather than failing the call, because the ABI's error text would
-/// flatten it: the caller rethrows the same HttpError (a 422 naming the field
-/// under "definition", a 404), so its client sees what a direct call shows.
-inline json refusal(const HttpError& e) {
-  return {{"refused", {{"status", e.status()}, {"code", e.code()}, {"message", e.what()}, {"details", e.details()}}}};
-}
-inline json unlessRefused(json answer) {
-  if (answer.is_object() && answer.contains("refused")) {
-    const auto& r = answer["refused"];
-    throw HttpError(r.value("status", 500), r.value("code", std::string("INTERNAL_ERROR")),
-                    r.value("message", std::string("workflows refused")), r.value("details", json()));
-  }
-  return answer;
-}
+using orch::services::refusal;
+using orch::services::unlessRefused;
 
 /// Throws the service's refusal as an HttpError, or its failure as a runtime_error.
 inline SavedGraph saveGraph(const Plugin& plugin, const SaveGraphRequest& request) {
   return SavedGraph::fromJson(unlessRefused(plugin.callService(kService, kSaveGraph, request.toJson())));
+}
+inline json agentWorkflows(const Plugin& plugin, const json& principal, const std::string& agentId) {
+  auto answer = unlessRefused(plugin.callService(kService, kAgentWorkflows, {{"principal", principal}, {"agent_id", agentId}}));
+  return answer.value("workflows", json::array());
 }
 inline Started execute(const Plugin& plugin, const ExecuteRequest& request) {
   return Started::fromJson(unlessRefused(plugin.callService(kService, kExecute, request.toJson())));
