@@ -34,11 +34,17 @@ CREATE INDEX mk_listings_newest ON mk_listings (status, published_at);
 -- covering for a search's count (no row looked up), and the filters' count
 CREATE INDEX mk_listings_search ON mk_listings (status, search_text);
 CREATE INDEX mk_listings_filters ON mk_listings (status, pricing_type, framework);
+-- a listing's tags, with the listing's filter columns copied (they change only
+-- at publish and unpublish), so a tag filter's count reads this table alone
 CREATE TABLE mk_listing_tags (
   listing_id TEXT NOT NULL,
   tag TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pricing_type TEXT NOT NULL,
+  framework TEXT NOT NULL,
   PRIMARY KEY (tag, listing_id)
 );
+CREATE INDEX mk_listing_tags_filters ON mk_listing_tags (tag, status, pricing_type, framework, listing_id);
 CREATE TABLE mk_versions (
   listing_id TEXT NOT NULL,
   number INTEGER NOT NULL,                -- 1, 2, ... in publishing order

@@ -15,6 +15,24 @@ constexpr const char* kColumns =
     "framework, tags, pricing_type, price_cents, currency, billing_interval, status, latest_version, downloads, "
     "rating_sum, rating_count, published_at, unpublished_at, created_at, updated_at";
 
+/// kColumns as "mk_listings.c AS c, ...": a join with the tag rows has columns of the same names.
+const std::string& qualifiedColumns() {
+  static const std::string columns = [] {
+    std::string out, name;
+    std::string list = std::string(kColumns) + ",";
+    for (char c : list) {
+      if (c == ',') {
+        out += (out.empty() ? "" : ", ") + ("mk_listings." + name + " AS " + name);
+        name.clear();
+      } else if (c != ' ') {
+        name += c;
+      }
+    }
+    return out;
+  }();
+  return columns;
+}
+
 std::string lowerAscii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
@@ -60,7 +78,10 @@ json ListingStore::publish(json columns, const std::vector<std::string>& tags, c
     } else {
       db_.insert("mk_listings", columns, &tx);
     }
-    for (const auto& tag : tags) db_.insert("mk_listing_tags", {{"listing_id", id}, {"tag", tag}}, &tx);
+    for (const auto& tag : tags)
+      db_.insert("mk_listing_tags", {{"listing_id", id}, {"tag", tag}, {"status", "published"},
+                                     {"pricing_type", columns["pricing_type"]}, {"framework", columns["framework"]}},
+                 &tx);
     db_.insert("mk_versions", {{"listing_id", id}, {"number", number}, {"agent_version", agentVersion}, {"bundle", bundle},
                                {"digest", digest}, {"published_at", at}},
                &tx);
@@ -69,9 +90,14 @@ json ListingStore::publish(json columns, const std::vector<std::string>& tags, c
 }
 
 bool ListingStore::unpublish(const std::string& id, const std::string& at) {
-  return db_.execute("UPDATE mk_listings SET status = 'unpublished', unpublished_at = ?, updated_at = ? "
-                     "WHERE id = ? AND status = 'published'",
-                     {at, at, id}) > 0;
+  return db_.transaction([&](orch::Transaction& tx) {
+    if (db_.execute("UPDATE mk_listings SET status = 'unpublished', unpublished_at = ?, updated_at = ? "
+                    "WHERE id = ? AND status = 'published'",
+                    {at, at, id}, &tx) == 0)
+      return false;
+    db_.execute("UPDATE mk_listing_tags SET status = 'unpublished' WHERE listing_id = ?", {id}, &tx);
+    return true;
+  });
 }
 
 json ListingStore::versions(const std::string& id) const {
@@ -90,10 +116,13 @@ std::pair<json, std::int64_t> ListingStore::search(const Query& query, const orc
   json params = json::array();
   // With tags, the rows come from the first tag's index entries (a few hundred
   // listings, say) rather than from every published listing checked for it.
-  std::string from = "mk_listings", where = "status = 'published'";
+  // The filters are read from the tag rows then, which carry them: a count
+  // that never looks a listing up.
+  std::string from = "mk_listings", where = "mk_listings.status = 'published'", filters = "mk_listings.";
   if (!query.tags.empty()) {
     from = "mk_listing_tags t0 CROSS JOIN mk_listings";
-    where = "t0.tag = ? AND mk_listings.id = t0.listing_id AND status = 'published'";
+    where = "t0.tag = ? AND t0.status = 'published' AND mk_listings.id = t0.listing_id";
+    filters = "t0.";
     params.push_back(query.tags[0]);
   }
   if (query.search) {
@@ -107,27 +136,27 @@ std::pair<json, std::int64_t> ListingStore::search(const Query& query, const orc
     params.push_back(pattern + "%");
   }
   if (query.framework) {
-    where += " AND framework = ?";
+    where += " AND " + filters + "framework = ?";
     params.push_back(*query.framework);
   }
   if (query.pricingType) {
-    where += " AND pricing_type = ?";
+    where += " AND " + filters + "pricing_type = ?";
     params.push_back(*query.pricingType);
   }
   for (std::size_t i = 1; i < query.tags.size(); ++i) {
     const auto& tag = query.tags[i];
-    where += " AND mk_listings.id IN (SELECT listing_id FROM mk_listing_tags WHERE tag = ?)";
+    where += " AND t0.listing_id IN (SELECT listing_id FROM mk_listing_tags WHERE tag = ?)";
     params.push_back(tag);
   }
   // Ties broken by id, so pages never repeat or skip a listing.
   std::string order = query.sort == "rating"   ? "CASE WHEN rating_count = 0 THEN 0 ELSE rating_sum * 1.0 / rating_count END DESC, rating_count DESC"
-                      : query.sort == "newest" ? "published_at DESC"
-                                               : "downloads DESC";
+                      : query.sort == "newest" ? "mk_listings.published_at DESC"
+                                               : "mk_listings.downloads DESC";
   auto total = db_.queryOne("SELECT COUNT(*) AS n FROM " + from + " WHERE " + where, params)->at("n").get<std::int64_t>();
   params.push_back(page.limit);
   params.push_back(page.offset);
-  auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM " + from + " WHERE " + where + " ORDER BY " + order +
-                            ", id LIMIT ? OFFSET ?",
+  auto rows = db_.query("SELECT " + qualifiedColumns() + " FROM " + from + " WHERE " + where + " ORDER BY " + order +
+                            ", mk_listings.id LIMIT ? OFFSET ?",
                         params);
   json items = json::array();
   for (const auto& row : rows) items.push_back(view(row));

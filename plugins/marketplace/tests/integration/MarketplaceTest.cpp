@@ -219,6 +219,7 @@ TEST_P(Marketplace, PublishBrowseInstallRunUpgradeAndUnpublish) {
   for (const char* change : {"installed", "metrics", "published"})
     EXPECT_NE(std::find(changes.begin(), changes.end(), change), changes.end()) << change;
   EXPECT_EQ(get("/api/v1/marketplace/listings", bob_).json()["total"], 0);
+  EXPECT_EQ(get("/api/v1/marketplace/listings?tags=ai", bob_).json()["total"], 0) << "the tag rows left with it";
   EXPECT_EQ(get("/api/v1/marketplace/listings/" + listingId, bob_).status, 404);
   EXPECT_EQ(get("/api/v1/marketplace/listings/" + listingId, alice_).status, 200) << "the publisher still sees it";
   EXPECT_EQ(post("/api/v1/marketplace/listings/" + listingId + "/install", json::object(), carol_).status, 404);
@@ -227,8 +228,11 @@ TEST_P(Marketplace, PublishBrowseInstallRunUpgradeAndUnpublish) {
   EXPECT_EQ(get("/api/v1/agents/" + agentId + "/marketplace", alice_).json()["status"], "unpublished");
   EXPECT_EQ(post("/api/v1/agents/" + agentId + "/unpublish", json::object(), alice_).status, 409);
   // Published again, it is back.
-  published(agentId, json::object());
+  published(agentId, {{"tags", {"ai"}}, {"pricing", {{"type", "one_time"}, {"amount", 5}}}});
   EXPECT_EQ(get("/api/v1/marketplace/listings", bob_).json()["total"], 1);
+  EXPECT_EQ(get("/api/v1/marketplace/listings?tags=ai&pricing_type=one_time", bob_).json()["total"], 1);
+  EXPECT_EQ(get("/api/v1/marketplace/listings?tags=ai&pricing_type=subscription", bob_).json()["total"], 0) << "the new price";
+  EXPECT_EQ(get("/api/v1/marketplace/listings?tags=automation", bob_).json()["total"], 0) << "the new tags";
 }
 
 TEST_P(Marketplace, MetricsAddUpExactlyFromInstallsRunsAndCharges) {
