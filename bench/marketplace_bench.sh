@@ -58,8 +58,8 @@ for i in range(1, count):
                [values[c] for c in columns])
     db.executemany("INSERT INTO mk_listing_tags (listing_id, tag, status, pricing_type, framework) VALUES (?, ?, ?, ?, ?)",
                    [(lid, t, "published", pricing, values["framework"]) for t in chosen])
-    db.execute("INSERT INTO mk_versions (listing_id, number, agent_version, bundle, digest, published_at) VALUES (?, 1, ?, ?, ?, ?)",
-               (lid, version[2], version[3], version[4], version[5]))
+    db.execute("INSERT INTO mk_versions (listing_id, number, agent_version, bundle, needs, digest, published_at) "
+               "VALUES (?, 1, ?, ?, ?, ?, ?)", (lid, *version[2:7]))
 db.commit()
 print(first["integration_id"])
 PY

@@ -50,6 +50,7 @@ CREATE TABLE mk_versions (
   number INTEGER NOT NULL,                -- 1, 2, ... in publishing order
   agent_version TEXT NOT NULL,            -- the agent's version when it was published
   bundle TEXT NOT NULL,                   -- the signed bundle, as exported
+  needs TEXT NOT NULL,                    -- JSON: the bundle's "requires", for the listing's page without parsing the bundle
   digest TEXT NOT NULL,
   published_at TEXT NOT NULL,
   PRIMARY KEY (listing_id, number)

@@ -5,7 +5,6 @@
 #include <orchestrator/time.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <regex>
 
@@ -55,7 +54,7 @@ Price checkedPrice(const json& body) {
 std::vector<std::string> checkedTags(const json& body) {
   std::vector<std::string> tags;
   for (auto tag : orch::stringList(body, "tags", 50)) {
-    std::transform(tag.begin(), tag.end(), tag.begin(), [](unsigned char c) { return std::tolower(c); });
+    tag = lowerAscii(tag);
     if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
   }
   if (tags.size() > 20) throw orch::HttpError::validation("tags", "At most 20 tags");
@@ -107,8 +106,7 @@ void publish(Marketplace& m, orch::Request& request, orch::Response& response) {
                   {"published_at", now},
                   {"updated_at", now}};
   if (!existing) columns["created_at"] = now;
-  auto listing = m.listings.publish(columns, tags, agent["version"].get<std::string>(), envelope.dump(),
-                                    envelope["digest"].get<std::string>());
+  auto listing = m.listings.publish(columns, tags, agent["version"].get<std::string>(), envelope);
   m.announce(listing, "published");
   response.json(m.integration(listing));
 }

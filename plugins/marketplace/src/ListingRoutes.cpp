@@ -6,36 +6,29 @@
 #include <orchestrator/services/billing.hpp>
 #include <orchestrator/time.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <sstream>
 
 namespace marketplace {
 namespace {
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 ListingStore::Query queryOf(const orch::Request& request) {
   ListingStore::Query query;
   query.search = request.query("search");
   if (query.search && query.search->empty()) query.search.reset();
-  if (auto framework = request.query("framework")) query.framework = lower(*framework);
+  if (auto framework = request.query("framework")) query.framework = lowerAscii(*framework);
   if (auto pricing = request.query("pricing_type")) {
-    query.pricingType = lower(*pricing);
+    query.pricingType = lowerAscii(*pricing);
     if (query.pricingType != "free" && query.pricingType != "one_time" && query.pricingType != "subscription")
       throw orch::HttpError::validation("pricing_type", "Must be free, one_time or subscription");
   }
   if (auto tags = request.query("tags")) {
     std::stringstream list(*tags);
     for (std::string tag; std::getline(list, tag, ',');)
-      if (!tag.empty()) query.tags.push_back(lower(tag));
+      if (!tag.empty()) query.tags.push_back(lowerAscii(tag));
     if (query.tags.size() > 20) throw orch::HttpError::validation("tags", "At most 20 tags");
   }
   if (auto sort = request.query("sort")) {
-    query.sort = lower(*sort);
+    query.sort = lowerAscii(*sort);
     if (query.sort != "downloads" && query.sort != "rating" && query.sort != "newest")
       throw orch::HttpError::validation("sort", "Must be downloads, rating or newest");
   }
@@ -54,16 +47,13 @@ json catalogued(Marketplace& m, const orch::Request& request) {
 void detail(Marketplace& m, orch::Request& request, orch::Response& response) {
   auto listing = catalogued(m, request);
   auto id = listing["id"].get<std::string>();
-  auto view = ListingStore::view(listing);
+  auto view = m.integration(listing);
   auto latest = m.listings.version(id, listing["latest_version"].get<std::int64_t>());
-  auto bundle = json::parse((*latest)["bundle"].get<std::string>())["bundle"];
   view["readme"] = listing["readme"];
   view["versions"] = m.listings.versions(id);
   view["agent_version"] = (*latest)["agent_version"];
   view["digest"] = (*latest)["digest"];
-  view["requires"] = bundle.value("requires", json::object());
-  view["usage_metrics"] = m.usage(listing);
-  view["marketplace_url"] = m.url(listing);
+  view["requires"] = json::parse((*latest)["needs"].get<std::string>());
   response.json(view);
 }
 

@@ -33,14 +33,14 @@ const std::string& qualifiedColumns() {
   return columns;
 }
 
+json parsed(const json& text) { return text.is_string() ? json::parse(text.get<std::string>(), nullptr, false) : json(); }
+
+} // namespace
+
 std::string lowerAscii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
 }
-
-json parsed(const json& text) { return text.is_string() ? json::parse(text.get<std::string>(), nullptr, false) : json(); }
-
-} // namespace
 
 std::optional<json> ListingStore::ofAgent(const std::string& agentId) const {
   return db_.queryOne(std::string("SELECT ") + kColumns + " FROM mk_listings WHERE agent_id = ?", {agentId});
@@ -51,7 +51,7 @@ std::optional<json> ListingStore::find(const std::string& id) const {
 }
 
 json ListingStore::publish(json columns, const std::vector<std::string>& tags, const std::string& agentVersion,
-                           const std::string& bundle, const std::string& digest) {
+                           const json& envelope) {
   auto id = columns["id"].get<std::string>();
   auto at = columns["updated_at"];
   std::string text = columns["name"].get<std::string>() + "\n" +
@@ -82,8 +82,9 @@ json ListingStore::publish(json columns, const std::vector<std::string>& tags, c
       db_.insert("mk_listing_tags", {{"listing_id", id}, {"tag", tag}, {"status", "published"},
                                      {"pricing_type", columns["pricing_type"]}, {"framework", columns["framework"]}},
                  &tx);
-    db_.insert("mk_versions", {{"listing_id", id}, {"number", number}, {"agent_version", agentVersion}, {"bundle", bundle},
-                               {"digest", digest}, {"published_at", at}},
+    db_.insert("mk_versions", {{"listing_id", id}, {"number", number}, {"agent_version", agentVersion}, {"bundle", envelope.dump()},
+                               {"needs", envelope["bundle"].value("requires", json::object()).dump()},
+                               {"digest", envelope["digest"]}, {"published_at", at}},
                &tx);
   });
   return *find(id);
@@ -107,7 +108,7 @@ json ListingStore::versions(const std::string& id) const {
 }
 
 std::optional<json> ListingStore::version(const std::string& id, std::int64_t number) const {
-  return db_.queryOne("SELECT number, agent_version, digest, bundle, published_at FROM mk_versions "
+  return db_.queryOne("SELECT number, agent_version, digest, bundle, needs, published_at FROM mk_versions "
                       "WHERE listing_id = ? AND number = ?",
                       {id, number});
 }

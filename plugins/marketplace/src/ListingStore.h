@@ -11,6 +11,9 @@ namespace marketplace {
 
 using orch::json;
 
+/// ASCII lower case: tags, filters and search_text are compared lower-cased.
+std::string lowerAscii(std::string text);
+
 /// Listings (mk_listings), their versions with the signed bundle of each
 /// (mk_versions), their tags and reviews. Rows are JSON objects keyed by column.
 class ListingStore {
@@ -23,15 +26,15 @@ public:
 
   /// A new listing, or a new version of the agent's: `columns` are the
   /// listing's (id, agent_id, owner..., pricing...); the bundle becomes the
-  /// next version and the listing is published again. The listing's row.
-  json publish(json columns, const std::vector<std::string>& tags, const std::string& agentVersion,
-               const std::string& bundle, const std::string& digest);
+  /// next version (`envelope`: its signed bundle) and the listing is
+  /// published again. The listing's row.
+  json publish(json columns, const std::vector<std::string>& tags, const std::string& agentVersion, const json& envelope);
   /// Leaves the catalogue; false when it was not published.
   bool unpublish(const std::string& id, const std::string& at);
 
   /// Versions newest first: {number, agent_version, digest, published_at}.
   json versions(const std::string& id) const;
-  /// One version with its bundle text.
+  /// One version with its bundle text and what it needs ("needs", JSON text).
   std::optional<json> version(const std::string& id, std::int64_t number) const;
 
   struct Query {
