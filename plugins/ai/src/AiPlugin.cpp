@@ -1,11 +1,13 @@
 // Plugin `ai` ("RelayCore"): the model catalog, routing, provider calls,
-// spend and budgets, over HTTP and as the `ai.router` service.
+// spend and budgets, over HTTP, as the `ai.router` service and, for
+// analytics, as the `ai.ledger` feed.
 #include "AiRoutes.h"
 #include "AiSettings.h"
 #include "Gateway.h"
 #include "ai_migrations.h"
 
 #include <orchestrator/services/ai_router.hpp>
+#include <orchestrator/services/feeds.hpp>
 
 #include <dlfcn.h>
 
@@ -66,6 +68,19 @@ void init(orch::Plugin& plugin) {
   ai::registerRoutes(plugin, state->gateway, state->ledger);
   plugin.service(orch::services::ai_router::kService, [state](const std::string& method, const json& request) {
     return serveRouter(state->gateway, method, request);
+  });
+
+  // What analytics reads of the ledger (orchestrator/services/feeds.hpp).
+  plugin.service(orch::services::feeds::kAiLedger, [state](const std::string& method, const json& message) -> json {
+    namespace feeds = orch::services::feeds;
+    if (method == feeds::kCalls) return state->ledger.feed(message);
+    if (method == feeds::kBudget) {
+      auto organization = message.value("organization_id", json());
+      auto limit = organization.is_string() ? state->ledger.budget("organization", organization.get<std::string>())
+                                            : state->ledger.budget("user", message.value("user_id", std::string()));
+      return {{"budget_usd", limit ? json(*limit) : json(nullptr)}};
+    }
+    throw orch::HttpError::badRequest("unknown method '" + method + "' (calls, budget)");
   });
 
   auto reloadMs = static_cast<std::uint64_t>(state->settings.catalogReloadMs);

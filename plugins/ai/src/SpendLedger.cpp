@@ -1,5 +1,7 @@
 #include "SpendLedger.h"
 
+#include <orchestrator/services/feeds.hpp>
+
 #include <cmath>
 
 namespace ai {
@@ -228,6 +230,25 @@ json SpendLedger::calls(const std::string& whereSql, const json& params, std::in
     list.push_back(std::move(row));
   }
   return {{"calls", std::move(list)}, {"total", total ? integer(*total, "n") : 0}};
+}
+
+json SpendLedger::feed(const json& message) {
+  namespace feeds = orch::services::feeds;
+  auto request = feeds::FeedRequest::fromJson(message);
+  json params = json::array();
+  auto where = request.where("created_ms", "id", params, [](std::int64_t ms) { return ms; });
+  params.push_back(request.limit);
+  json items = json::array();
+  for (auto& row : db_.query("SELECT id, user_id, organization_id, model, provider, prompt_tokens, completion_tokens, cost_nanos, "
+                             "latency_ms, status, execution_id, created_ms FROM ai_calls WHERE " + where +
+                                 " ORDER BY created_ms, id LIMIT ?",
+                             params)) {
+    row["version"] = 1;
+    row["at_ms"] = integer(row, "created_ms");
+    row.erase("created_ms");
+    items.push_back(std::move(row));
+  }
+  return feeds::page(std::move(items), request.limit);
 }
 
 } // namespace ai

@@ -77,6 +77,10 @@ public:
   /// Recorded calls, newest first: {"calls": [...], "total": N}.
   orch::json calls(const std::string& whereSql, const orch::json& params, std::int64_t limit, std::int64_t offset);
 
+  /// Calls in the order they were made, whole, for the feed the analytics
+  /// plugin reads (orchestrator/services/feeds.hpp, kCalls).
+  orch::json feed(const orch::json& request);
+
   /// "2026-11", the month spend is counted in (UTC).
   static std::string currentMonth();
   static std::int64_t toNanos(double usd);

@@ -1,5 +1,6 @@
 #include "WorkflowsService.h"
 
+#include "ExecutionFeed.h"
 #include "ExecutionRoutes.h"
 
 #include <orchestrator/services/workflows.hpp>
@@ -99,11 +100,12 @@ orch::json workerMethod(Engine& engine, WorkerPools& pools, const std::string& m
 
 void registerWorkflowsService(orch::Plugin& plugin, WorkflowStore& store, StepTypeCatalog& catalog, Engine& engine,
                               WorkerPools& pools) {
-  plugin.service(service::kService, [&store, &catalog, &engine, &pools](const std::string& method, const orch::json& message) {
+  plugin.service(service::kService, [&plugin, &store, &catalog, &engine, &pools](const std::string& method, const orch::json& message) {
     try {
       if (method == service::kSaveGraph) return saveGraph(store, catalog, service::SaveGraphRequest::fromJson(message)).toJson();
       if (method == service::kExecute) return execute(store, engine, service::ExecuteRequest::fromJson(message)).toJson();
       if (method == service::kAgentWorkflows) return agentWorkflows(store, message);
+      if (auto answer = serveExecutionFeed(plugin.db(), method, message); !answer.is_null()) return answer;
       if (auto answer = workerMethod(engine, pools, method, message); !answer.is_null()) return answer;
     } catch (const orch::HttpError& e) {
       return service::refusal(e);

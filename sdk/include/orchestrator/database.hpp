@@ -120,6 +120,14 @@ private:
   const Host& host_;
 };
 
+/// A number column as an integer, 0 when NULL: PostgreSQL answers SUM() of
+/// BIGINT as NUMERIC, which reaches the plugin as text.
+inline std::int64_t integerColumn(const json& value) {
+  if (value.is_number()) return value.get<std::int64_t>();
+  if (value.is_string()) return std::stoll(value.get<std::string>());
+  return 0;
+}
+
 /// A WHERE fragment for a `search` filter: any of `columns` (NULL as empty)
 /// contains `text`, case-insensitively, the client's % _ and \\ taken
 /// literally. Its parameters are appended to `params`.

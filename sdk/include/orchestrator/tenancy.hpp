@@ -74,6 +74,15 @@ struct Tenant {
     return {std::move(rows), total};
   }
 
+  /// filter(), narrowed to one organization when `organizationId` is one
+  /// (checked first with organizationFrom): a dashboard of one team.
+  std::string filterWithin(const std::string& ownerColumn, const std::string& organizationColumn,
+                           const json& organizationId, json& params) const {
+    if (!organizationId.is_string()) return filter(ownerColumn, organizationColumn, params);
+    params.push_back(organizationId);
+    return organizationColumn + " = ?";
+  }
+
   /// A WHERE fragment limiting rows to what the tenant sees, its parameters appended to `params`.
   std::string filter(const std::string& ownerColumn, const std::string& organizationColumn, json& params) const {
     if (admin) return "1 = 1";

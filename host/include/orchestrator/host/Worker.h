@@ -25,7 +25,7 @@ struct WorkerSettings {
   int concurrency = 4; ///< worker.concurrency: steps run at once
   int pollMs = 5000;   ///< worker.poll_ms: how long one claim waits for work (well inside the host's lease)
   /// worker.host_plugins: plugins left out here, whose services the host serves.
-  std::set<std::string> hostPlugins = {"auth", "agents", "ai", "containers", "credentials", "marketplace", "realtime", "webhooks"};
+  std::set<std::string> hostPlugins = {"auth", "agents", "ai", "analytics", "containers", "credentials", "marketplace", "realtime", "webhooks"};
 
   static WorkerSettings fromConfig(const Config& config);
 };
