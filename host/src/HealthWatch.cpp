@@ -4,6 +4,7 @@
 #include "orchestrator/host/ErrorEnvelope.h"
 #include "orchestrator/host/HostContext.h"
 #include "orchestrator/host/Metrics.h"
+#include "orchestrator/host/ServiceCalls.h"
 #include "orchestrator/host/Storage.h"
 
 #include <orchestrator/time.hpp>
@@ -56,6 +57,18 @@ nlohmann::json HealthWatch::check() {
   nlohmann::json plugins = {{"crashed", crashed}};
   if (!crashed.empty()) plugins["message"] = "a plugin crashed; its step types are off until the host restarts";
   components["plugins"] = measured(crashed.empty(), plugins);
+  // What plugins vouch for (orchestrator/services/health.hpp): their queue,
+  // the servers they talk to.
+  for (const auto& service : servicesStartingWith(context_, "health.")) {
+    try {
+      auto answer = callService(context_, service, "check", nlohmann::json::object());
+      if (!answer || !answer->is_object()) continue;
+      for (const auto& [name, component] : answer->items())
+        if (component.is_object() && !components.contains(name)) components[name] = component;
+    } catch (const std::exception& e) {
+      components[service.substr(7)] = {{"status", "unhealthy"}, {"message", std::string("its check failed: ") + e.what()}};
+    }
+  }
 
   bool healthy = true;
   for (const auto& [name, component] : components.items()) healthy = healthy && component["status"] == "healthy";

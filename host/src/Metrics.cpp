@@ -1,26 +1,13 @@
 #include "orchestrator/host/Metrics.h"
 
+#include <orchestrator/prometheus.hpp>
+
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 namespace orch::host {
-namespace {
-
-std::string escapeLabel(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-} // namespace
+using orch::prometheus::escapeLabel;
 
 Metrics::Metrics() : started_(std::chrono::system_clock::now()) {}
 
@@ -28,6 +15,9 @@ void Metrics::record(const std::string& method, const std::string& route, int st
                      std::chrono::nanoseconds elapsed) {
   double seconds = std::chrono::duration<double>(elapsed).count();
   total_.fetch_add(1, std::memory_order_relaxed);
+  if (status >= 400) failed_.fetch_add(1, std::memory_order_relaxed);
+  if (status >= 500) serverErrors_.fetch_add(1, std::memory_order_relaxed);
+  nanoseconds_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
   std::lock_guard lock(mutex_);
   ++requests_[{method, route, status}];
   auto& histogram = latency_[route];
@@ -35,6 +25,11 @@ void Metrics::record(const std::string& method, const std::string& route, int st
     if (seconds <= kBuckets[i]) ++histogram.buckets[i];
   ++histogram.count;
   histogram.sum += seconds;
+}
+
+Metrics::Totals Metrics::totals() const {
+  return {total_.load(std::memory_order_relaxed), failed_.load(std::memory_order_relaxed),
+          serverErrors_.load(std::memory_order_relaxed), static_cast<double>(nanoseconds_.load(std::memory_order_relaxed)) / 1e9};
 }
 
 std::string Metrics::prometheus(std::size_t pluginsLoaded, std::size_t pluginsCrashed, const std::string& version) const {
@@ -47,6 +42,14 @@ std::string Metrics::prometheus(std::size_t pluginsLoaded, std::size_t pluginsCr
     out << "orch_http_requests_total{method=\"" << escapeLabel(method) << "\",route=\"" << escapeLabel(route)
         << "\",status=\"" << status << "\"} " << count << '\n';
   }
+  // Seed 003's name for the same counts, by method and route template.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> byEndpoint;
+  for (const auto& [key, count] : requests_) byEndpoint[{std::get<0>(key), std::get<1>(key)}] += count;
+  out << "# HELP aimos_requests_total Total HTTP requests (seed 003's name), by method and route template.\n"
+      << "# TYPE aimos_requests_total counter\n";
+  for (const auto& [key, count] : byEndpoint)
+    out << "aimos_requests_total{method=\"" << escapeLabel(key.first) << "\",endpoint=\"" << escapeLabel(key.second)
+        << "\"} " << count << '\n';
   out << "# HELP orch_http_request_duration_seconds Time from request to response, by route template.\n"
       << "# TYPE orch_http_request_duration_seconds histogram\n";
   for (const auto& [route, histogram] : latency_) {

@@ -128,6 +128,10 @@ void Server::start() {
   if (!config_.find("server.unix_socket")) config_.setDefault("server.unix_socket", settings_.http.unixSocket);
   if (!config_.find("server.host_id")) config_.setDefault("server.host_id", hostIdIn(settings_.dataDir));
   if (!config_.find("plugins.dir")) config_.setDefault("plugins.dir", settings_.pluginsDir);
+  samples_ = std::make_unique<SystemSamples>(config_, context_, *health_, metrics_, settings_.dataDir,
+                                             config_.getString("server.host_id", ""));
+  // The service "system" (orchestrator/services/system.hpp): a reading of now, for metrics_update.
+  context_.services.add("system", "host", Service{&Server::onSystemService, this});
   http_ = std::make_unique<HttpServer>(settings_.http, [this](HttpExchange& exchange) { pipeline_.handle(exchange); });
   http_->start();
   logger().information("listening on %s:%hu%s", settings_.http.host, http_->port(),
@@ -137,10 +141,29 @@ void Server::start() {
   auto applied = plugins_.applyMigrations();
   plugins_.startAll();
   health_->start();
+  samples_->start();
   buildRouters();
   auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - startedAt_).count();
   logger().information("ready in %.1f ms: %z plugins, %z migrations applied, %s storage", elapsed,
                        plugins_.loadedCount(), applied, context_.storage->backendName());
+}
+
+orch_status Server::onSystemService(void* self, orch_str method, orch_str, orch_sink* result, orch_sink* error) {
+  std::string text;
+  try {
+    if (std::string_view(method.ptr, method.len) != "sample") {
+      text = "system: unknown method (sample)";
+      error->write(error, text.data(), text.size());
+      return ORCH_INVALID;
+    }
+    text = static_cast<Server*>(self)->samples().current().dump();
+    result->write(result, text.data(), text.size());
+    return ORCH_OK;
+  } catch (const std::exception& e) {
+    text = e.what();
+    error->write(error, text.data(), text.size());
+    return ORCH_ERROR;
+  }
 }
 
 void Server::buildRouters() {

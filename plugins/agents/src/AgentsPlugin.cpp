@@ -49,6 +49,16 @@ void init(orch::Plugin& plugin) {
         auto agent = store->find(message.value("agent_id", std::string()), orch::Tenant::ofPrincipal(principal));
         return {{"agent", agent ? agents::AgentStore::view(*agent) : orch::json()}};
       }
+      if (method == service::kCounts) {
+        orch::json byStatus = orch::json::object();
+        std::int64_t total = 0;
+        for (const auto& row : plugin.db().query("SELECT status, COUNT(*) AS n FROM ag_agents WHERE deleted_at IS NULL GROUP BY status")) {
+          auto n = orch::integerColumn(row["n"]);
+          byStatus[row["status"].get<std::string>()] = n;
+          total += n;
+        }
+        return {{"total", total}, {"by_status", byStatus}};
+      }
       if (method == service::kCreate)
         return {{"agent", agents::AgentStore::view(agents::createAgent(plugin, *store, principal, message.value("agent", orch::json::object()), given))}};
       if (method == service::kRemove) {

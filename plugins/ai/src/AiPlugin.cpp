@@ -8,6 +8,8 @@
 
 #include <orchestrator/services/ai_router.hpp>
 #include <orchestrator/services/feeds.hpp>
+#include <orchestrator/services/health.hpp>
+#include <orchestrator/services/metrics.hpp>
 
 #include <dlfcn.h>
 
@@ -46,6 +48,36 @@ struct AiState {
   ai::Gateway gateway;
 };
 
+/// The configured providers as the calls of this host found them: a
+/// provider is unhealthy while it is out (5xx, unreachable) or every model of
+/// it is unavailable; the component only when every provider is.
+json providerHealth(const AiState& state) {
+  json providers = json::object();
+  std::map<std::string, std::pair<double, int>> measured;
+  std::map<std::string, bool> anyAvailable;
+  for (const auto& model : *state.catalog.models()) {
+    if (!state.providers.configured(model.provider)) continue;
+    auto view = state.health.view(model.id, model.typicalResponseMs);
+    anyAvailable[model.provider] = anyAvailable[model.provider] || view.status != "unavailable";
+    if (view.measured) {
+      measured[model.provider].first += view.avgResponseMs;
+      ++measured[model.provider].second;
+    }
+  }
+  bool anyHealthy = false;
+  for (const auto& [provider, available] : anyAvailable) {
+    bool healthy = available && !state.health.providerDown(provider);
+    anyHealthy = anyHealthy || healthy;
+    auto found = measured.find(provider);
+    providers[provider] = {{"status", healthy ? "healthy" : "unhealthy"},
+                           {"response_time", found == measured.end() ? json(nullptr)
+                                                                     : json(found->second.first / found->second.second)}};
+  }
+  json component = {{"status", anyHealthy || providers.empty() ? "healthy" : "unhealthy"}, {"providers", providers}};
+  if (!anyHealthy && !providers.empty()) component["message"] = "no configured AI provider is answering";
+  return {{"ai_providers", component}};
+}
+
 /// ai.router for other plugins (orchestrator/services/ai_router.hpp).
 json serveRouter(ai::Gateway& gateway, const std::string& method, const json& message) {
   using namespace orch::services::ai_router;
@@ -70,6 +102,8 @@ void init(orch::Plugin& plugin) {
     return serveRouter(state->gateway, method, request);
   });
 
+  orch::services::health::contribute(plugin, "ai", [state] { return providerHealth(*state); });
+  orch::services::metrics::contribute(plugin, "ai", [state] { return state->ledger.modelUsage().prometheus(); });
   // What analytics reads of the ledger (orchestrator/services/feeds.hpp).
   plugin.service(orch::services::feeds::kAiLedger, [state](const std::string& method, const json& message) -> json {
     namespace feeds = orch::services::feeds;

@@ -127,6 +127,7 @@ void SpendLedger::settle(const Reservation& reservation, const CallRecord& recor
       db_.execute("DELETE FROM ai_reservations WHERE id = ?", reservation.id, &tx);
     });
   }
+  modelUsage_.record(record);
   std::lock_guard lock(queueMutex_);
   queue_.emplace_back(record, reservation);
 }

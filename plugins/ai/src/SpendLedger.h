@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ModelUsage.h"
+
 #include <orchestrator/plugin.hpp>
 
 #include <cstdint>
@@ -77,6 +79,9 @@ public:
   /// Recorded calls, newest first: {"calls": [...], "total": N}.
   orch::json calls(const std::string& whereSql, const orch::json& params, std::int64_t limit, std::int64_t offset);
 
+  /// What this host's calls used, by model, since it started.
+  const ModelUsage& modelUsage() const { return modelUsage_; }
+
   /// Calls in the order they were made, whole, for the feed the analytics
   /// plugin reads (orchestrator/services/feeds.hpp, kCalls).
   orch::json feed(const orch::json& request);
@@ -97,6 +102,7 @@ private:
   std::mutex queueMutex_;
   std::vector<std::pair<CallRecord, Reservation>> queue_;
   std::mutex flushMutex_;
+  ModelUsage modelUsage_;
 };
 
 } // namespace ai

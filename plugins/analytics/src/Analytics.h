@@ -26,6 +26,10 @@ struct Analytics {
   /// Percent of the minutes of the last uptime window (from the first
   /// minute recorded, if later) in which a host with this plugin was up.
   double uptimePercent(std::int64_t nowMs) const;
+  /// GET monitoring/metrics' workflows and ai_usage for the principal
+  /// (orchestrator/services/system.hpp, kSummary). executions_last_hour is
+  /// this UTC clock hour's.
+  orch::json summary(const orch::json& principal) const;
   /// Records the current minute as one this host was up in.
   void markUp(std::int64_t nowMs) const;
 };

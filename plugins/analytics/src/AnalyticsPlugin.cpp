@@ -6,6 +6,7 @@
 #include "Analytics.h"
 #include "analytics_migrations.h"
 
+#include <orchestrator/services/system.hpp>
 #include <orchestrator/settings.hpp>
 #include <orchestrator/time.hpp>
 
@@ -38,6 +39,10 @@ void init(orch::Plugin& plugin) {
   plugin.migrations(analytics_migrations());
   auto a = std::make_shared<analytics::Analytics>(plugin, settings);
   analytics::registerRoutes(*a);
+  plugin.service(orch::services::system::kAnalytics, [a](const std::string& method, const orch::json& message) -> orch::json {
+    if (method != orch::services::system::kSummary) throw orch::HttpError::badRequest("analytics: unknown method '" + method + "' (summary)");
+    return a->summary(message.value("principal", orch::json()));
+  });
 
   plugin.onStart([&plugin, a] {
     auto refresh = static_cast<std::uint64_t>(a->settings.refreshMs);

@@ -55,9 +55,9 @@ void dashboard(Analytics& a, orch::Request& request, orch::Response& response) {
   auto now = orch::nowMs();
   auto today = bucketStart(Interval::Day, now);
   auto counts = overview(a, scope);
-  auto all = total(a.figures.executions(scope, "d", 0, kForever));
-  auto day = total(a.figures.executions(scope, "d", today, today + kDayMs));
-  auto calls = total(a.figures.calls(scope, "d", today, today + kDayMs));
+  auto all = a.figures.executionTotals(scope, "m", 0, kForever);
+  auto day = a.figures.executionTotals(scope, "d", today, today + kDayMs);
+  auto calls = a.figures.callTotals(scope, "d", today, today + kDayMs);
   json mostUsed;
   mostUsedModel(a.figures.callsByModel(scope, today, today + kDayMs), mostUsed);
   auto averageToday = day.averageDurationMs();
@@ -105,8 +105,8 @@ void workflowMetrics(Analytics& a, orch::Request& request, orch::Response& respo
   auto workflow = overview(a, scope, workflowId)["workflow"];
   auto days = positiveQuery(request, "days", 30, a.settings.maxSeriesPoints);
   ExecutionFilter filter{workflowId};
-  auto all = total(a.figures.executions(scope, "d", 0, kForever, filter));
-  auto bins = total(a.figures.durations(scope, "d", 0, kForever, filter));
+  auto all = a.figures.executionTotals(scope, "m", 0, kForever, filter);
+  auto bins = a.figures.durationTotals(scope, "m", 0, kForever, filter);
   auto now = orch::nowMs();
   auto first = bucketStart(Interval::Day, now) - (days - 1) * kDayMs;
   auto series = a.figures.executions(scope, "d", first, first + days * kDayMs, filter);
@@ -324,6 +324,26 @@ double Analytics::uptimePercent(std::int64_t nowMs) const {
 void Analytics::markUp(std::int64_t nowMs) const {
   plugin.db().execute("INSERT INTO an_uptime (minute_ms) VALUES (?) ON CONFLICT (minute_ms) DO NOTHING",
                       {nowMs / 60000 * 60000});
+}
+
+json Analytics::summary(const json& principal) const {
+  Scope scope{orch::Tenant::ofPrincipal(principal), nullptr, principal};
+  auto now = orch::nowMs();
+  auto all = figures.executionTotals(scope, "m", 0, kForever);
+  auto hour = bucketStart(Interval::Hour, now);
+  auto thisHour = figures.executionTotals(scope, "h", hour, hour + kHourMs);
+  auto calls = figures.callTotals(scope, "m", 0, kForever);
+  return {{"workflows",
+           {{"total_executions", all.executions},
+            {"successful_executions", all.completed},
+            {"failed_executions", all.failed},
+            {"average_execution_time", orNull(all.averageDurationMs())},
+            {"executions_last_hour", thisHour.executions}}},
+          {"ai_usage",
+           {{"total_requests", calls.requests},
+            {"total_cost", usd(calls.costNanos)},
+            {"tokens_used", calls.tokens()},
+            {"average_cost_per_request", calls.requests ? json(usd(calls.costNanos) / static_cast<double>(calls.requests)) : json(nullptr)}}}};
 }
 
 void registerRoutes(Analytics& a) {

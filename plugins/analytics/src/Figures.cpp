@@ -22,12 +22,12 @@ constexpr const char* kCallSums =
     "SUM(requests) AS requests, SUM(failures) AS failures, SUM(prompt_tokens) AS prompt_tokens, "
     "SUM(completion_tokens) AS completion_tokens, SUM(cost_nanos) AS cost_nanos, SUM(latency_sum_ms) AS latency_sum_ms";
 
-ExecutionTotals executionTotals(const orch::json& row) {
+ExecutionTotals executionsOf(const orch::json& row) {
   return {at(row, "executions"), at(row, "completed"),       at(row, "failed"), at(row, "cancelled"), at(row, "duration_sum_ms"),
           at(row, "durations"),  at(row, "steps_completed"), at(row, "tokens"), at(row, "cost_nanos")};
 }
 
-CallTotals callTotals(const orch::json& row) {
+CallTotals callsOf(const orch::json& row) {
   return {at(row, "requests"), at(row, "failures"), at(row, "prompt_tokens"), at(row, "completion_tokens"), at(row, "cost_nanos"),
           at(row, "latency_sum_ms")};
 }
@@ -98,8 +98,30 @@ orch::json Figures::sums(const std::string& select, const std::string& table, co
   auto visible = scope.where(ownerColumn, params);
   for (auto& p : moreParams) params.push_back(std::move(p));
   return db_.query("SELECT " + select + " FROM " + table + " WHERE grain = ? AND bucket_ms >= ? AND bucket_ms < ? AND " +
-                       visible + more + " GROUP BY " + groupBy,
+                       visible + more + (groupBy.empty() ? "" : " GROUP BY " + groupBy),
                    params);
+}
+
+ExecutionTotals Figures::executionTotals(const Scope& scope, const char* grain, std::int64_t fromMs, std::int64_t toMs,
+                                         const ExecutionFilter& filter) const {
+  auto [more, params] = workflowFilter(filter);
+  if (filter.agentsOnly) more += " AND agent_id <> ''";
+  return executionsOf(sums(kExecutionSums, "an_executions", "owner_id", scope, grain, fromMs, toMs, more, params, "")[0]);
+}
+
+std::vector<std::int64_t> Figures::durationTotals(const Scope& scope, const char* grain, std::int64_t fromMs, std::int64_t toMs,
+                                                  const ExecutionFilter& filter) const {
+  auto [more, params] = workflowFilter(filter);
+  std::vector<std::int64_t> bins(latencyBounds().size() + 1, 0);
+  for (const auto& row : sums("bin, SUM(n) AS n", "an_durations", "owner_id", scope, grain, fromMs, toMs, more, params, "bin")) {
+    auto bin = static_cast<std::size_t>(at(row, "bin"));
+    if (bin < bins.size()) bins[bin] += at(row, "n");
+  }
+  return bins;
+}
+
+CallTotals Figures::callTotals(const Scope& scope, const char* grain, std::int64_t fromMs, std::int64_t toMs) const {
+  return callsOf(sums(kCallSums, "an_ai_calls", "user_id", scope, grain, fromMs, toMs, "", orch::json::array(), "")[0]);
 }
 
 std::map<std::int64_t, ExecutionTotals> Figures::executions(const Scope& scope, const char* grain, std::int64_t fromMs,
@@ -109,7 +131,7 @@ std::map<std::int64_t, ExecutionTotals> Figures::executions(const Scope& scope, 
   std::map<std::int64_t, ExecutionTotals> series;
   for (const auto& row : sums(std::string("bucket_ms, ") + kExecutionSums, "an_executions", "owner_id", scope, grain, fromMs,
                               toMs, more, params, "bucket_ms"))
-    series[at(row, "bucket_ms")] = executionTotals(row);
+    series[at(row, "bucket_ms")] = executionsOf(row);
   return series;
 }
 
@@ -132,7 +154,7 @@ std::map<std::int64_t, CallTotals> Figures::calls(const Scope& scope, const char
   std::map<std::int64_t, CallTotals> series;
   for (const auto& row : sums(std::string("bucket_ms, ") + kCallSums, "an_ai_calls", "user_id", scope, grain, fromMs, toMs, "",
                               orch::json::array(), "bucket_ms"))
-    series[at(row, "bucket_ms")] = callTotals(row);
+    series[at(row, "bucket_ms")] = callsOf(row);
   return series;
 }
 
@@ -141,7 +163,7 @@ std::map<std::pair<std::string, std::string>, CallTotals> Figures::callsByModel(
   std::map<std::pair<std::string, std::string>, CallTotals> byModel;
   for (const auto& row : sums(std::string("model, provider, ") + kCallSums, "an_ai_calls", "user_id", scope, "d", fromMs, toMs,
                               "", orch::json::array(), "model, provider"))
-    byModel[{row["model"].get<std::string>(), row["provider"].get<std::string>()}] = callTotals(row);
+    byModel[{row["model"].get<std::string>(), row["provider"].get<std::string>()}] = callsOf(row);
   return byModel;
 }
 
@@ -171,7 +193,7 @@ orch::json Figures::exportRows(const Scope& scope, std::int64_t fromMs, std::int
   orch::json rows = orch::json::array();
   for (const auto& row : sums(std::string("bucket_ms, workflow_id, ") + kExecutionSums, "an_executions", "owner_id", scope, "d",
                               fromMs, toMs, "", orch::json::array(), "bucket_ms, workflow_id ORDER BY bucket_ms, workflow_id")) {
-    auto totals = executionTotals(row);
+    auto totals = executionsOf(row);
     rows.push_back({{"kind", "executions"}, {"date", dateOf(at(row, "bucket_ms"))}, {"workflow_id", row["workflow_id"]},
                     {"model", nullptr}, {"executions", totals.executions}, {"completed", totals.completed},
                     {"failed", totals.failed}, {"cancelled", totals.cancelled},
@@ -180,7 +202,7 @@ orch::json Figures::exportRows(const Scope& scope, std::int64_t fromMs, std::int
   }
   for (const auto& row : sums(std::string("bucket_ms, model, ") + kCallSums, "an_ai_calls", "user_id", scope, "d", fromMs, toMs,
                               "", orch::json::array(), "bucket_ms, model ORDER BY bucket_ms, model")) {
-    auto totals = callTotals(row);
+    auto totals = callsOf(row);
     rows.push_back({{"kind", "ai_calls"}, {"date", dateOf(at(row, "bucket_ms"))}, {"workflow_id", nullptr},
                     {"model", row["model"]}, {"executions", nullptr}, {"completed", nullptr}, {"failed", totals.failures},
                     {"cancelled", nullptr}, {"average_duration_ms", orNull(totals.averageLatencyMs())},

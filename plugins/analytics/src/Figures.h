@@ -63,6 +63,13 @@ class Figures {
 public:
   explicit Figures(const orch::Database& db) : db_(db) {}
 
+  /// The sums over the whole range at once (one row, not a row a bucket).
+  ExecutionTotals executionTotals(const Scope& scope, const char* grain, std::int64_t fromMs, std::int64_t toMs,
+                                  const ExecutionFilter& filter = {}) const;
+  std::vector<std::int64_t> durationTotals(const Scope& scope, const char* grain, std::int64_t fromMs, std::int64_t toMs,
+                                           const ExecutionFilter& filter = {}) const;
+  CallTotals callTotals(const Scope& scope, const char* grain, std::int64_t fromMs, std::int64_t toMs) const;
+
   std::map<std::int64_t, ExecutionTotals> executions(const Scope& scope, const char* grain, std::int64_t fromMs,
                                                      std::int64_t toMs, const ExecutionFilter& filter = {}) const;
   /// Durations per latency bin (Buckets.h), per bucket.

@@ -15,9 +15,12 @@ std::int64_t number(const orch::json& item, const char* field) {
   return found != item.end() ? orch::integerColumn(*found) : 0;
 }
 
-const char* const kGrains[] = {"h", "d"};
+// Hours for hourly series, days for daily and weekly ones, months for the
+// totals of all time (a year is 12 rows a workflow, not 365).
+const char* const kGrains[] = {"h", "d", "m"};
 
 std::int64_t bucketOf(const char* grain, std::int64_t ms) {
+  if (grain[0] == 'm') return monthStart(ms);
   return bucketStart(grain[0] == 'h' ? Interval::Hour : Interval::Day, ms);
 }
 

@@ -4,10 +4,10 @@
 #include "Subscribers.h"
 
 #include <orchestrator/plugin.hpp>
+#include <orchestrator/services/system.hpp>
 #include <orchestrator/tenancy.hpp>
+#include <orchestrator/time.hpp>
 
-#include <cmath>
-#include <fstream>
 #include <memory>
 
 namespace {
@@ -20,35 +20,20 @@ struct RealtimeSettings {
 
 const orch::SettingsMap<RealtimeSettings> kRealtimeSettings = {
     {"realtime.metrics_interval_ms", &RealtimeSettings::metricsIntervalMs, "5000",
-     "How often metrics_update goes to the clients that subscribed to it", {.minimum = "100"}},
+     "How often metrics_update goes to the clients of /ws/{client_id} and /api/ws/{user_id} (seeds 001 and 003, whose "
+     "clients never subscribe) and to those of the others that subscribed to the metrics channel",
+     {.minimum = "100"}},
 };
 
-/// System figures for metrics_update, from /proc.
-nlohmann::json systemMetrics(std::size_t connections) {
-  static std::uint64_t lastIdle = 0, lastTotal = 0;
-  std::ifstream stat("/proc/stat");
-  std::string cpu;
-  std::uint64_t value = 0, total = 0, idle = 0;
-  stat >> cpu;
-  for (int i = 0; i < 8 && stat >> value; ++i) {
-    total += value;
-    if (i == 3 || i == 4) idle += value; // idle and iowait
-  }
-  double cpuUsage = total > lastTotal ? 100.0 * (1.0 - double(idle - lastIdle) / double(total - lastTotal)) : 0.0;
-  lastIdle = idle;
-  lastTotal = total;
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key, unit;
-  std::uint64_t memTotal = 0, memAvailable = 0;
-  while (meminfo >> key >> value >> unit) {
-    if (key == "MemTotal:") memTotal = value;
-    if (key == "MemAvailable:") memAvailable = value;
-  }
-  double memoryUsage = memTotal ? 100.0 * double(memTotal - memAvailable) / double(memTotal) : 0.0;
-  return {{"cpu_usage", std::round(cpuUsage * 10) / 10},
-          {"memory_usage", std::round(memoryUsage * 10) / 10},
-          {"websocket_connections", connections},
-          {"timestamp", orch::nowRfc3339()}};
+/// metrics_update's data: a reading of the machine and the health score
+/// from the host (orchestrator/services/system.hpp), and this host's
+/// connections.
+nlohmann::json systemMetrics(const orch::Plugin& plugin, std::size_t connections) {
+  auto reading = plugin.callServiceIfServed(orch::services::system::kService, orch::services::system::kSample, nlohmann::json::object())
+                     .value_or(nlohmann::json::object());
+  reading["websocket_connections"] = connections;
+  if (!reading.contains("timestamp")) reading["timestamp"] = orch::nowRfc3339();
+  return reading;
 }
 
 void init(orch::Plugin& plugin) {
@@ -62,6 +47,8 @@ void init(orch::Plugin& plugin) {
       realtime::Subscriber subscriber;
       subscriber.tenant = orch::Tenant::of(request);
       subscriber.shape = shape;
+      // Seed 001's and seed 003's clients are sent metrics_update unasked.
+      subscriber.metrics = shape == MessageShape::Client || shape == MessageShape::User;
       if (shape == MessageShape::User && request.param("user_id") != subscriber.tenant.userId)
         throw std::runtime_error("the token belongs to another user than " + request.param("user_id"));
       subscribers->add(connection, subscriber);
@@ -130,7 +117,7 @@ void init(orch::Plugin& plugin) {
     plugin.timer(static_cast<std::uint64_t>(intervalMs), static_cast<std::uint64_t>(intervalMs), [&plugin, subscribers] {
       auto targets = subscribers->metricsSubscribers();
       if (targets.empty()) return;
-      auto text = realtime::envelope("metrics_update", systemMetrics(subscribers->size())).dump();
+      auto text = realtime::envelope("metrics_update", systemMetrics(plugin, subscribers->size())).dump();
       for (const auto& [connection, shape] : targets) plugin.websocketSend(connection, text);
     });
   });

@@ -114,6 +114,10 @@ orch::json serveExecutionFeed(const orch::Database& db, const std::string& metho
   if (method == feeds::kFinished) return finished(db, message);
   if (method == feeds::kFinishedDetails) return finishedDetails(db, message);
   if (method == feeds::kOverview) return overview(db, message);
+  if (method == feeds::kLastExecution) {
+    auto row = db.queryOne("SELECT MAX(created_at) AS at FROM wf_executions");
+    return {{"at", row ? (*row)["at"] : orch::json()}};
+  }
   return nullptr;
 }
 

@@ -8,6 +8,7 @@
 #include "WorkerPools.h"
 #include "WorkerRoutes.h"
 #include "WorkflowRoutes.h"
+#include "WorkflowsHealth.h"
 #include "WorkflowStore.h"
 #include "WorkflowsService.h"
 #include "engine/Engine.h"
@@ -53,6 +54,8 @@ void init(orch::Plugin& plugin) {
   registerTemplateRoutes(plugin, state->templates, state->store, state->catalog);
   registerExecutionRoutes(plugin, state->store, state->engine);
   registerWorkflowsService(plugin, state->store, state->catalog, state->engine, state->pools);
+  registerWorkflowsHealth(plugin, state->stepSettings);
+  registerWorkflowsMetrics(plugin, state->engine);
   registerWorkerRoutes(plugin, state->pools, state->engine.remote(), state->engine.settings().workerServices);
   plugin.route("GET", "/workflows/webhook-secret", [state](orch::Request&, orch::Response& response) {
     response.json({{"secret", state->stepSettings->webhookSecret}, {"scheme", "Standard Webhooks (HMAC-SHA256)"}});

@@ -14,7 +14,9 @@ struct HostContext;
 
 /// The health of the host's components: `storage` (a round trip to the
 /// database), `memory` (resident set under `health.max_rss_mb`) and `disk`
-/// (free space in the data directory over `health.min_free_disk_mb`). GET
+/// (free space in the data directory over `health.min_free_disk_mb`), and
+/// those plugins vouch for through a service "health.<name>" (the
+/// workflows' queue and SMTP server, the AI providers). GET
 /// health/detailed shows check(); a timer runs it every
 /// `health.check_interval_ms` and publishes `system_alert` when a component
 /// turns unhealthy (severity "critical") and when it recovers ("info").

@@ -25,6 +25,14 @@ public:
   std::string prometheus(std::size_t pluginsLoaded, std::size_t pluginsCrashed, const std::string& version) const;
   std::uint64_t totalRequests() const { return total_.load(std::memory_order_relaxed); }
 
+  /// Every request since the start: how many, how many answered 4xx or
+  /// 5xx, how many 5xx, and the time they took in all.
+  struct Totals {
+    std::uint64_t requests = 0, failed = 0, serverErrors = 0;
+    double seconds = 0;
+  };
+  Totals totals() const;
+
 private:
   struct Histogram {
     std::array<std::uint64_t, kBuckets.size()> buckets{};
@@ -34,7 +42,7 @@ private:
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
-  std::atomic<std::uint64_t> total_{0};
+  std::atomic<std::uint64_t> total_{0}, failed_{0}, serverErrors_{0}, nanoseconds_{0};
   std::chrono::system_clock::time_point started_;
 };
 

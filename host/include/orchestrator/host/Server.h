@@ -10,6 +10,7 @@
 #include "orchestrator/host/RateLimiter.h"
 #include "orchestrator/host/RequestPipeline.h"
 #include "orchestrator/host/Router.h"
+#include "orchestrator/host/SystemSamples.h"
 
 #include <chrono>
 #include <memory>
@@ -55,6 +56,8 @@ public:
   PluginManager& plugins() { return plugins_; }
   Metrics& metrics() { return metrics_; }
   HealthWatch& health() { return *health_; }
+  SystemSamples& samples() { return *samples_; }
+  Config& config() { return config_; }
   const ServerSettings& settings() const { return settings_; }
   std::chrono::steady_clock::time_point startedAt() const { return startedAt_; }
   /// The OpenAPI document of the routes being served.
@@ -62,6 +65,8 @@ public:
 
 private:
   void buildRouters();
+  /// The host's service "system": method "sample" answers samples().latest().
+  static orch_status onSystemService(void* self, orch_str method, orch_str request, orch_sink* result, orch_sink* error);
 
   Config& config_;
   ServerSettings settings_;
@@ -74,6 +79,7 @@ private:
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<EventRelay> relay_; ///< PostgreSQL only: events to and from the other hosts
   std::unique_ptr<HealthWatch> health_;
+  std::unique_ptr<SystemSamples> samples_;
   std::string openApi_;
   std::chrono::steady_clock::time_point startedAt_;
   bool stopped_ = false;

@@ -309,6 +309,39 @@ TEST_P(AlertHost, AComponentTurningUnhealthyAlertsTheSystemChannel) {
 INSTANTIATE_TEST_SUITE_P(Backends, AlertHost, ::testing::Values(Backend::Sqlite),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
 
+/// A host that sends metrics_update five times a second.
+class MetricsHost : public RealtimeHost {
+protected:
+  std::string extraConfig() const override { return "realtime.metrics_interval_ms = 200\n"; }
+};
+
+TEST_P(MetricsHost, Seed001And003ClientsGetMetricsUpdatesUnaskedOthersOnRequest) {
+  Client user(host_->port(), "/api/ws/" + aliceId_ + "?token=" + alice_);
+  user.until("connected");
+  Client client(host_->port(), "/ws/dashboard-7?token=" + alice_);
+  client.until("connected");
+  Client executions(host_->port(), "/ws/executions?token=" + alice_);
+  executions.until("connected");
+  for (auto* unasked : {&user, &client}) {
+    auto update = unasked->until("metrics_update");
+    ASSERT_FALSE(update.is_null());
+    const auto& data = update["data"];
+    for (const char* field : {"cpu_usage", "memory_usage", "system_health_score", "websocket_connections"})
+      EXPECT_TRUE(data[field].is_number()) << field << " " << update.dump();
+    EXPECT_GE(data["system_health_score"].get<double>(), 0.0);
+    EXPECT_LE(data["system_health_score"].get<double>(), 1.0);
+    EXPECT_FALSE(data["timestamp"].get<std::string>().empty());
+  }
+  // Three intervals without one on the endpoint whose clients ask first.
+  auto quiet = executions.next(std::chrono::milliseconds(700));
+  EXPECT_FALSE(quiet) << quiet->message.dump();
+  executions.send({{"type", "subscribe"}, {"channel", "metrics"}});
+  EXPECT_FALSE(executions.until("metrics_update").is_null());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MetricsHost, ::testing::Values(Backend::Sqlite),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+
 /// A host that lets a client fall at most 64 KiB behind. The same limit
 /// pauses reading a client whose plugin is behind, and each pause waits for
 /// the plugin and the reactor: with 4 KiB the test took hundreds of those

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/CommitQueue.h"
+#include "engine/EngineFigures.h"
 #include "engine/EngineSettings.h"
 #include "engine/ExecutionStore.h"
 #include "engine/Plan.h"
@@ -97,6 +98,8 @@ public:
   /// Deployed agents' workers and the steps offered to them (WorkerPools opens and closes pools).
   RemoteSteps& remote() { return remote_; }
   const EngineSettings& settings() const { return settings_; }
+  /// What this host's engine counted since it started (Prometheus).
+  const EngineFigures& figures() const { return figures_; }
   /// Statuses an execution can still leave.
   static bool active(const std::string& status) {
     return status == "queued" || status == "scheduled" || status == "running";
@@ -195,6 +198,7 @@ private:
 
   orch::Plugin& plugin_;
   EngineSettings settings_;
+  EngineFigures figures_;
   ExecutionStore store_;
   CommitQueue commits_;
   const std::string owner_; ///< this host's lease-holder id, new each start

@@ -197,6 +197,7 @@ void Engine::finish(const std::shared_ptr<Run>& run, const std::string& status, 
 }
 
 void Engine::ended(const std::string& event, const orch::json& payload) {
+  figures_.ended(event);
   plugin_.publish(event, payload);
   {
     std::lock_guard lock(waitersMutex_);

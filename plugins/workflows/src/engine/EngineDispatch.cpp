@@ -307,7 +307,7 @@ void Engine::runStep(const std::shared_ptr<Run>& run, std::size_t index, std::ui
   try {
     if (lent) context.config = Variables(context.input).fill(planned.config, planned.rawKeys);
     auto local = localSteps_.find(planned.type);
-    StepClock clock{run->stepMicros};
+    StepClock clock{run->stepMicros, figures_};
     output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(planned.type, context);
     if (output->is_object() && output->contains("$run_workflow")) prepareChild(*run, *output);
   } catch (const std::exception& e) {
@@ -362,7 +362,7 @@ void Engine::runToolCall(const std::shared_ptr<Run>& run, std::size_t index, std
     if (offerToWorker(run, index, token, type, context, answered)) return;
     try {
       auto local = localSteps_.find(type);
-      StepClock clock{run->stepMicros};
+      StepClock clock{run->stepMicros, figures_};
       output = local != localSteps_.end() ? local->second(context) : plugin_.runStep(type, context);
     } catch (const std::exception& e) {
       // A tool's failure is its caller's to handle (the model reads the

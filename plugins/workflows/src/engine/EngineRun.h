@@ -33,12 +33,16 @@ struct Engine::StepState {
   orch::json call;               ///< {type, config, id, name}: this turn runs that step type as a tool call
 };
 
-/// Adds the wall time of a step's own work to its run's stepMicros.
+/// Adds the wall time of a step's own work to its run's stepMicros and to
+/// the engine's histogram of steps.
 struct StepClock {
   std::atomic<std::int64_t>& into;
+  EngineFigures& figures;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   ~StepClock() {
-    into += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    into += micros;
+    figures.stepTook(micros);
   }
 };
 

@@ -13,6 +13,9 @@ const orch::SettingsMap<StepSettings> StepSettings::kStepSettings = {
     {"smtp.from", &StepSettings::smtpFrom, "orchestrator@localhost", "The sender unless the step names one"},
     {"smtp.tls.ca_file", &StepSettings::smtpCaFile, "", "Extra trusted CA certificates (PEM) for STARTTLS"},
     {"smtp.timeout_ms", &StepSettings::smtpTimeoutMs, "30000", "Each SMTP exchange's timeout", {.minimum = "1"}},
+    {"smtp.health_check", &StepSettings::smtpHealthCheck, "false",
+     "Check the SMTP server (its greeting, within a second) as a component of the host's health: monitoring/health, "
+     "the health score, system_alert"},
     {"email.templates.*.subject", SettingType::Text, "", "A named email template's subject (`template` of a step)"},
     {"email.templates.*.body", SettingType::Text, "", "A named email template's body, with {{placeholders}}"},
     {"steps.api_call.allow_private_networks", &StepSettings::allowPrivateNetworks, "false",

@@ -15,6 +15,7 @@ struct StepSettings {
   bool smtpStartTls = false;
   std::string smtpUsername, smtpPassword, smtpFrom, smtpCaFile;
   std::int64_t smtpTimeoutMs = 0;
+  bool smtpHealthCheck = false; ///< the server is a component of the host's health
   // api_call and webhook
   bool allowPrivateNetworks = false;
   std::string tlsCaFile;

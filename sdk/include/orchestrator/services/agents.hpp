@@ -26,6 +26,10 @@ inline constexpr const char* kUpdate = "update";
 /// install undone when its charge was refused).
 inline constexpr const char* kRemove = "remove";
 
+/// {} -> {"total", "by_status": {status: count}}: every tenant's agents
+/// that are not deleted (the host's system status, metrics).
+inline constexpr const char* kCounts = "counts";
+
 /// The agent `agentId` as the principal sees it, or nullopt when it does not
 /// exist, is deleted, is another tenant's, or no agents plugin is loaded.
 inline std::optional<json> findAgent(const Plugin& plugin, const json& principal, const std::string& agentId) {

@@ -32,6 +32,9 @@ inline constexpr const char* kFinishedDetails = "finished_details";
 /// when the principal does not see it)}.
 inline constexpr const char* kOverview = "overview";
 
+/// {} -> {"at": the newest execution's creation time (RFC 3339), or null}.
+inline constexpr const char* kLastExecution = "last_execution";
+
 /// The service of the ai plugin's ledger.
 inline constexpr const char* kAiLedger = "ai.ledger";
 /// FeedRequest -> FeedPage of whole calls: {id, version: 1, at_ms, user_id,
@@ -76,10 +79,12 @@ struct FeedRequest {
       params.push_back(toTime(sinceMs));
       return time + " >= ?";
     }
+    // The first condition alone is a range of the (time, id) index; the
+    // OR after it only drops the rows of that time already read.
     params.push_back(toTime(after->first));
     params.push_back(toTime(after->first));
     params.push_back(after->second);
-    return "(" + time + " > ? OR (" + time + " = ? AND " + id + " > ?))";
+    return "(" + time + " >= ? AND (" + time + " > ? OR " + id + " > ?))";
   }
 };
 
