@@ -15,8 +15,11 @@ void Metrics::record(const std::string& method, const std::string& route, int st
                      std::chrono::nanoseconds elapsed) {
   double seconds = std::chrono::duration<double>(elapsed).count();
   total_.fetch_add(1, std::memory_order_relaxed);
-  if (status >= 400) failed_.fetch_add(1, std::memory_order_relaxed);
-  if (status >= 500) serverErrors_.fetch_add(1, std::memory_order_relaxed);
+  // /ready answers 503 by design until the plugins are loaded: a probe's
+  // answer, not a request that failed.
+  bool probe = route == "/ready" || route == "/health";
+  if (status >= 400 && !probe) failed_.fetch_add(1, std::memory_order_relaxed);
+  if (status >= 500 && !probe) serverErrors_.fetch_add(1, std::memory_order_relaxed);
   nanoseconds_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
   std::lock_guard lock(mutex_);
   ++requests_[{method, route, status}];

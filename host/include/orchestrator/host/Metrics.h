@@ -26,7 +26,8 @@ public:
   std::uint64_t totalRequests() const { return total_.load(std::memory_order_relaxed); }
 
   /// Every request since the start: how many, how many answered 4xx or
-  /// 5xx, how many 5xx, and the time they took in all.
+  /// 5xx, how many 5xx (the probes /health and /ready left out of both),
+  /// and the time they took in all.
   struct Totals {
     std::uint64_t requests = 0, failed = 0, serverErrors = 0;
     double seconds = 0;
