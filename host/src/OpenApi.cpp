@@ -2,6 +2,9 @@
 
 #include <Poco/String.h>
 
+#include <utility>
+#include <vector>
+
 namespace orch::host {
 namespace {
 
@@ -19,18 +22,33 @@ nlohmann::json pathParameters(const std::string& pathTemplate) {
   return parameters;
 }
 
-nlohmann::json errorResponse(const char* description) {
-  return {{"description", description},
-          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
-}
+nlohmann::json errorResponse(const char* name) { return {{"$ref", std::string("#/components/responses/") + name}}; }
+
+bool takesBody(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
 
 nlohmann::json operationFor(const Route& route) {
+  // Every answer is JSON, every error the envelope of API.md: which errors a
+  // route can answer follows from its metadata.
+  nlohmann::json responses = {
+      {"200", {{"description", "Success"}, {"content", {{"application/json", {{"schema", nlohmann::json::object()}}}}}}},
+      {"429", errorResponse("RateLimited")},
+      {"500", errorResponse("InternalError")}};
+  if (!route.isPublic()) responses["401"] = errorResponse("Unauthorized");
+  if (!route.permission.empty()) responses["403"] = errorResponse("Forbidden");
+  if (route.pathTemplate.find('{') != std::string::npos) responses["404"] = errorResponse("NotFound");
   nlohmann::json operation = {
       {"summary", route.summary.empty() ? route.method + " " + route.pathTemplate : route.summary},
       {"operationId", route.owner + "_" + Poco::toLower(route.method) + route.pathTemplate},
       {"tags", {route.owner}},
-      {"x-rate-limit-category", route.category},
-      {"responses", {{"200", {{"description", "Success"}}}, {"default", errorResponse("Error")}}}};
+      {"x-rate-limit-category", route.category.empty() ? std::string("default") : route.category},
+      {"responses", responses}};
+  if (takesBody(route.method)) {
+    operation["requestBody"] = {{"required", false},
+                                {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    operation["responses"]["400"] = errorResponse("BadRequest");
+    operation["responses"]["413"] = errorResponse("PayloadTooLarge");
+    operation["responses"]["422"] = errorResponse("ValidationError");
+  }
   auto parameters = pathParameters(route.pathTemplate);
   if (!parameters.empty()) operation["parameters"] = parameters;
   if (route.isPublic()) {
@@ -40,6 +58,23 @@ nlohmann::json operationFor(const Route& route) {
   }
   if (route.openapi.is_object()) operation.merge_patch(route.openapi);
   return operation;
+}
+
+/// The envelope's responses, one per status the API answers.
+nlohmann::json errorResponses() {
+  nlohmann::json responses = nlohmann::json::object();
+  for (const auto& [name, description] : std::vector<std::pair<const char*, const char*>>{
+           {"BadRequest", "BAD_REQUEST: malformed JSON or a wrong content type"},
+           {"Unauthorized", "UNAUTHORIZED: no credentials, or bad ones"},
+           {"Forbidden", "FORBIDDEN: the principal lacks the route's permission"},
+           {"NotFound", "NOT_FOUND: no such resource, or another tenant's"},
+           {"PayloadTooLarge", "PAYLOAD_TOO_LARGE: the body is over server.body_limit"},
+           {"ValidationError", "VALIDATION_ERROR: details.field names what is wrong, details.issue says why"},
+           {"RateLimited", "RATE_LIMITED: details.retry_after seconds (and the Retry-After header)"},
+           {"InternalError", "INTERNAL_ERROR: nothing internal is told"}})
+    responses[name] = {{"description", description},
+                       {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  return responses;
 }
 
 } // namespace
@@ -54,7 +89,8 @@ nlohmann::json buildOpenApi(const std::vector<std::shared_ptr<const Route>>& rou
       {"security", {{{"bearerAuth", nlohmann::json::array()}}, {{"apiKeyAuth", nlohmann::json::array()}}}},
       {"paths", paths},
       {"components",
-       {{"securitySchemes",
+       {{"responses", errorResponses()},
+        {"securitySchemes",
          {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
           {"apiKeyAuth", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-KEY"}}}}},
         {"schemas",

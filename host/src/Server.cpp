@@ -95,7 +95,8 @@ std::string hostIdIn(const std::string& dataDir) {
 Server::Server(Config& config, ServerSettings settings)
     : config_(config), settings_(std::move(settings)), context_(config, static_cast<unsigned>(settings_.jobWorkers)),
       plugins_(context_), limiter_(settings_.rateLimitEnabled, settings_.rateLimits),
-      pipeline_(context_, limiter_, metrics_, settings_.pipeline), startedAt_(std::chrono::steady_clock::now()) {}
+      pipeline_(context_, limiter_, metrics_, settings_.pipeline), docs_(config.getString("docs.dir", "share/orchestrator/docs")),
+      startedAt_(std::chrono::steady_clock::now()) {}
 
 Server::~Server() { stop(); }
 

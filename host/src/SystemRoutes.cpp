@@ -1,5 +1,6 @@
 #include "orchestrator/host/SystemRoutes.h"
 
+#include "orchestrator/host/DocsPages.h"
 #include "orchestrator/host/ErrorEnvelope.h"
 #include "orchestrator/host/Server.h"
 #include "orchestrator/host/ServiceCalls.h"
@@ -248,6 +249,36 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
                                                        .dump());
                            }
                            out.body = server.samples().since(hours).dump();
+                         })));
+
+  // The API's pages: the assets are a build's copy of npm packages (host/docs), served offline.
+  auto page = [&server](const std::string& name, HostResponse& out) {
+    auto file = server.docs().file(name);
+    if (!file)
+      return out.setError(503, "SERVICE_UNAVAILABLE",
+                          "The documentation pages are not installed in " + server.docs().dir() +
+                              " (scripts/lib/node_deps.sh installs host/docs, the build copies them)");
+    out.contentType = file->contentType;
+    out.headers.emplace_back("Cache-Control", name.find(".html") == std::string::npos ? "public, max-age=86400" : "no-cache");
+    out.body = file->body;
+  };
+  routes.push_back(route("/docs", "The API in Swagger UI", ORCH_ROUTE_PUBLIC, "", true,
+                         [page](HostResponse& out) { page("docs.html", out); }));
+  routes.push_back(route("/redoc", "The API in ReDoc", ORCH_ROUTE_PUBLIC, "", true,
+                         [page](HostResponse& out) { page("redoc.html", out); }));
+  routes.push_back(route("/docs/{file}", "The pages' assets, and postman.json: a Postman collection of this API",
+                         ORCH_ROUTE_PUBLIC, "", true,
+                         RequestHandler([&server, page](const orch_request& request, HostResponse& out) {
+                           auto params = nlohmann::json::parse(text(request.params_json), nullptr, false);
+                           auto name = params.is_object() ? params.value("file", std::string()) : std::string();
+                           if (name == "postman.json") {
+                             auto host = queryParameter(request, "origin").value_or("http://localhost:" + std::to_string(server.port()));
+                             out.body = postmanCollection(nlohmann::json::parse(server.openApiJson()), host).dump();
+                             out.headers.emplace_back("Content-Disposition", "attachment; filename=\"orchestrator.postman_collection.json\"");
+                             return;
+                           }
+                           if (!server.docs().file(name)) return out.setError(404, "NOT_FOUND", "No such file");
+                           page(name, out);
                          })));
 
   routes.push_back(route("/openapi.json", "This document", ORCH_ROUTE_PUBLIC, "", true,

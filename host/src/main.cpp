@@ -55,6 +55,13 @@ void setUpLogging(const Config& config) {
   Poco::Logger::setLevel("", Poco::Logger::root().getLevel());
 }
 
+/// <bin>/../share/orchestrator/docs: where the build and the install put the
+/// pages of /docs and /redoc.
+std::string defaultDocsDir() {
+  auto bin = boost::dll::program_location().parent_path();
+  return (bin.parent_path() / "share" / "orchestrator" / "docs").lexically_normal().string();
+}
+
 std::string defaultPluginsDir() {
   // The build tree and the installed tree both keep plugins at
   // <bin>/../lib/orchestrator/plugins.
@@ -122,6 +129,7 @@ protected:
       Config config(configFile_, environment, overrides_);
       setUpLogging(config);
       auto settings = orch::host::ServerSettings::fromConfig(config, defaultPluginsDir());
+      if (!config.find("docs.dir")) config.setDefault("docs.dir", defaultDocsDir());
       server = std::make_unique<orch::host::Server>(config, std::move(settings));
       server->start();
       waitForTerminationRequest();

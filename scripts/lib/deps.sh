@@ -10,7 +10,7 @@ packages=(
   libpq-dev libgtest-dev libgmock-dev libsqlite3-dev libsodium-dev libssl-dev openssl
   postgresql libvalijson-dev json-schema-test-suite iproute2 libhttp-parser-dev libyaml-cpp-dev
   docker.io
-  prometheus
+  prometheus chromium
   "$@"
 )
 

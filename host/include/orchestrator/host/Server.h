@@ -1,6 +1,7 @@
 #pragma once
 
 #include "orchestrator/host/Config.h"
+#include "orchestrator/host/DocsPages.h"
 #include "orchestrator/host/EventRelay.h"
 #include "orchestrator/host/HealthWatch.h"
 #include "orchestrator/host/HostContext.h"
@@ -57,6 +58,7 @@ public:
   Metrics& metrics() { return metrics_; }
   HealthWatch& health() { return *health_; }
   SystemSamples& samples() { return *samples_; }
+  DocsPages& docs() { return docs_; }
   Config& config() { return config_; }
   const ServerSettings& settings() const { return settings_; }
   std::chrono::steady_clock::time_point startedAt() const { return startedAt_; }
@@ -80,6 +82,7 @@ private:
   std::unique_ptr<EventRelay> relay_; ///< PostgreSQL only: events to and from the other hosts
   std::unique_ptr<HealthWatch> health_;
   std::unique_ptr<SystemSamples> samples_;
+  DocsPages docs_;
   std::string openApi_;
   std::chrono::steady_clock::time_point startedAt_;
   bool stopped_ = false;
