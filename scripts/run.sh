@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/lib/deps.sh
+scripts/lib/node_deps.sh host/docs
 scripts/lib/build.sh
 mkdir -p var
 exec build/bin/orchestrator --config config/orchestrator.properties --data-dir ./var "$@"
