@@ -76,7 +76,12 @@ nlohmann::json postmanCollection(const nlohmann::json& openapi, const std::strin
       if (method == "post" || method == "put" || method == "patch") {
         auto example = json::object();
         const auto& content = operation.value("requestBody", json::object()).value("content", json::object());
-        if (content.contains("application/json")) example = content["application/json"].value("example", json::object());
+        if (content.contains("application/json")) {
+          const auto& media = content["application/json"];
+          example = media.value("example", json::object());
+          // Else the first of its named examples (a seed's request).
+          if (media.contains("examples") && !media["examples"].empty()) example = media["examples"].begin()->value("value", example);
+        }
         request["header"] = json::array({{{"key", "Content-Type"}, {"value", "application/json"}}});
         request["body"] = {{"mode", "raw"}, {"raw", example.dump(2)}, {"options", {{"raw", {{"language", "json"}}}}}};
       }

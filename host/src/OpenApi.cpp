@@ -1,5 +1,7 @@
 #include "orchestrator/host/OpenApi.h"
 
+#include "orchestrator/host/Router.h"
+
 #include <Poco/String.h>
 
 #include <utility>
@@ -107,6 +109,57 @@ nlohmann::json buildOpenApi(const std::vector<std::shared_ptr<const Route>>& rou
                   {"request_id", {{"type", "string"}}},
                   {"correlation_id", {{"type", "string"}}}}}}},
               {"detail", {{"type", "string"}}}}}}}}}}}};
+}
+
+namespace {
+
+/// "/api/workflows/{{workflow_id}}/execute?x=1" as a request path: every
+/// placeholder one segment, no query.
+std::string requestPath(std::string path) {
+  path = path.substr(0, path.find('?'));
+  for (std::size_t open; (open = path.find("{{")) != std::string::npos;) {
+    auto close = path.find("}}", open);
+    if (close == std::string::npos) break;
+    path.replace(open, close + 2 - open, "x");
+  }
+  return path;
+}
+
+void addExample(nlohmann::json& content, const std::string& name, const std::string& summary, const nlohmann::json& value) {
+  content["application/json"]["examples"][name] = {{"summary", summary}, {"value", value}};
+}
+
+} // namespace
+
+void addSeedExamples(nlohmann::json& document, const Router& router, const std::vector<nlohmann::json>& seeds) {
+  auto& paths = document["paths"];
+  for (const auto& seed : seeds) {
+    auto source = seed.value("seed", std::string("seed"));
+    auto prefix = "seed" + source.substr(0, source.find('_'));
+    int number = 0;
+    for (const auto& step : seed.value("steps", nlohmann::json::array())) {
+      ++number;
+      auto method = step.value("method", std::string());
+      auto path = requestPath(step.value("path", std::string()));
+      auto stripped = Router::stripApiPrefix(path);
+      auto match = router.match(method, stripped ? *stripped : std::string_view(path), stripped.has_value());
+      if (match.kind != Router::Match::Kind::Found || !match.route) continue;
+      auto& item = paths[match.route->pathTemplate];
+      auto verb = Poco::toLower(method);
+      if (!item.contains(verb)) continue;
+      auto& operation = item[verb];
+      auto name = prefix + "_" + std::to_string(number);
+      auto summary = step.value("name", method + " " + path) + " (" + source + ")";
+      if (operation.contains("requestBody") && (step.value("body", nlohmann::json()).is_object() || step.value("body", nlohmann::json()).is_array()))
+        addExample(operation["requestBody"]["content"], name, summary, step["body"]);
+      auto status = std::to_string(step.value("status", 200));
+      if (!step.contains("shows")) continue;
+      auto& response = operation["responses"][status];
+      if (response.contains("$ref")) continue; // an error's shared response takes no example of its own
+      if (!response.contains("description")) response["description"] = "As the seed shows";
+      addExample(response["content"], name, summary, step["shows"]);
+    }
+  }
 }
 
 } // namespace orch::host

@@ -171,7 +171,13 @@ void Server::buildRouters() {
   router_ = std::make_unique<Router>();
   for (auto& route : systemRoutes(*this)) router_->add(route);
   for (auto& route : plugins_.acceptedRoutes()) router_->add(route);
-  openApi_ = buildOpenApi(router_->routes(), ORCH_VERSION).dump();
+  auto document = buildOpenApi(router_->routes(), ORCH_VERSION);
+  std::vector<nlohmann::json> seeds;
+  for (int seed = 0; seed < 10; ++seed)
+    if (auto file = docs_.file("seed_00" + std::to_string(seed) + ".json"))
+      seeds.push_back(nlohmann::json::parse(file->body, nullptr, false));
+  addSeedExamples(document, *router_, seeds);
+  openApi_ = document.dump();
   pipeline_.setRouter(router_.get(), true);
 }
 

@@ -135,6 +135,12 @@ json SystemSamples::current() {
 void SystemSamples::start() {
   context_.storage->execute(kCreateTable, json::array());
   context_.storage->execute(kCreateIndex, json::array());
+  // The series starts at start-up, not a minute later.
+  try {
+    take();
+  } catch (const std::exception& e) {
+    Poco::Logger::get("system").warning("system sample not recorded: %s", std::string(e.what()));
+  }
   context_.scheduler.startTimer("host", std::chrono::milliseconds(intervalMs_), std::chrono::milliseconds(intervalMs_), [this] {
     try {
       take();

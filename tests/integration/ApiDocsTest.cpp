@@ -1,6 +1,7 @@
 // The API's description and pages with every first-party plugin loaded:
 // /openapi.json valid by swagger-parser (the OpenAPI 3 schema and every
-// $ref), every route in it with its errors in the envelope; its Postman
+// $ref), every route in it with its errors in the envelope and the seeds'
+// examples on the operations that serve them; its Postman
 // collection loaded by Postman's own library; /docs (Swagger UI) and /redoc
 // (ReDoc) rendered by Debian's Chromium offline, without a console error,
 // each screen saved under build/test-screenshots.
@@ -56,6 +57,19 @@ TEST_F(ApiDocs, TheOpenApiDocumentIsValidAndItsPostmanCollectionLoads) {
   EXPECT_EQ(execute["parameters"][0]["name"], "id");
   EXPECT_TRUE(execute.contains("requestBody"));
   EXPECT_EQ(document["paths"]["/analytics/export"]["get"]["x-rate-limit-category"], "analytics_export");
+  // Each seed's examples on the operation that serves them, requests and responses.
+  auto named = [](const json& examples, const std::string& prefix) {
+    for (const auto& [name, example] : examples.items())
+      if (name.rfind(prefix, 0) == 0 && example.contains("value")) return true;
+    return false;
+  };
+  const auto& login = document["paths"]["/auth/login"]["post"];
+  EXPECT_TRUE(named(login["requestBody"]["content"]["application/json"]["examples"], "seed000_")) << login.dump();
+  const auto& dashboard = document["paths"]["/analytics/dashboard"]["get"]["responses"]["200"]["content"]["application/json"];
+  EXPECT_TRUE(named(dashboard["examples"], "seed000_")) << dashboard.dump();
+  EXPECT_TRUE(named(dashboard["examples"], "seed002_")) << dashboard.dump();
+  EXPECT_TRUE(named(document["paths"]["/system/status"]["get"]["responses"]["200"]["content"]["application/json"]["examples"],
+                    "seed003_"));
 
   auto postman = client.get("/docs/postman.json?origin=http://orchestrator.example.com");
   ASSERT_EQ(postman.status, 200);

@@ -116,7 +116,7 @@ protected:
     values["user_password"] = password;
     values["access_token"] = login.json()["access_token"];
     values["refresh_token"] = login.json()["refresh_token"];
-    auto key = client.post("/api/v1/auth/api-keys", {{"name", "seeds"}, {"scopes", {"workflow:*", "template:*", "execution:*"}}},
+    auto key = client.post("/api/v1/auth/api-keys", {{"name", "seeds"}, {"scopes", {"workflow:*", "template:*", "execution:*", "analytics:read", "metrics:read"}}},
                            {{"Authorization", "Bearer " + values["access_token"]}});
     ASSERT_EQ(key.status, 201) << key.body;
     values["api_key"] = key.json()["key"];

@@ -5,7 +5,10 @@
 // container routes of seed 004 are the agents plugin's.
 #include "DockerRuntime.h"
 #include "ProcessRuntime.h"
+#include "DockerClient.h"
 #include "Runtime.h"
+
+#include <orchestrator/services/health.hpp>
 
 #include <filesystem>
 
@@ -14,7 +17,7 @@ namespace {
 
 struct Settings {
   std::string processDir, dockerSocket;
-  bool processCgroups = true;
+  bool processCgroups = true, dockerHealthCheck = false;
 };
 
 const orch::SettingsMap<Settings> kSettings = {
@@ -23,7 +26,18 @@ const orch::SettingsMap<Settings> kSettings = {
     {"containers.process.cgroups", &Settings::processCgroups, "true",
      "Hold the process runtime's limits in control groups where the host can make them; false: rlimits only"},
     {"containers.docker.socket", &Settings::dockerSocket, "/var/run/docker.sock", "Docker Engine's Unix socket"},
+    {"containers.docker.health_check", &Settings::dockerHealthCheck, "false",
+     "Check Docker Engine (GET /_ping within a second) as a component of the host's health: monitoring/health, the "
+     "health score, system_alert"},
 };
+
+/// `docker`: the engine answers its ping on the socket, with the API version it speaks.
+orch::json dockerPing(const std::string& socket) {
+  DockerClient client(socket);
+  auto answer = client.call("GET", "/_ping", nullptr, 1000);
+  if (answer.status != 200) throw std::runtime_error("Docker Engine answered " + std::to_string(answer.status) + " to its ping");
+  return {{"socket", socket}, {"api_version", client.version()}};
+}
 
 void init(orch::Plugin& plugin) {
   auto settings = plugin.settings(kSettings);
@@ -38,6 +52,10 @@ void init(orch::Plugin& plugin) {
   serveRuntime(plugin, "docker",
                std::make_shared<DockerRuntime>(DockerRuntime::Settings{settings.dockerSocket, process.executable,
                                                                        plugin.config("plugins.dir", "")}));
+  if (settings.dockerHealthCheck)
+    orch::services::health::contribute(plugin, "containers", [socket = settings.dockerSocket] {
+      return orch::json{{"docker", orch::services::health::timed([&socket] { return dockerPing(socket); })}};
+    });
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 // health score's formula; monitoring/metrics with the analytics figures.
 #include "AnalyticsHost.h"
 #include "SmtpServer.h"
+#include "TestDocker.h"
 
 #include <orchestrator/time.hpp>
 
@@ -181,6 +182,62 @@ TEST_P(Monitoring, PrometheusTextHasTheEngineTheAiRouterAndTheAgentsAndPassesPro
   std::filesystem::remove(file);
   std::filesystem::remove(file.string() + ".out");
 }
+
+/// The containers plugin too, checking Docker Engine on socket_.
+class DockerMonitoring : public Monitoring {
+protected:
+  std::string pluginsDir() const override {
+    static const std::string folder = orch::test::linkedPluginFolder(
+        "monitoring-docker", {ORCH_PLUGIN_DIR "/auth.so", ORCH_PLUGIN_DIR "/workflows.so", ORCH_PLUGIN_DIR "/ai.so",
+                              ORCH_PLUGIN_DIR "/containers.so"});
+    return folder;
+  }
+  std::string extraConfig() const override {
+    return Monitoring::extraConfig() + "containers.docker.health_check = true\ncontainers.docker.socket = " + socket_ + "\n";
+  }
+  std::string socket_;
+};
+
+/// A socket where no engine listens.
+class DockerDown : public DockerMonitoring {
+protected:
+  void SetUp() override {
+    socket_ = (std::filesystem::temp_directory_path() / "orch-no-docker-here.sock").string();
+    DockerMonitoring::SetUp();
+  }
+};
+
+/// The engine of CTest's `docker` fixture (skipped where none can run).
+class DockerUp : public DockerMonitoring {
+protected:
+  void SetUp() override {
+    ORCH_REQUIRE_DOCKER(socket_);
+    DockerMonitoring::SetUp();
+  }
+};
+
+TEST_P(DockerDown, AnEngineThatDoesNotAnswerIsAnUnhealthyComponent) {
+  auto health = get("/api/v1/monitoring/health", alice_);
+  EXPECT_EQ(health.status, 503) << health.body;
+  auto body = health.json();
+  const auto& docker = body["services"]["docker"];
+  EXPECT_EQ(docker["status"], "unhealthy") << health.body;
+  EXPECT_NE(docker["message"].get<std::string>().find("orch-no-docker-here.sock"), std::string::npos) << docker.dump();
+  EXPECT_TRUE(docker["latency_ms"].is_number());
+}
+
+TEST_P(DockerUp, ARunningEngineIsHealthyWithItsApiVersion) {
+  auto health = get("/api/v1/monitoring/health", alice_);
+  auto body = health.json();
+  const auto& docker = body["services"]["docker"];
+  EXPECT_EQ(docker["status"], "healthy") << health.body;
+  EXPECT_FALSE(docker["api_version"].get<std::string>().empty()) << docker.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DockerDown, ::testing::Values(Backend::Sqlite),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
+INSTANTIATE_TEST_SUITE_P(Backends, DockerUp, ::testing::Values(Backend::Sqlite),
+                         [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, Monitoring, ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) { return info.param == Backend::Sqlite ? "Sqlite" : "Postgres"; });
