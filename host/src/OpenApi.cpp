@@ -125,8 +125,31 @@ std::string requestPath(std::string path) {
   return path;
 }
 
+/// The schema an example shows: its fields and their types (a null may be
+/// anything), each object's fields as the example has them.
+nlohmann::json schemaOf(const nlohmann::json& example) {
+  if (example.is_object()) {
+    nlohmann::json properties = nlohmann::json::object();
+    for (const auto& [key, value] : example.items()) properties[key] = schemaOf(value);
+    return {{"type", "object"}, {"properties", properties}};
+  }
+  if (example.is_array()) return {{"type", "array"}, {"items", example.empty() ? nlohmann::json::object() : schemaOf(example[0])}};
+  if (example.is_boolean()) return {{"type", "boolean"}};
+  if (example.is_number_integer()) return {{"type", "integer"}};
+  if (example.is_number()) return {{"type", "number"}};
+  if (example.is_string()) return {{"type", "string"}};
+  return nlohmann::json::object();
+}
+
+/// The example, and the schema it shows where the operation has none of its own yet.
 void addExample(nlohmann::json& content, const std::string& name, const std::string& summary, const nlohmann::json& value) {
-  content["application/json"]["examples"][name] = {{"summary", summary}, {"value", value}};
+  auto& media = content["application/json"];
+  media["examples"][name] = {{"summary", summary}, {"value", value}};
+  auto& schema = media["schema"];
+  bool generic = schema.is_null() || schema.empty() || schema == nlohmann::json{{"type", "object"}};
+  if (!generic) return;
+  schema = schemaOf(value);
+  schema["x-schema-from"] = "a seed's example";
 }
 
 } // namespace
