@@ -90,10 +90,11 @@ for i in range(count // 5):
     at = now - random.randint(60000, year)
     model = random.choice(["gpt-4o-mini", "gpt-4o", "claude-3-5-haiku"])
     prompt, completion = random.randint(50, 2000), random.randint(10, 800)
+    latency = random.randint(200, 3000)
     calls.append((str(uuid.uuid4()), me, "", model, "openai" if model.startswith("gpt") else "anthropic", prompt, completion,
-                  (prompt + completion) * 1500, random.randint(200, 3000), "completed", text(at)[:19] + "Z", at))
+                  (prompt + completion) * 1500, latency, "completed", text(at)[:19] + "Z", at, at + latency))
 db.executemany("INSERT INTO ai_calls (id, user_id, organization_id, model, provider, prompt_tokens, completion_tokens, "
-               "cost_nanos, latency_ms, status, created_at, created_ms) VALUES (" + ", ".join("?" * 12) + ")", calls)
+               "cost_nanos, latency_ms, status, created_at, created_ms, ended_ms) VALUES (" + ", ".join("?" * 13) + ")", calls)
 db.commit()
 print(workflows[0], f"{time.monotonic() - started:.0f}")
 PY

@@ -63,8 +63,14 @@ nlohmann::json HealthWatch::check() {
     try {
       auto answer = callService(context_, service, "check", nlohmann::json::object());
       if (!answer || !answer->is_object()) continue;
-      for (const auto& [name, component] : answer->items())
-        if (component.is_object() && !components.contains(name)) components[name] = component;
+      for (const auto& [name, component] : answer->items()) {
+        if (components.contains(name)) continue;
+        if (component.is_object() && component.value("status", nlohmann::json()).is_string()) {
+          components[name] = component;
+        } else {
+          components[name] = {{"status", "unhealthy"}, {"message", service + " answered no status for " + name}};
+        }
+      }
     } catch (const std::exception& e) {
       components[service.substr(7)] = {{"status", "unhealthy"}, {"message", std::string("its check failed: ") + e.what()}};
     }

@@ -135,8 +135,8 @@ nlohmann::json schemaOf(const nlohmann::json& example) {
   }
   if (example.is_array()) return {{"type", "array"}, {"items", example.empty() ? nlohmann::json::object() : schemaOf(example[0])}};
   if (example.is_boolean()) return {{"type", "boolean"}};
-  if (example.is_number_integer()) return {{"type", "integer"}};
-  if (example.is_number()) return {{"type", "number"}};
+  if (example.is_number()) return {{"type", "number"}}; // a seed's 0 may be a rate
+
   if (example.is_string()) return {{"type", "string"}};
   return nlohmann::json::object();
 }
@@ -146,6 +146,14 @@ void addExample(nlohmann::json& content, const std::string& name, const std::str
   auto& media = content["application/json"];
   media["examples"][name] = {{"summary", summary}, {"value", value}};
   auto& schema = media["schema"];
+  if (schema.contains("x-schema-from")) {
+    // Another seed's example of the same answer: its fields are added.
+    auto more = schemaOf(value);
+    if (schema.value("type", "") == "object" && more.value("type", "") == "object")
+      for (const auto& [key, property] : more["properties"].items())
+        if (!schema["properties"].contains(key)) schema["properties"][key] = property;
+    return;
+  }
   bool generic = schema.is_null() || schema.empty() || schema == nlohmann::json{{"type", "object"}};
   if (!generic) return;
   schema = schemaOf(value);

@@ -252,6 +252,8 @@ void PluginManager::shutdownAll() {
     if (record.state != PluginRecord::State::Loaded) continue;
     context_.scheduler.stopOwner(record.name);
     context_.events.unsubscribeOwner(record.name);
+    // Nobody may call into a plugin whose on_shutdown frees its handlers.
+    context_.services.removeOwner(record.name);
     if (record.runtime->descriptor.on_shutdown) record.runtime->descriptor.on_shutdown(record.runtime->state);
     record.runtime->initialized = false;
   }

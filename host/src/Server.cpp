@@ -190,6 +190,8 @@ void Server::stop() {
   if (context_.websockets) context_.websockets->stop();
   if (relay_) relay_->stop();
   context_.events.drain();
+  // The host's timers (health checks, samples) call plugins' services.
+  context_.scheduler.stopOwner("host");
   plugins_.shutdownAll();
   context_.scheduler.stop();
   context_.events.stop();

@@ -159,9 +159,10 @@ json SystemSamples::latest() {
 }
 
 json SystemSamples::take() {
+  std::lock_guard taking(takeMutex_);
   auto components = health_.check()["components"];
   std::size_t healthy = 0;
-  for (const auto& [name, component] : components.items()) healthy += component.value("status", "") == "healthy";
+  for (const auto& [name, component] : components.items()) healthy += component["status"] == "healthy";
   std::optional<std::int64_t> activeAgents;
   try {
     if (auto counts = callService(context_, "agents", "counts", json::object()))

@@ -55,7 +55,8 @@ json providerHealth(const AiState& state) {
   json providers = json::object();
   std::map<std::string, std::pair<double, int>> measured;
   std::map<std::string, bool> anyAvailable;
-  for (const auto& model : *state.catalog.models()) {
+  auto models = state.catalog.models(); // held: a reload may replace the catalog meanwhile
+  for (const auto& model : *models) {
     if (!state.providers.configured(model.provider)) continue;
     auto view = state.health.view(model.id, model.typicalResponseMs);
     anyAvailable[model.provider] = anyAvailable[model.provider] || view.status != "unavailable";

@@ -4,6 +4,7 @@
 
 #include <orchestrator/prometheus.hpp>
 
+#include <iomanip>
 #include <sstream>
 
 namespace ai {
@@ -24,7 +25,7 @@ std::string ModelUsage::prometheus() const {
            << "# TYPE orch_ai_requests_total counter\n";
   tokens << "# HELP orch_ai_tokens_total Tokens of this host's AI calls, by model and kind (prompt, completion).\n"
          << "# TYPE orch_ai_tokens_total counter\n";
-  cost << "# HELP orch_ai_cost_usd_total What this host's AI calls cost, by model, in US dollars.\n"
+  cost << std::setprecision(15) << "# HELP orch_ai_cost_usd_total What this host's AI calls cost, by model, in US dollars.\n"
        << "# TYPE orch_ai_cost_usd_total counter\n";
   std::lock_guard lock(mutex_);
   for (const auto& [key, figures] : byModel_) {

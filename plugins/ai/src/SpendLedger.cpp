@@ -129,7 +129,8 @@ void SpendLedger::settle(const Reservation& reservation, const CallRecord& recor
   }
   modelUsage_.record(record);
   std::lock_guard lock(queueMutex_);
-  queue_.emplace_back(record, reservation);
+  auto& queued = queue_.emplace_back(record, reservation);
+  if (!queued.first.endedMs) queued.first.endedMs = orch::nowMs();
 }
 
 void SpendLedger::flush() {
@@ -160,7 +161,8 @@ void SpendLedger::writeBatch(const std::vector<std::pair<CallRecord, Reservation
                   {"latency_ms", record.latencyMs}, {"status", record.status}, {"error", record.error},
                   {"streamed", record.streamed ? 1 : 0}, {"usage_estimated", record.usageEstimated ? 1 : 0},
                   {"execution_id", record.executionId}, {"step_id", record.stepId}, {"request_id", record.requestId},
-                  {"created_at", orch::rfc3339(record.createdMs / 1000)}, {"created_ms", record.createdMs}},
+                  {"created_at", orch::rfc3339(record.createdMs / 1000)}, {"created_ms", record.createdMs},
+                  {"ended_ms", record.endedMs}},
                  &tx);
       // Spend under no budget is counted here, off the call's path, so that
       // a budget set later starts from the truth.
@@ -237,16 +239,18 @@ json SpendLedger::feed(const json& message) {
   namespace feeds = orch::services::feeds;
   auto request = feeds::FeedRequest::fromJson(message);
   json params = json::array();
-  auto where = request.where("created_ms", "id", params, [](std::int64_t ms) { return ms; });
+  // By when the record was written, not when the call began: a call of a
+  // minute commits a minute after calls that began after it.
+  auto where = request.where("ended_ms", "id", params, [](std::int64_t ms) { return ms; });
   params.push_back(request.limit);
   json items = json::array();
   for (auto& row : db_.query("SELECT id, user_id, organization_id, model, provider, prompt_tokens, completion_tokens, cost_nanos, "
-                             "latency_ms, status, execution_id, created_ms FROM ai_calls WHERE " + where +
-                                 " ORDER BY created_ms, id LIMIT ?",
+                             "latency_ms, status, execution_id, created_ms, ended_ms FROM ai_calls WHERE " + where +
+                                 " ORDER BY ended_ms, id LIMIT ?",
                              params)) {
     row["version"] = 1;
-    row["at_ms"] = integer(row, "created_ms");
-    row.erase("created_ms");
+    row["at_ms"] = integer(row, "ended_ms");
+    row.erase("ended_ms");
     items.push_back(std::move(row));
   }
   return feeds::page(std::move(items), request.limit);

@@ -30,7 +30,8 @@ struct CallRecord {
   bool streamed = false;
   bool usageEstimated = false; ///< the provider reported no usage: tokens were counted
   std::string executionId, stepId, requestId;
-  std::int64_t createdMs = 0; ///< Unix epoch, milliseconds
+  std::int64_t createdMs = 0; ///< Unix epoch, milliseconds: when the call began
+  std::int64_t endedMs = 0;   ///< when its record was settled (the feed's order); 0: at settle
 };
 
 /// Spend and budgets. Money is kept in whole nano-dollars so that sums and

@@ -153,7 +153,9 @@ void costs(Analytics& a, orch::Request& request, orch::Response& response) {
       feeds::kAiLedger, feeds::kBudget, {{"user_id", scope.tenant.userId}, {"organization_id", scope.organizationId}});
   json budget = budgetAnswer ? budgetAnswer->value("budget_usd", json()) : json();
   auto daysInMonth = (next - month) / kDayMs;
-  auto daysSoFar = (bucketStart(Interval::Day, now) - month) / kDayMs + 1;
+  // Days so far, to the hour (an hour at least): spend on the 1st at 01:00 is
+  // an hour's, not a day's.
+  auto daysSoFar = rounded(static_cast<double>(std::max(now - month, kHourMs)) / static_cast<double>(kDayMs), 4);
   json breakdown = json::object(), models = json::array();
   for (const auto& [model, totals] : a.figures.callsByModel(scope, month, next)) {
     breakdown[model.first] = breakdown.value(model.first, 0.0) + usd(totals.costNanos);
@@ -177,7 +179,7 @@ void costs(Analytics& a, orch::Request& request, orch::Response& response) {
                    {"total_spent", spentUsd},
                    {"budget_limit", budget},
                    {"budget_used_percentage", budgeted ? json(rounded(spentUsd / budget.get<double>() * 100, 2)) : json(nullptr)},
-                   {"projected_monthly_cost", rounded(spentUsd / static_cast<double>(daysSoFar) * static_cast<double>(daysInMonth), 2)},
+                   {"projected_monthly_cost", rounded(spentUsd / daysSoFar * static_cast<double>(daysInMonth), 2)},
                    {"days_elapsed", daysSoFar},
                    {"days_in_month", daysInMonth},
                    {"requests", spent.requests},
@@ -312,7 +314,7 @@ double Analytics::uptimePercent(std::int64_t nowMs) const {
   auto thisMinute = nowMs / kMinuteMs * kMinuteMs;
   auto windowStart = thisMinute - settings.uptimeWindowHours * kHourMs + kMinuteMs;
   auto row = plugin.db().queryOne(
-      "SELECT COUNT(*) AS up, MIN(minute_ms) AS first FROM an_uptime WHERE minute_ms >= ? AND minute_ms < ?",
+      "SELECT COUNT(*) AS up, (SELECT MIN(minute_ms) FROM an_uptime) AS first FROM an_uptime WHERE minute_ms >= ? AND minute_ms < ?",
       {windowStart, thisMinute});
   // This minute is up: this host is answering.
   auto up = orch::integerColumn((*row)["up"]) + 1;

@@ -25,7 +25,9 @@ FeedReader::FeedReader(orch::Plugin& plugin, Settings settings)
                {"ai_calls", feeds::kAiLedger, feeds::kCalls, ""}} {}
 
 void FeedReader::read() {
-  std::lock_guard lock(readMutex_);
+  // A read still under way (a long backlog) is not waited for: the tick is skipped.
+  std::unique_lock lock(readMutex_, std::try_to_lock);
+  if (!lock) return;
   for (const auto& source : sources_) {
     std::optional<std::pair<std::int64_t, std::string>> after;
     try {
@@ -127,8 +129,9 @@ void FeedReader::prune(std::int64_t nowMs) {
   for (auto& row : db.query("SELECT source, through_ms FROM an_cursors")) {
     auto source = row["source"].get<std::string>();
     // A call never comes back; an execution may be retried within the window.
-    auto keepFrom = source == "executions" ? nowMs - settings_.retryWindowMs
-                                           : orch::integerColumn(row["through_ms"]) - 2 * settings_.overlapMs;
+    // Never what the next read re-reads (a reader catching up on old history).
+    auto rereadFrom = orch::integerColumn(row["through_ms"]) - 2 * settings_.overlapMs;
+    auto keepFrom = source == "executions" ? std::min(nowMs - settings_.retryWindowMs, rereadFrom) : rereadFrom;
     db.execute("DELETE FROM an_counted WHERE source = ? AND at_ms < ?", {source, keepFrom});
   }
 }

@@ -29,7 +29,8 @@ public:
   FeedReader(orch::Plugin& plugin, Settings settings);
 
   /// Reads every feed whose plugin is loaded as far as it goes (bounded by
-  /// pagesPerRead). One read at a time in this host; another host reading
+  /// pagesPerRead). One read at a time in this host (a tick that finds one
+  /// under way returns at once); another host reading
   /// the same feed makes this one's page roll back, to be read again.
   void read();
   /// Forgets what was counted long enough ago (an_counted stays small).

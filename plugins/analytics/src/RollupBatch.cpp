@@ -2,6 +2,8 @@
 
 #include "Buckets.h"
 
+#include <algorithm>
+
 namespace analytics {
 namespace {
 
@@ -64,9 +66,11 @@ void RollupBatch::addSteps(const orch::json& item) {
     completed += status == "completed";
     tokens += number(step, "tokens");
     cost += number(step, "cost_nanos");
+    // Each attempt of the step is a run: all but the last failed, and the last as its status says.
+    auto attempts = std::max<std::int64_t>(1, number(step, "attempts"));
     add(steps,
         {text(item, "workflow_id"), bucketOf("d", at), text(step, "step_id"), text(item, "owner_id"), text(item, "organization_id")},
-        {1, status == "failed", number(step, "duration_ms"), number(step, "tokens"), number(step, "cost_nanos")});
+        {attempts, attempts - 1 + (status == "failed"), number(step, "duration_ms"), number(step, "tokens"), number(step, "cost_nanos")});
   }
   for (const char* grain : kGrains)
     add(executions,
@@ -78,7 +82,8 @@ void RollupBatch::addSteps(const orch::json& item) {
 void RollupBatch::addCall(const orch::json& item) {
   static const Table calls{"an_ai_calls", {"grain", "bucket_ms", "user_id", "organization_id", "model", "provider"},
                            {"requests", "failures", "prompt_tokens", "completion_tokens", "cost_nanos", "latency_sum_ms"}};
-  auto at = number(item, "at_ms");
+  // Counted in the hour the call began.
+  auto at = item.contains("created_ms") ? number(item, "created_ms") : number(item, "at_ms");
   for (const char* grain : kGrains)
     add(calls, {grain, bucketOf(grain, at), text(item, "user_id"), text(item, "organization_id"), text(item, "model"), text(item, "provider")},
         {1, text(item, "status") == "completed" ? 0 : 1, number(item, "prompt_tokens"), number(item, "completion_tokens"),

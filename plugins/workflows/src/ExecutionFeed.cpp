@@ -60,7 +60,7 @@ orch::json finishedDetails(const orch::Database& db, const orch::json& message) 
                 {"steps", orch::json::array()}};
   }
   // The step runs of this attempt: those that ended since it started.
-  for (auto& step : db.query("SELECT execution_id, step_id, status, tokens_used, cost, started_at, completed_at "
+  for (auto& step : db.query("SELECT execution_id, step_id, status, attempts, tokens_used, cost, started_at, completed_at "
                              "FROM wf_execution_steps WHERE completed_at IS NOT NULL AND execution_id IN (" +
                                  marks + ")",
                              ids)) {
@@ -69,10 +69,12 @@ orch::json finishedDetails(const orch::Database& db, const orch::json& message) 
     auto& execution = found->second;
     auto ended = msOf(step["completed_at"]);
     auto started = step["started_at"].is_string() ? msOf(step["started_at"]) : ended;
-    if (execution["started_ms"].is_number() && ended < execution["started_ms"].get<std::int64_t>()) continue;
+    // An attempt that never started (cancelled while queued) ran no step.
+    if (!execution["started_ms"].is_number() || ended < execution["started_ms"].get<std::int64_t>()) continue;
     double cost = step["cost"].is_number() ? step["cost"].get<double>() : 0.0;
     execution["steps"].push_back({{"step_id", step["step_id"]},
                                   {"status", step["status"]},
+                                  {"attempts", step["attempts"]},
                                   {"duration_ms", std::max<std::int64_t>(0, ended - started)},
                                   {"tokens", step["tokens_used"].is_number() ? step["tokens_used"].get<std::int64_t>() : 0},
                                   {"cost_nanos", std::llround(cost * 1e9)}});

@@ -21,10 +21,10 @@ std::int64_t waitingRuns(const orch::Plugin& plugin) {
   return orch::integerColumn((*row)["n"]);
 }
 
-/// The server's first line ("220 ..."), within a second.
+/// The server's first line ("220 ..."): half a second to connect, half a second to greet.
 orch::json smtpGreeting(const StepSettings& settings) {
   Poco::Net::StreamSocket socket;
-  Poco::Timespan timeout(std::clamp<std::int64_t>(settings.smtpTimeoutMs, 100, 1000) * 1000);
+  Poco::Timespan timeout(std::clamp<std::int64_t>(settings.smtpTimeoutMs, 100, 500) * 1000);
   socket.connect(Poco::Net::SocketAddress(settings.smtpHost, static_cast<Poco::UInt16>(settings.smtpPort)), timeout);
   socket.setReceiveTimeout(timeout);
   char buffer[512];

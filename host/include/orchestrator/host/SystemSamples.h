@@ -59,7 +59,8 @@ private:
   Metrics& metrics_;
   const std::string dataDir_, hostId_;
   const std::int64_t intervalMs_, retentionHours_;
-  std::mutex mutex_;
+  std::mutex mutex_;     ///< latest_ and the readings
+  std::mutex takeMutex_; ///< one sample at a time: its deltas follow the previous one's
   nlohmann::json latest_;
   Reading lastSample_, lastCurrent_;
   std::uint64_t lastRequests_ = 0, lastServerErrors_ = 0;

@@ -163,16 +163,21 @@ TEST_P(Analytics, EveryFigureOfAKnownSetOfExecutionsAndCallsAgreesWithTheRawRows
   auto spent = costNanos / 1e9;
   auto now = orch::nowMs();
   auto month = analytics::monthStart(now);
-  auto daysSoFar = (analytics::bucketStart(analytics::Interval::Day, now) - month) / analytics::kDayMs + 1;
   auto daysInMonth = (analytics::nextMonthStart(now) - month) / analytics::kDayMs;
   const auto& current = costs["current_month"];
   EXPECT_DOUBLE_EQ(current["total_spent"].get<double>(), spent);
   EXPECT_EQ(current["budget_limit"], 10.0);
   EXPECT_DOUBLE_EQ(current["budget_used_percentage"].get<double>(), std::round(spent / 10 * 100 * 100) / 100);
+  // Days so far to the hour, as the answer says; within the hour that elapsed while asking.
+  auto daysSoFar = current["days_elapsed"].get<double>();
+  auto elapsed = double(now - month) / double(analytics::kDayMs);
+  EXPECT_NEAR(daysSoFar, std::max(elapsed, 1.0 / 24), 0.01);
+  EXPECT_EQ(current["days_in_month"], daysInMonth);
   EXPECT_DOUBLE_EQ(current["projected_monthly_cost"].get<double>(),
-                   std::round(spent / static_cast<double>(daysSoFar) * static_cast<double>(daysInMonth) * 100) / 100);
+                   std::round(spent / daysSoFar * static_cast<double>(daysInMonth) * 100) / 100);
   EXPECT_DOUBLE_EQ(costs["cost_breakdown"][model].get<double>(), spent);
-  ASSERT_EQ(costs["daily_usage"].size(), static_cast<std::size_t>(daysSoFar));
+  ASSERT_EQ(costs["daily_usage"].size(),
+            static_cast<std::size_t>((analytics::bucketStart(analytics::Interval::Day, now) - month) / analytics::kDayMs + 1));
   EXPECT_EQ(costs["daily_usage"].back()["requests"], 2);
   EXPECT_EQ(get("/api/v1/analytics/costs", bob_).json()["current_month"]["total_spent"], 0.0);
 

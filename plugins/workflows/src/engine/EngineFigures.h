@@ -23,8 +23,9 @@ public:
 
 private:
   std::atomic<std::uint64_t> completed_{0}, failed_{0}, cancelled_{0};
-  std::array<std::atomic<std::uint64_t>, kStepBuckets.size()> stepBuckets_{};
-  std::atomic<std::uint64_t> steps_{0}, stepMicros_{0};
+  /// Per bucket, not cumulated; the last one is over the last bound.
+  std::array<std::atomic<std::uint64_t>, kStepBuckets.size() + 1> stepBuckets_{};
+  std::atomic<std::uint64_t> stepMicros_{0};
 };
 
 } // namespace workflows

@@ -24,7 +24,7 @@ namespace orch::services::feeds {
 inline constexpr const char* kFinished = "finished";
 /// {"ids": [...]} -> {"items": [{id, version, at_ms, workflow_id, agent_id,
 /// owner_id, organization_id, status, duration_ms, steps: [{step_id, status,
-/// duration_ms, tokens, cost_nanos}]}]}; `steps` are the step runs that ended
+/// attempts, duration_ms, tokens, cost_nanos}]}]}; `steps` are the step runs that ended
 /// in this attempt (a retry reuses the earlier ones' outputs).
 inline constexpr const char* kFinishedDetails = "finished_details";
 /// {principal, organization_id, workflow_id?} -> {total_workflows,
@@ -37,9 +37,10 @@ inline constexpr const char* kLastExecution = "last_execution";
 
 /// The service of the ai plugin's ledger.
 inline constexpr const char* kAiLedger = "ai.ledger";
-/// FeedRequest -> FeedPage of whole calls: {id, version: 1, at_ms, user_id,
-/// organization_id, model, provider, prompt_tokens, completion_tokens,
-/// cost_nanos, latency_ms, status, execution_id}.
+/// FeedRequest -> FeedPage of whole calls, by when their record was written
+/// (at_ms): {id, version: 1, at_ms, created_ms (when the call began),
+/// user_id, organization_id, model, provider, prompt_tokens,
+/// completion_tokens, cost_nanos, latency_ms, status, execution_id}.
 inline constexpr const char* kCalls = "calls";
 /// {user_id, organization_id} -> {"budget_usd": the monthly budget that
 /// applies (the organization's when one is given), or null}.
