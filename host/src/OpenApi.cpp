@@ -4,6 +4,8 @@
 
 #include <Poco/String.h>
 
+#include <algorithm>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -113,6 +115,19 @@ nlohmann::json buildOpenApi(const std::vector<std::shared_ptr<const Route>>& rou
 
 namespace {
 
+/// The query parameters a seed's request sends, with the values it sends.
+std::vector<std::pair<std::string, std::string>> queryOf(const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> parameters;
+  auto mark = path.find('?');
+  if (mark == std::string::npos) return parameters;
+  std::stringstream pairs(path.substr(mark + 1));
+  for (std::string pair; std::getline(pairs, pair, '&');) {
+    auto equals = pair.find('=');
+    if (!pair.empty()) parameters.emplace_back(pair.substr(0, equals), equals == std::string::npos ? "" : pair.substr(equals + 1));
+  }
+  return parameters;
+}
+
 /// "/api/workflows/{{workflow_id}}/execute?x=1" as a request path: every
 /// placeholder one segment, no query.
 std::string requestPath(std::string path) {
@@ -179,6 +194,17 @@ void addSeedExamples(nlohmann::json& document, const Router& router, const std::
       auto verb = Poco::toLower(method);
       if (!item.contains(verb)) continue;
       auto& operation = item[verb];
+      // What the seed sends in the query is a documented parameter.
+      for (const auto& [key, value] : queryOf(step.value("path", std::string()))) {
+        auto& parameters = operation["parameters"];
+        if (!parameters.is_array()) parameters = nlohmann::json::array();
+        bool known = std::any_of(parameters.begin(), parameters.end(),
+                                 [&key = key](const nlohmann::json& p) { return p.value("name", "") == key && p.value("in", "") == "query"; });
+        if (known) continue;
+        nlohmann::json parameter = {{"name", key}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}};
+        if (value.find("{{") == std::string::npos) parameter["example"] = value; // not the seed runner's placeholders
+        parameters.push_back(parameter);
+      }
       auto name = prefix + "_" + std::to_string(number);
       auto summary = step.value("name", method + " " + path) + " (" + source + ")";
       if (operation.contains("requestBody") && (step.value("body", nlohmann::json()).is_object() || step.value("body", nlohmann::json()).is_array()))

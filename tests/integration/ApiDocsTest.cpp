@@ -70,6 +70,15 @@ TEST_F(ApiDocs, TheOpenApiDocumentIsValidAndItsPostmanCollectionLoads) {
   EXPECT_TRUE(named(dashboard["examples"], "seed002_")) << dashboard.dump();
   EXPECT_TRUE(named(document["paths"]["/system/status"]["get"]["responses"]["200"]["content"]["application/json"]["examples"],
                     "seed003_"));
+  // The query parameters the seeds send.
+  auto hasQuery = [&](const std::string& path, const std::string& name) {
+    for (const auto& parameter : document["paths"][path]["get"].value("parameters", json::array()))
+      if (parameter["name"] == name && parameter["in"] == "query") return true;
+    return false;
+  };
+  EXPECT_TRUE(hasQuery("/analytics/metrics", "type"));
+  EXPECT_TRUE(hasQuery("/analytics/metrics", "interval"));
+  EXPECT_TRUE(hasQuery("/system/metrics", "hours"));
 
   auto postman = client.get("/docs/postman.json?origin=http://orchestrator.example.com");
   ASSERT_EQ(postman.status, 200);
