@@ -348,22 +348,54 @@ json Analytics::summary(const json& principal) const {
             {"average_cost_per_request", calls.requests ? json(usd(calls.costNanos) / static_cast<double>(calls.requests)) : json(nullptr)}}}};
 }
 
+namespace {
+
+/// An OpenAPI query parameter.
+json query(const char* name, const char* description, json schema) {
+  return {{"name", name}, {"in", "query"}, {"required", false}, {"description", description}, {"schema", std::move(schema)}};
+}
+
+/// What every analytics route takes: organization_id.
+json parameters(std::initializer_list<json> more) {
+  json list = json::array({query("organization_id", "One of the caller's organizations: its work only", {{"type", "string"}})});
+  for (const auto& parameter : more) list.push_back(parameter);
+  return {{"parameters", list}};
+}
+
+} // namespace
+
 void registerRoutes(Analytics& a) {
   orch::RouteOptions read{.permission = "analytics:read"};
-  auto with = [&read](const char* summary) {
+  auto with = [&read](const char* summary, json openapi = parameters({})) {
     auto options = read;
     options.summary = summary;
+    options.openapi = std::move(openapi);
     return options;
   };
+  const json dateTime = {{"type", "string"}, {"format", "date-time"}};
   a.plugin.route("GET", "/analytics/dashboard", bound(a, dashboard),
                  with("Seed 000's overview, usage and performance figures and seed 002's totals, from the rollups"));
   a.plugin.route("GET", "/analytics/workflows/{id}/metrics", bound(a, workflowMetrics),
-                 with("A workflow's executions by status, duration percentiles, steps, tokens, cost and daily series"));
+                 with("A workflow's executions by status, duration percentiles, steps, tokens, cost and daily series",
+                      parameters({{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}},
+                                  query("days", "Days of the daily series, today's included (default 30)",
+                                        {{"type", "integer"}, {"minimum", 1}})})));
   a.plugin.route("GET", "/analytics/costs", bound(a, costs),
                  with("This month's AI spend against the budget, its projection, the cost by model and by day"));
+  json types = json::array();
+  for (const auto& type : kMetricTypes) types.push_back(type);
   a.plugin.route("GET", "/analytics/metrics", bound(a, metrics),
-                 with("A series of execution_count, error_rate, latency_p95, cost, tokens, ai_requests or agent_runs"));
-  auto exportOptions = with("The daily figures per workflow and per model, as CSV or JSON");
+                 with("A series of execution_count, error_rate, latency_p95, cost, tokens, ai_requests or agent_runs",
+                      parameters({query("type", "What is counted (default execution_count)", {{"type", "string"}, {"enum", types}}),
+                                  query("interval", "The buckets (default 1h; 1w from Monday)",
+                                        {{"type", "string"}, {"enum", {"1h", "1d", "1w"}}}),
+                                  query("from", "The first bucket's time (default 24 intervals before `to`)", dateTime),
+                                  query("to", "The last bucket's time (default now)", dateTime),
+                                  query("workflow_id", "One workflow's executions only", {{"type", "string"}})})));
+  auto exportOptions = with("The daily figures per workflow and per model, as CSV or JSON",
+                            parameters({query("format", "csv or json (default)", {{"type", "string"}, {"enum", {"csv", "json"}}}),
+                                        query("from", "The first day (default 29 days before `to`)", dateTime),
+                                        query("to", "The last day (default today)", dateTime)}));
   exportOptions.category = "analytics_export";
   a.plugin.route("GET", "/analytics/export", bound(a, exportFigures), exportOptions);
 }
