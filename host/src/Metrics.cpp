@@ -12,12 +12,9 @@ using orch::prometheus::escapeLabel;
 Metrics::Metrics() : started_(std::chrono::system_clock::now()) {}
 
 void Metrics::record(const std::string& method, const std::string& route, int status,
-                     std::chrono::nanoseconds elapsed) {
+                     std::chrono::nanoseconds elapsed, bool probe) {
   double seconds = std::chrono::duration<double>(elapsed).count();
   total_.fetch_add(1, std::memory_order_relaxed);
-  // /ready answers 503 by design until the plugins are loaded: a probe's
-  // answer, not a request that failed.
-  bool probe = route == "/ready" || route == "/health";
   if (status >= 400 && !probe) failed_.fetch_add(1, std::memory_order_relaxed);
   if (status >= 500 && !probe) serverErrors_.fetch_add(1, std::memory_order_relaxed);
   nanoseconds_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);

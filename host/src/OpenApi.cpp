@@ -128,8 +128,8 @@ std::vector<std::pair<std::string, std::string>> queryOf(const std::string& path
   return parameters;
 }
 
-/// "/api/workflows/{{workflow_id}}/execute?x=1" as a request path: every
-/// placeholder one segment, no query.
+/// "/api/workflows/{{workflow_id}}/execute?x=1" as a request path: each
+/// {{name}} the seed runner fills in becomes one segment, the query goes.
 std::string requestPath(std::string path) {
   path = path.substr(0, path.find('?'));
   for (std::size_t open; (open = path.find("{{")) != std::string::npos;) {
@@ -202,7 +202,8 @@ void addSeedExamples(nlohmann::json& document, const Router& router, const std::
                                  [&key = key](const nlohmann::json& p) { return p.value("name", "") == key && p.value("in", "") == "query"; });
         if (known) continue;
         nlohmann::json parameter = {{"name", key}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}};
-        if (value.find("{{") == std::string::npos) parameter["example"] = value; // not the seed runner's placeholders
+        // A value the seed runner fills in ({{name}}) is no example of one.
+        if (value.find("{{") == std::string::npos) parameter["example"] = value;
         parameters.push_back(parameter);
       }
       auto name = prefix + "_" + std::to_string(number);

@@ -124,7 +124,7 @@ void RequestPipeline::handle(HttpExchange& http) {
 
   auto elapsed = std::chrono::steady_clock::now() - started;
   const auto& label = exchange.route ? exchange.route->pathTemplate : std::string("unmatched");
-  metrics_.record(request.method, label, exchange.out.status, elapsed);
+  metrics_.record(request.method, label, exchange.out.status, elapsed, exchange.route && exchange.route->probe);
   if (accessLog_) {
     char line[1024];
     auto length = std::snprintf(line, sizeof line, "%s %s %.*s %d %zu %.3fms %s", exchange.clientIp.c_str(),

@@ -7,11 +7,8 @@
 #include <stdexcept>
 
 namespace orch::host {
-namespace {
 
-orch_str viewOf(const std::string& text) { return {text.data(), text.size()}; }
-
-} // namespace
+using orch::detail::view;
 
 std::optional<nlohmann::json> callService(const HostContext& context, const std::string& name, const std::string& method,
                                           const nlohmann::json& request) {
@@ -19,7 +16,7 @@ std::optional<nlohmann::json> callService(const HostContext& context, const std:
   if (!service) return std::nullopt;
   orch::detail::StringSink result, error;
   auto body = request.dump();
-  if (service->onCall(service->userData, viewOf(method), viewOf(body), result.get(), error.get()) != ORCH_OK)
+  if (service->onCall(service->userData, view(method), view(body), result.get(), error.get()) != ORCH_OK)
     throw std::runtime_error(error.text.empty() ? "the service " + name + " failed" : error.text);
   return nlohmann::json::parse(result.text);
 }

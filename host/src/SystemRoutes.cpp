@@ -5,6 +5,7 @@
 #include "orchestrator/host/Server.h"
 #include "orchestrator/host/ServiceCalls.h"
 
+#include <orchestrator/boundary.hpp>
 #include <orchestrator/prometheus.hpp>
 #include <orchestrator/services/system.hpp>
 #include <orchestrator/time.hpp>
@@ -47,7 +48,7 @@ std::shared_ptr<Route> route(std::string path, std::string summary, std::uint32_
                RequestHandler([handler = std::move(handler)](const orch_request&, HostResponse& response) { handler(response); }));
 }
 
-std::string text(orch_str s) { return std::string(s.ptr ? s.ptr : "", s.len); }
+std::string text(orch_str s) { return std::string(orch::detail::view(s)); }
 
 std::optional<std::string> queryParameter(const orch_request& request, const std::string& name) {
   Poco::URI uri("/?" + text(request.query));
@@ -137,6 +138,8 @@ std::vector<std::shared_ptr<Route>> systemRoutes(Server& server) {
                              return out.setError(503, "SERVICE_UNAVAILABLE", "Plugins are still loading");
                            out.body = nlohmann::json{{"status", "ready"}, {"timestamp", orch::rfc3339Millis(orch::nowMs())}}.dump();
                          }));
+  // The two above are probes: their answers (/ready's 503 while loading) are no failed requests.
+  for (auto& probe : routes) probe->probe = true;
 
   routes.push_back(route("/health/detailed", "Storage, plugins and process health", 0, "system:read", false,
                          [&server](HostResponse& out) {

@@ -6,6 +6,7 @@
 #include "orchestrator/host/Metrics.h"
 #include "orchestrator/host/ServiceCalls.h"
 
+#include <orchestrator/procfs.hpp>
 #include <orchestrator/time.hpp>
 
 #include <Poco/Logger.h>
@@ -58,24 +59,8 @@ double diskUsagePercent(const std::string& path) {
 /// Bytes received and sent on every interface but loopback, since boot.
 std::uint64_t networkBytes() {
   std::ifstream dev("/proc/net/dev");
-  std::string line;
-  std::uint64_t bytes = 0;
-  for (int skip = 0; skip < 2 && std::getline(dev, line); ++skip) {
-  }
-  while (std::getline(dev, line)) {
-    auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    auto name = line.substr(0, colon);
-    name.erase(0, name.find_first_not_of(' '));
-    if (name == "lo") continue;
-    std::istringstream fields(line.substr(colon + 1));
-    std::uint64_t received = 0, sent = 0, skipped = 0;
-    fields >> received;
-    for (int i = 0; i < 7; ++i) fields >> skipped;
-    fields >> sent;
-    bytes += received + sent;
-  }
-  return bytes;
+  auto [received, sent] = orch::procfs::networkBytes(dev);
+  return received + sent;
 }
 
 constexpr const char* kCreateTable =

@@ -3,6 +3,7 @@
 #include "LogLines.h"
 
 #include <orchestrator/ids.hpp>
+#include <orchestrator/procfs.hpp>
 #include <orchestrator/time.hpp>
 
 #include <cerrno>
@@ -57,21 +58,8 @@ bool canMakeNetworkNamespace() {
 /// Bytes received and sent on every interface but loopback in the process's network namespace.
 std::pair<std::int64_t, std::int64_t> networkBytes(long pid) {
   std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/net/dev"));
-  std::string line;
-  std::int64_t rx = 0, tx = 0;
-  while (std::getline(in, line)) {
-    auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    auto name = line.substr(0, colon);
-    name.erase(0, name.find_first_not_of(' '));
-    if (name == "lo") continue;
-    std::istringstream fields(line.substr(colon + 1));
-    std::int64_t values[9] = {};
-    for (auto& value : values) fields >> value;
-    rx += values[0];
-    tx += values[8];
-  }
-  return {rx, tx};
+  auto [received, sent] = orch::procfs::networkBytes(in);
+  return {static_cast<std::int64_t>(received), static_cast<std::int64_t>(sent)};
 }
 
 } // namespace

@@ -20,13 +20,15 @@ public:
                                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
   Metrics();
-  void record(const std::string& method, const std::string& route, int status, std::chrono::nanoseconds elapsed);
+  /// One answered request; a probe's (Route::probe) is counted but never as a failure.
+  void record(const std::string& method, const std::string& route, int status, std::chrono::nanoseconds elapsed,
+              bool probe = false);
   /// Everything so far; the plugin counts and the process figures are added as gauges.
   std::string prometheus(std::size_t pluginsLoaded, std::size_t pluginsCrashed, const std::string& version) const;
   std::uint64_t totalRequests() const { return total_.load(std::memory_order_relaxed); }
 
   /// Every request since the start: how many, how many answered 4xx or
-  /// 5xx, how many 5xx (the probes /health and /ready left out of both),
+  /// 5xx, how many 5xx (probes' answers left out of both: /ready's 503 while loading),
   /// and the time they took in all.
   struct Totals {
     std::uint64_t requests = 0, failed = 0, serverErrors = 0;

@@ -47,6 +47,7 @@ struct Route {
   std::string owner;        ///< plugin name, or "host"
   bool reachableAtRoot = false; ///< also served without an API prefix (/health, /openapi.json)
   bool exactPath = false;       ///< served only at its template as it is, under no prefix (ORCH_ROUTE_EXACT_PATH)
+  bool probe = false;           ///< a liveness or readiness probe: its answers are no failed requests (Metrics::totals)
   RouteHandler handler;
   /// Set on a WebSocket route: the pipeline upgrades instead of calling handler.
   std::shared_ptr<const struct WebSocketRoute> websocket;

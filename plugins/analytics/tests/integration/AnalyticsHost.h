@@ -51,6 +51,15 @@ protected:
     return answer.json();
   }
 
+  /// An active native agent of `auth`: start, then a transform.
+  HttpResult greeterAgent(const Auth& auth) {
+    return post("/api/v1/agents", {{"name", "Greeter"}, {"status", "active"}, {"framework", "native"},
+                                   {"definition", {{"nodes", {{{"id", "start"}, {"type", "start"}},
+                                                              {{"id", "say"}, {"type", "transform"}, {"data", {{"mapping", {{"hi", 1}}}}}}}},
+                                                   {"edges", {{{"id", "e"}, {"source", "start"}, {"target", "say"}}}}}}},
+                auth);
+  }
+
   std::string userId(const Auth& auth) { return get("/api/v1/auth/me", auth).json()["id"].get<std::string>(); }
 
   /// A number the raw rows give (the first column of the first row; NULL is 0).

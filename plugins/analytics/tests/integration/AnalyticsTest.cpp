@@ -32,11 +32,7 @@ TEST_P(Analytics, EveryFigureOfAKnownSetOfExecutionsAndCallsAgreesWithTheRawRows
   auto retried = workflow("Retried", {transform("first", {{"n", 7}}),
                                       {{"id", "call"}, {"type", "api_call"}, {"config", {{"url", api.url("/things")}, {"method", "POST"}}},
                                        {"dependencies", {"first"}}}}, alice_);
-  auto agent = post("/api/v1/agents", {{"name", "Greeter"}, {"status", "active"}, {"framework", "native"},
-                                       {"definition", {{"nodes", {{{"id", "start"}, {"type", "start"}},
-                                                                  {{"id", "say"}, {"type", "transform"}, {"data", {{"mapping", {{"hi", 1}}}}}}}},
-                                                       {"edges", {{{"id", "e"}, {"source", "start"}, {"target", "say"}}}}}}},
-                    alice_);
+  auto agent = greeterAgent(alice_);
   ASSERT_EQ(agent.status, 201) << agent.body;
   auto agentWorkflow = agent.json()["workflow_id"].get<std::string>();
   auto bobs = workflow("Bob's", {transform("t", {{"n", 2}})}, bob_);

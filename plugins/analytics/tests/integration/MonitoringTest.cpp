@@ -10,6 +10,7 @@
 
 #include <orchestrator/time.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -87,11 +88,7 @@ TEST_P(Monitoring, HealthNamesEveryComponentAndTurnsUnhealthyWhenOneIsDown) {
 }
 
 TEST_P(Monitoring, StatusAndMetricsCountAgentsExecutionsAndSamples) {
-  auto agent = post("/api/v1/agents", {{"name", "Greeter"}, {"status", "active"}, {"framework", "native"},
-                                       {"definition", {{"nodes", {{{"id", "start"}, {"type", "start"}},
-                                                                  {{"id", "say"}, {"type", "transform"}, {"data", {{"mapping", {{"hi", 1}}}}}}}},
-                                                       {"edges", {{{"id", "e"}, {"source", "start"}, {"target", "say"}}}}}}},
-                    alice_);
+  auto agent = greeterAgent(alice_);
   ASSERT_EQ(agent.status, 201) << agent.body;
   ASSERT_EQ(post("/api/v1/agents", {{"name", "Draft"}, {"definition", {{"nodes", json::array({{{"id", "start"}, {"type", "start"}}})}, {"edges", json::array()}}}}, bob_).status, 201);
   auto done = run(agent.json()["workflow_id"].get<std::string>(), alice_);
@@ -129,7 +126,8 @@ TEST_P(Monitoring, StatusAndMetricsCountAgentsExecutionsAndSamples) {
   json metrics;
   ASSERT_TRUE(eventually([&] {
     metrics = get("/api/v1/monitoring/metrics", alice_).json();
-    return metrics["workflows"]["total_executions"] == 1;
+    // The refused hours are counted once their answers were sent.
+    return metrics["workflows"]["total_executions"] == 1 && metrics["application"]["failed_requests"] >= 3;
   })) << metrics.dump();
   EXPECT_EQ(metrics["workflows"]["successful_executions"], 1);
   EXPECT_EQ(metrics["workflows"]["executions_last_hour"], 1);
@@ -141,11 +139,7 @@ TEST_P(Monitoring, StatusAndMetricsCountAgentsExecutionsAndSamples) {
 }
 
 TEST_P(Monitoring, PrometheusTextHasTheEngineTheAiRouterAndTheAgentsAndPassesPromtool) {
-  auto agent = post("/api/v1/agents", {{"name", "Greeter"}, {"status", "active"}, {"framework", "native"},
-                                       {"definition", {{"nodes", {{{"id", "start"}, {"type", "start"}},
-                                                                  {{"id", "say"}, {"type", "transform"}, {"data", {{"mapping", {{"hi", 1}}}}}}}},
-                                                       {"edges", {{{"id", "e"}, {"source", "start"}, {"target", "say"}}}}}}},
-                    alice_);
+  auto agent = greeterAgent(alice_);
   ASSERT_EQ(agent.status, 201) << agent.body;
   auto ai = workflow("AI", {{{"id", "p"}, {"type", "ai_prompt"}, {"config", {{"prompt", "Say hello"}}}}}, alice_);
   EXPECT_EQ(run(ai, alice_)["status"], "completed");
@@ -155,16 +149,18 @@ TEST_P(Monitoring, PrometheusTextHasTheEngineTheAiRouterAndTheAgentsAndPassesPro
 
   // The ai plugin writes its call records in batches, a moment after the call.
   ASSERT_TRUE(eventually([&] { return onDatabase("SELECT COUNT(*) FROM ai_calls", {}) == "1"; }));
+  // A request is counted once its answer is sent: the text is read until it has them all.
+  const std::vector<std::string> lines = {"orch_executions_total{status=\"completed\"} 2\n",
+                                          "orch_executions_total{status=\"failed\"} 1\n", "orch_queue_depth 0\n",
+                                          "orch_agents{status=\"active\"} 1\n", "aimos_active_agents 1\n",
+                                          "aimos_requests_total{method=\"POST\",endpoint=\"/workflows/{id}/execute\"} 3\n",
+                                          "# TYPE orch_step_duration_seconds histogram\n", "aimos_system_health_score "};
   std::string text;
-  ASSERT_TRUE(eventually([&] {
+  EXPECT_TRUE(eventually([&] {
     text = get("/api/v1/system/metrics/prometheus", {}).body;
-    return text.find("aimos_system_health_score ") != std::string::npos;
+    return std::all_of(lines.begin(), lines.end(), [&](const std::string& line) { return text.find(line) != std::string::npos; });
   })) << text;
-  for (const char* line : {"orch_executions_total{status=\"completed\"} 2\n", "orch_executions_total{status=\"failed\"} 1\n",
-                           "orch_queue_depth 0\n", "orch_agents{status=\"active\"} 1\n", "aimos_active_agents 1\n",
-                           "aimos_requests_total{method=\"POST\",endpoint=\"/workflows/{id}/execute\"} 3\n",
-                           "# TYPE orch_step_duration_seconds histogram\n"})
-    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+  for (const auto& line : lines) EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
   auto model = onDatabase("SELECT model FROM ai_calls", {});
   EXPECT_NE(text.find("orch_ai_requests_total{model=\"" + model + "\",provider=\"openai\",status=\"completed\"} 1\n"),
             std::string::npos) << text;
